@@ -1,0 +1,20 @@
+using ChangeNotifications.Subscriptions;
+using Microsoft.Graph.Models;
+
+namespace ChangeNotifications.Dispatching;
+
+/// <summary>
+/// Acts on a lifecycle notification (<c>reauthorizationRequired</c>, <c>subscriptionRemoved</c>, <c>missed</c>).
+/// The subscription manager implements it; exceptions are retried like any other item.
+/// </summary>
+public interface ILifecycleEventHandler
+{
+    Task HandleAsync(LifecycleEventContext context, CancellationToken cancellationToken);
+}
+
+public sealed record LifecycleEventContext(
+    ChangeNotification Notification,
+    LifecycleEventType Event,
+    SubscriptionRecord? Subscription,
+    long InboxId,
+    int Attempt);

@@ -1,0 +1,83 @@
+namespace ChangeNotifications.Inbox;
+
+/// <summary>
+/// The durable work queue between intake and dispatcher: the source of truth for every notification
+/// answered 202. At-least-once, idempotent by <see cref="InboxEntry.DedupKey"/>. SQLite is the embedded
+/// implementation; a PostgreSQL one can follow behind the same interface.
+/// </summary>
+public interface IInbox
+{
+    /// <summary>
+    /// Appends a batch in one durable write (shared with concurrent callers): when the task completes, every
+    /// entry is on disk or was already there. All or nothing: on failure nothing of the batch is stored.
+    /// </summary>
+    Task<AppendResult> AppendAsync(IReadOnlyList<InboxEntry> entries, CancellationToken cancellationToken);
+
+    /// <summary>Claims up to <paramref name="max"/> ready items (due, or whose lease ran out), for <paramref name="lease"/>.</summary>
+    Task<IReadOnlyList<InboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken);
+
+    Task CompleteAsync(long id, CancellationToken cancellationToken);
+
+    /// <summary>Gives the item back, not to be claimed before <paramref name="notBefore"/>.</summary>
+    Task RetryLaterAsync(long id, DateTimeOffset notBefore, string error, CancellationToken cancellationToken);
+
+    Task DeadLetterAsync(long id, string reason, CancellationToken cancellationToken);
+
+    /// <summary>Makes dead-lettered items ready again (all, or those of one subscription). Returns how many.</summary>
+    Task<int> ReplayDeadLettersAsync(Guid? subscriptionId, CancellationToken cancellationToken);
+
+    /// <summary>Makes every claimed item ready again: on start of a single-node store, whose claims died with the process.</summary>
+    Task<int> ReleaseAbandonedClaimsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Removes finished items older than <paramref name="olderThan"/>; their dedup keys go with them.</summary>
+    Task<int> PurgeCompletedAsync(DateTimeOffset olderThan, CancellationToken cancellationToken);
+
+    Task<InboxCounts> CountAsync(CancellationToken cancellationToken);
+
+    /// <summary>Dead-lettered items, newest first (for operators and tests).</summary>
+    Task<IReadOnlyList<InboxItem>> ListDeadLettersAsync(int max, CancellationToken cancellationToken);
+}
+
+public enum InboxItemKind
+{
+    Change = 0,
+    Lifecycle = 1,
+}
+
+public enum InboxItemStatus
+{
+    Ready = 0,
+    Claimed = 1,
+    Done = 2,
+    Dead = 3,
+}
+
+/// <summary>One notification item to store: its raw JSON and the batch's validation tokens (rich notifications).</summary>
+public sealed record InboxEntry(
+    string DedupKey,
+    InboxItemKind Kind,
+    Guid SubscriptionId,
+    string Payload,
+    string? ValidationTokens);
+
+public sealed record AppendResult(int Inserted, int Duplicates);
+
+public sealed record InboxItem(
+    long Id,
+    string DedupKey,
+    InboxItemKind Kind,
+    Guid SubscriptionId,
+    string Payload,
+    string? ValidationTokens,
+    int Attempts,
+    DateTimeOffset ReceivedAt,
+    InboxItemStatus Status,
+    string? LastError);
+
+public sealed record InboxCounts(long Ready, long Claimed, long Done, long Dead)
+{
+    public long Total => Ready + Claimed + Done + Dead;
+}
+
+/// <summary>Thrown by an inbox that cannot take a write now (disk, lock, timeout): intake answers 503.</summary>
+public sealed class InboxUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,30 @@
+namespace ChangeNotifications.Storage;
+
+/// <summary>Settings of section <c>Storage</c>.</summary>
+public sealed class StorageOptions
+{
+    public const string Section = "Storage";
+
+    /// <summary><c>Sqlite</c> (embedded default). PostgreSQL comes with scale-out.</summary>
+    public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
+
+    /// <summary>SQLite file; relative paths are under the content root.</summary>
+    public string SqlitePath { get; set; } = "data/changenotifications.db";
+
+    /// <summary><c>Full</c>: every acknowledged write is fsynced (survives power loss). <c>Normal</c>: survives a process crash only.</summary>
+    public StorageDurability Durability { get; set; } = StorageDurability.Full;
+
+    /// <summary>How long a write waits for SQLite's lock before it gives up.</summary>
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+public enum StorageProvider
+{
+    Sqlite,
+}
+
+public enum StorageDurability
+{
+    Full,
+    Normal,
+}
