@@ -1,0 +1,24 @@
+namespace ChangeNotifications.GraphEmulator.Tenant;
+
+/// <summary>
+/// Fixed ids of the emulator's seeded tenant, so that appsettings (Emulator mode) and tests can name
+/// resource paths that exist.
+/// </summary>
+public static class SeedIds
+{
+    public const string TenantId = "7e1f2c3a-0b4d-4e5f-8a9b-1c2d3e4f5a6b";
+    public const string ClientId = "3f9a8b7c-6d5e-4f3a-9b8c-7d6e5f4a3b2c";
+    public const string ClientSecret = "emulator-client-secret";
+
+    public const string UserId = "5b0c9a6d-1e2f-4a3b-8c4d-9e0f1a2b3c4d";
+    public const string SecondUserId = "6c1d0b7e-2f3a-4b4c-9d5e-0f1a2b3c4d5e";
+    public const string GroupId = "8e3f2d9a-4b5c-4d6e-8f7a-2b3c4d5e6f7a";
+    public const string TeamId = "9f4a3e0b-5c6d-4e7f-9a8b-3c4d5e6f7a8b";
+    public const string ChannelId = "19:general-channel@thread.tacv2";
+    public const string ChatId = "19:emulated-chat@thread.v2";
+    public const string DriveId = "b!emulatedBusinessDrive0001";
+    public const string SiteId = "contoso.sharepoint.com,1a2b3c4d-0000-4000-8000-000000000001,1a2b3c4d-0000-4000-8000-000000000002";
+    public const string ListId = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+    public const string PrinterId = "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e";
+    public const string PrintTaskDefinitionId = "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f";
+}
