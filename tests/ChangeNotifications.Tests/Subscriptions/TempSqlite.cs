@@ -37,14 +37,16 @@ internal sealed class TempSqlite : IDisposable
         }
     }
 
-    private sealed class TestEnvironment(string root) : IHostEnvironment
-    {
-        public string EnvironmentName { get; set; } = "Test";
+}
 
-        public string ApplicationName { get; set; } = "ChangeNotifications.Tests";
+/// <summary>A host environment rooted in a test folder.</summary>
+internal sealed class TestEnvironment(string root) : IHostEnvironment
+{
+    public string EnvironmentName { get; set; } = "Test";
 
-        public string ContentRootPath { get; set; } = root;
+    public string ApplicationName { get; set; } = "ChangeNotifications.Tests";
 
-        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
-    }
+    public string ContentRootPath { get; set; } = root;
+
+    public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
 }
