@@ -136,6 +136,13 @@ public sealed class SubscriptionReconciler : BackgroundService
         await _resync.ResyncAsync(record, "missed", cancellationToken);
     }
 
+    /// <summary>Reads the store before anything else starts, so intake's lookups never touch the disk.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _store.ListAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
