@@ -178,7 +178,7 @@ public sealed partial class EmulatedTenant
         return Changed(resource, change, conversation, "#Microsoft.Graph.Conversation", resource);
     }
 
-    /// <summary>Creates, renames or deletes a file (in turn); Graph's notification names only the subscription's resource.</summary>
+    /// <summary>Creates two files, renames the oldest, deletes the newest, in turn; Graph's notification names only the subscription's resource.</summary>
     private EmulatedChange? DriveChange(TenantPath path, string subscriptionResource, string change)
     {
         var driveId = path.Id(0)!;
@@ -190,10 +190,10 @@ public sealed partial class EmulatedTenant
 
         var n = NextNumber();
         var files = Collection(key)!.Live.Where(i => i["file"] is not null).Select(i => (string)i["id"]!).ToList();
-        _ = (n % 4, files.Count) switch
+        _ = (_rotation++ % 4, files.Count) switch
         {
-            (2, > 0) => Update(key, i => i["name"] = $"Renamed {n}.txt", files[^1]),
-            (3, > 2) => Delete(key, files[0]),
+            (2, > 0) => Update(key, i => i["name"] = $"Renamed {n}.txt", files[0]),
+            (3, > 2) => Delete(key, files[^1]),
             _ => AddDriveItem(driveId, $"Notes {n}.txt", null, folder: false),
         };
         return new EmulatedChange(Trimmed(subscriptionResource), "updated", null, "#Microsoft.Graph.DriveItem", null, null, null);
@@ -209,10 +209,10 @@ public sealed partial class EmulatedTenant
 
         var n = NextNumber();
         var items = Collection(key)!.Live.Select(i => (string)i["id"]!).ToList();
-        _ = (n % 4, items.Count) switch
+        _ = (_rotation++ % 4, items.Count) switch
         {
-            (2, > 0) => Update(key, i => i["fields"]!["Title"] = $"Issue {n} (updated)", items[^1]),
-            (3, > 2) => Delete(key, items[0]),
+            (2, > 0) => Update(key, i => i["fields"]!["Title"] = $"Issue {n} (updated)", items[0]),
+            (3, > 2) => Delete(key, items[^1]),
             _ => AddListItem($"Issue {n}"),
         };
         return new EmulatedChange(Trimmed(subscriptionResource), "updated", null, "#Microsoft.Graph.ListItem", null, null, null);

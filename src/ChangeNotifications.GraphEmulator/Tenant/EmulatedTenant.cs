@@ -19,6 +19,7 @@ public sealed partial class EmulatedTenant : IEmulatedTenant
     private readonly TimeProvider _time;
     private long _version;
     private int _sequence;
+    private int _rotation;
 
     public EmulatedTenant()
         : this(TimeProvider.System)

@@ -59,8 +59,13 @@ internal sealed class TenantPath
             var open = part.IndexOf('(', StringComparison.Ordinal);
             if (open > 0 && part.EndsWith(')'))
             {
+                // name('id') is name/id; a function call without arguments, delta(), is just its name
                 raw.Add(part[..open]);
-                raw.Add(part[(open + 1)..^1].Trim('\''));
+                var argument = part[(open + 1)..^1].Trim('\'');
+                if (argument.Length > 0)
+                {
+                    raw.Add(argument);
+                }
             }
             else
             {
