@@ -39,4 +39,8 @@ public static class HandlersServiceCollectionExtensions
     public static IServiceCollection AddChangeHandler<THandler>(this IServiceCollection services)
         where THandler : class, IChangeNotificationHandler =>
         services.AddSingleton<IChangeNotificationHandler, THandler>();
+
+    /// <summary>Adds (or replaces) a handler instance for its resource type.</summary>
+    public static IServiceCollection AddChangeHandler(this IServiceCollection services, IChangeNotificationHandler handler) =>
+        services.AddSingleton(handler);
 }

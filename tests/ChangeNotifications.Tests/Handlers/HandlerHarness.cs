@@ -7,6 +7,7 @@ using ChangeNotifications.Resources;
 using ChangeNotifications.Storage;
 using ChangeNotifications.Subscriptions;
 using ChangeNotifications.Tests.EmulatorTenant;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.FileProviders;
@@ -26,9 +27,12 @@ public sealed class HandlerHarness : IAsyncDisposable
     private readonly string _directory = Directory.CreateTempSubdirectory("cn-handlers-").FullName;
     private ServiceProvider _services;
 
-    private HandlerHarness(TenantHost host)
+    private readonly Action<IServiceCollection>? _configure;
+
+    private HandlerHarness(TenantHost host, Action<IServiceCollection>? configure)
     {
         Host = host;
+        _configure = configure;
         _services = Build();
     }
 
@@ -38,10 +42,14 @@ public sealed class HandlerHarness : IAsyncDisposable
 
     public FakeLogCollector Logs => _services.GetRequiredService<FakeLogCollector>();
 
-    public static async Task<HandlerHarness> StartAsync(int deltaPageSize = 50) => new(await TenantHost.StartAsync(deltaPageSize));
+    /// <param name="configure">Registrations after <c>AddChangeHandlers()</c>, as an application would add them.</param>
+    public static async Task<HandlerHarness> StartAsync(int deltaPageSize = 50, Action<IServiceCollection>? configure = null) =>
+        new(await TenantHost.StartAsync(deltaPageSize), configure);
 
-    public IChangeNotificationHandler HandlerFor(ResourceType type) =>
-        _services.GetServices<IChangeNotificationHandler>().Last(h => h.ResourceType == type);
+    /// <summary>The handler the dispatcher would pick for <paramref name="type"/>.</summary>
+    public IChangeNotificationHandler HandlerFor(ResourceType type) => Registry.For(type);
+
+    public HandlerRegistry Registry => _services.GetRequiredService<HandlerRegistry>();
 
     public IDeltaLinkStore DeltaLinks => _services.GetRequiredService<IDeltaLinkStore>();
 
@@ -109,9 +117,11 @@ public sealed class HandlerHarness : IAsyncDisposable
         services.AddFakeLogging();
         services.AddSingleton(Host.Graph);
         services.AddSingleton<IHostEnvironment>(new TestEnvironment(_directory));
-        services.AddOptions<StorageOptions>().Configure(o => o.SqlitePath = "handlers.db");
-        services.AddSingleton<SqliteDatabase>();
+        services.AddStorage(new ConfigurationBuilder().AddInMemoryCollection([new("Storage:SqlitePath", "handlers.db")]).Build());
+        services.AddSingleton<LoggingChangeHandler>();
+        services.AddSingleton<HandlerRegistry>();
         services.AddChangeHandlers();
+        _configure?.Invoke(services);
         return services.BuildServiceProvider();
     }
 
