@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Graph.Models;
 using Microsoft.Kiota.Abstractions;
 
@@ -16,9 +17,12 @@ public enum DeltaStart
 /// <summary>
 /// Runs one delta round for a key: from the stored delta link, or, with none stored, from
 /// <see cref="DeltaStart"/>; follows next links; stores the new delta link only after the whole round was read.
+/// Rounds for the same key run one at a time, so two notifications handled at once do not report the same changes twice.
 /// </summary>
 public sealed partial class DeltaSync(IDeltaLinkStore store, ILogger<DeltaSync> logger)
 {
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _rounds = new(StringComparer.Ordinal);
+
     /// <summary>One delta query: <see cref="First"/> starts it (true: with <c>token=latest</c>), <see cref="Next"/> follows a link.</summary>
     public sealed record Query<TPage>(
         Func<bool, CancellationToken, Task<TPage?>> First,
@@ -30,6 +34,22 @@ public sealed partial class DeltaSync(IDeltaLinkStore store, ILogger<DeltaSync> 
         where TPage : BaseDeltaFunctionResponse
     {
         ArgumentNullException.ThrowIfNull(query);
+        var round = _rounds.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
+        await round.WaitAsync(cancellationToken);
+        try
+        {
+            return await ReadRoundAsync(key, start, query, items, cancellationToken);
+        }
+        finally
+        {
+            round.Release();
+        }
+    }
+
+    private async Task<IReadOnlyList<T>> ReadRoundAsync<TPage, T>(
+        string key, DeltaStart start, Query<TPage> query, Func<TPage, List<T>?> items, CancellationToken cancellationToken)
+        where TPage : BaseDeltaFunctionResponse
+    {
         var stored = await store.GetAsync(key, cancellationToken);
         var baseline = stored is null && start == DeltaStart.Latest;
         var (changes, deltaLink) = await GraphPages.ReadDeltaAsync(

@@ -74,6 +74,22 @@ public sealed class DeltaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_notifications_for_one_drive_report_each_change_once()
+    {
+        await _h.NotifyAsync(Drive, "updated");
+        _h.Tenant.MakeChange(Drive, "updated");
+        _h.Tenant.MakeChange(Drive, "updated");
+        var context = Notifications.ContextFor(new EmulatedChange(Drive, "updated", null, "#Microsoft.Graph.DriveItem", null, null, null), HandlerHarness.Subscription(Drive));
+        var handler = _h.HandlerFor(context.ResourceType);
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => handler.HandleAsync(context, CancellationToken.None))));
+
+        var ids = _h.Lines(5161).Select(l => l.Prop("ItemId")).ToList();
+        Assert.Equal(2, ids.Count);
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+    }
+
+    [Fact]
     public async Task Resync_without_a_link_enumerates_once_then_reports_only_changes()
     {
         await _h.ResyncAsync("users", "subscriptionRemoved");
