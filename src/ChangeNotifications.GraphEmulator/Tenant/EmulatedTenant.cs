@@ -16,6 +16,7 @@ public sealed partial class EmulatedTenant : IEmulatedTenant
     private readonly Dictionary<string, ResourceCollection> _collections = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _driveOfUser = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _rootOfDrive = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _shapes = new(StringComparer.OrdinalIgnoreCase);
     private readonly TimeProvider _time;
     private long _version;
     private int _sequence;
@@ -126,6 +127,16 @@ public sealed partial class EmulatedTenant : IEmulatedTenant
             : new JsonObject { ["id"] = id, ["@removed"] = new JsonObject { ["reason"] = "deleted" } };
     }
 
+    /// <summary>True when the tenant has collections of this shape (<c>users/messages</c>): an unknown id under it is a 404,
+    /// an unknown shape is a segment Graph does not know (400).</summary>
+    internal bool KnowsShape(TenantPath path)
+    {
+        lock (_lock)
+        {
+            return _shapes.Contains(path.Shape) || (path.Shape == "drives/items" && path.ItemId is not null);
+        }
+    }
+
     private ResourceCollection? Collection(string key) => _collections.GetValueOrDefault(key);
 
     private ResourceCollection CollectionFor(string key, DeltaRemovalStyle style = DeltaRemovalStyle.RemovedAnnotation)
@@ -134,6 +145,7 @@ public sealed partial class EmulatedTenant : IEmulatedTenant
         {
             collection = new ResourceCollection(key, style);
             _collections[key] = collection;
+            _shapes.Add(ParsePath(key).Shape);
         }
 
         return collection;

@@ -41,12 +41,12 @@ public static class TenantEndpoints
 
         if (target.ItemId is not null)
         {
-            return tenant.Find(path) is { } item ? Json(Project(item, request)) : NotFound(target);
+            return tenant.Find(path) is { } item ? Json(Project(item, request)) : NotFound(tenant, target);
         }
 
         if (tenant.List(path) is not { } items)
         {
-            return NotFound(target);
+            return NotFound(tenant, target);
         }
 
         var top = int.TryParse(request.Query["$top"], CultureInfo.InvariantCulture, out var t) && t > 0 ? t : DefaultPageSize;
@@ -73,7 +73,7 @@ public static class TenantEndpoints
 
         if (tenant.Delta(target, latest ? long.MaxValue : since, until) is not { } page)
         {
-            return NotFound(target);
+            return NotFound(tenant, target);
         }
 
         var tokenName = target.Shape.StartsWith("drives", StringComparison.Ordinal) || target.Shape.StartsWith("sites", StringComparison.Ordinal)
@@ -114,7 +114,7 @@ public static class TenantEndpoints
             return Error(StatusCodes.Status400BadRequest, "BadRequest", "The request body is not a JSON object.");
         }
 
-        return tenant.Patch(target, patch) is { } updated ? Json(updated) : NotFound(target);
+        return tenant.Patch(target, patch) is { } updated ? Json(updated) : NotFound(tenant, target);
     }
 
     /// <summary>The item with only the <c>$select</c>ed properties (always <c>id</c> and annotations), navigation
@@ -164,8 +164,14 @@ public static class TenantEndpoints
         return $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}{query}";
     }
 
-    private static IResult NotFound(TenantPath target)
+    private static IResult NotFound(EmulatedTenant tenant, TenantPath target)
     {
+        if (!tenant.KnowsShape(target))
+        {
+            var segment = target.Segments.Count == 0 ? string.Empty : target.Segments[target.ItemId is null ? ^1 : ^2];
+            return Error(StatusCodes.Status400BadRequest, "BadRequest", $"Resource not found for the segment '{segment.Split('/')[^1]}'.");
+        }
+
         var (code, message) = target.Shape switch
         {
             "users" or "groups" when target.ItemId is not null =>

@@ -46,6 +46,15 @@ public sealed class TenantEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_segment_Graph_does_not_know_is_400_like_Graph()
+    {
+        var (status, body) = await GetAsync($"users/{SeedIds.UserId}/widgets");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("Resource not found for the segment 'widgets'.", (string?)body["error"]!["message"]);
+    }
+
+    [Fact]
     public async Task Delta_with_token_latest_returns_no_items_and_a_link_that_returns_only_later_changes()
     {
         var (_, first) = await GetAsync($"drives/{SeedIds.DriveId}/root/delta?token=latest");
