@@ -26,6 +26,7 @@ public static class RichNotificationsServiceCollectionExtensions
             .Configure(options =>
             {
                 options.EmulatorMode = emulator;
+                options.AppIds.RemoveAll(string.IsNullOrWhiteSpace);
                 if (options.AppIds.Count == 0)
                 {
                     var appId = configuration["AzureAd:ClientId"] ?? (emulator ? SeedIds.ClientId : null);

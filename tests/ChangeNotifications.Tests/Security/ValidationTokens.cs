@@ -20,6 +20,9 @@ public static class ValidationTokens
         public DateTimeOffset? NotBefore { get; init; }
 
         public DateTimeOffset? Expires { get; init; }
+
+        /// <summary>Claims added as they are (e.g. an <c>azp</c> on a v1 token).</summary>
+        public IReadOnlyDictionary<string, object> ExtraClaims { get; init; } = new Dictionary<string, object>();
     }
 
     public static string Create(Spec spec, SecurityKey signingKey)
@@ -32,6 +35,11 @@ public static class ValidationTokens
             [v2 ? "azp" : "appid"] = spec.Publisher,
             ["oid"] = Guid.NewGuid().ToString(),
         };
+        foreach (var (name, value) in spec.ExtraClaims)
+        {
+            claims[name] = value;
+        }
+
         var descriptor = new SecurityTokenDescriptor
         {
             Issuer = spec.Issuer ?? (v2 ? $"https://login.microsoftonline.com/{spec.TenantId}/v2.0" : $"https://sts.windows.net/{spec.TenantId}/"),
