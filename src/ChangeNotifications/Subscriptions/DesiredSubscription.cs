@@ -51,11 +51,13 @@ public sealed record DesiredSubscription(
             var path = ResourcePath.Parse(item.Resource ?? string.Empty);
             var entry = catalog.Find(path)
                 ?? throw new InvalidOperationException($"Subscriptions: resource '{item.Resource}' is not in the catalog.");
+            var resource = WithResourceDataSelect(item.Resource!.Trim(), path, item.IncludeResourceData, entry);
+            path = ResourcePath.Parse(resource);
             var max = entry.MaxLifetimeFor(item.IncludeResourceData);
             var lifetime = item.ExpirationMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : max;
             result.Add(new DesiredSubscription(
                 KeyFor(path, item.ChangeType ?? string.Empty),
-                item.Resource!.Trim(),
+                resource,
                 path,
                 NormalizeChangeType(item.ChangeType),
                 item.IncludeResourceData,
@@ -66,5 +68,19 @@ public sealed record DesiredSubscription(
         }
 
         return result;
+    }
+
+    /// <summary>Outlook with resource data: appends the catalog's <c>$select</c> when the configured resource has none.</summary>
+    private static string WithResourceDataSelect(string resource, ResourcePath path, bool includeResourceData, ResourceCatalogEntry entry)
+    {
+        if (!includeResourceData || entry.ResourceDataSelect is not { } select ||
+            (path.Query ?? string.Empty).Split('&').Any(p => p.StartsWith("$select=", StringComparison.OrdinalIgnoreCase)))
+        {
+            return resource;
+        }
+
+        return string.IsNullOrEmpty(path.Query)
+            ? resource.TrimEnd('?') + "?$select=" + select
+            : resource + "&$select=" + select;
     }
 }

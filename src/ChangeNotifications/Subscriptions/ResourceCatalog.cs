@@ -27,6 +27,12 @@ public sealed record ResourceCatalogEntry
     /// <summary>The OData filter Graph expects on this resource when none is configured (Universal Print printers).</summary>
     public string? DefaultNotificationQueryOptions { get; init; }
 
+    /// <summary>
+    /// The <c>$select</c> added to the resource of a subscription with <c>includeResourceData</c> when it names none:
+    /// Outlook sends resource data only for the properties selected (graph-protocol.md §6). Null: no <c>$select</c> needed.
+    /// </summary>
+    public string? ResourceDataSelect { get; init; }
+
     /// <summary>The paths this row accepts, as documentation for error messages.</summary>
     public required string PathExamples { get; init; }
 
@@ -123,9 +129,9 @@ public sealed class ResourceCatalog
 
         yield return new() { Name = "Printer", ResourceType = ResourceType.Printer, MaxLifetime = fourThousand, AllowedChangeTypes = Changes("updated"), DefaultNotificationQueryOptions = "$filter=isFetchable eq true", PathExamples = "/print/printers/{id}/jobs" };
         yield return new() { Name = "PrintTaskDefinition", ResourceType = ResourceType.PrintTaskDefinition, MaxLifetime = fourThousand, AllowedChangeTypes = Changes("created"), PathExamples = "/print/taskDefinitions/{id}/tasks" };
-        yield return new() { Name = "Message", ResourceType = ResourceType.Message, MaxLifetime = outlook, MaxLifetimeWithResourceData = outlookRich, AllowedChangeTypes = Changes(AllChanges), PathExamples = "/users/{id}/messages, /users/{id}/mailFolders('inbox')/messages" };
-        yield return new() { Name = "Event", ResourceType = ResourceType.Event, MaxLifetime = outlook, MaxLifetimeWithResourceData = outlookRich, AllowedChangeTypes = Changes(AllChanges), PathExamples = "/users/{id}/events" };
-        yield return new() { Name = "Contact", ResourceType = ResourceType.Contact, MaxLifetime = outlook, MaxLifetimeWithResourceData = outlookRich, AllowedChangeTypes = Changes(AllChanges), PathExamples = "/users/{id}/contacts" };
+        yield return new() { Name = "Message", ResourceType = ResourceType.Message, MaxLifetime = outlook, MaxLifetimeWithResourceData = outlookRich, AllowedChangeTypes = Changes(AllChanges), ResourceDataSelect = "id,subject,from,receivedDateTime,hasAttachments,importance,isRead", PathExamples = "/users/{id}/messages, /users/{id}/mailFolders('inbox')/messages" };
+        yield return new() { Name = "Event", ResourceType = ResourceType.Event, MaxLifetime = outlook, MaxLifetimeWithResourceData = outlookRich, AllowedChangeTypes = Changes(AllChanges), ResourceDataSelect = "id,subject,start,end,organizer,location,isCancelled", PathExamples = "/users/{id}/events" };
+        yield return new() { Name = "Contact", ResourceType = ResourceType.Contact, MaxLifetime = outlook, MaxLifetimeWithResourceData = outlookRich, AllowedChangeTypes = Changes(AllChanges), ResourceDataSelect = "id,displayName,emailAddresses,companyName", PathExamples = "/users/{id}/contacts" };
         yield return new() { Name = "User", ResourceType = ResourceType.User, MaxLifetime = directory, AllowedChangeTypes = Changes("updated", "deleted"), PathExamples = "/users, /users/{id}" };
         yield return new() { Name = "Group", ResourceType = ResourceType.Group, MaxLifetime = directory, AllowedChangeTypes = Changes("updated", "deleted"), PathExamples = "/groups, /groups/{id}, /groups/{id}/members, /groups/{id}/owners" };
         yield return new() { Name = "Conversation", ResourceType = ResourceType.Conversation, MaxLifetime = fourThousand, AllowedChangeTypes = Changes(AllChanges), PathExamples = "/groups/{id}/conversations" };
