@@ -31,6 +31,7 @@ public static class SubscriptionManagementServiceCollectionExtensions
         services.TryAddSingleton<SubscriptionStateBoard>();
         services.TryAddSingleton<ISubscriptionHealth>(sp => sp.GetRequiredService<SubscriptionStateBoard>());
         services.TryAddSingleton<GraphSubscriptionsClient>();
+        services.TryAddSingleton<NotificationAddresses>();
         services.TryAddSingleton<ResyncRequester>();
         services.TryAddSingleton<SubscriptionReconciler>();
         services.AddHostedService(sp => sp.GetRequiredService<SubscriptionReconciler>());
