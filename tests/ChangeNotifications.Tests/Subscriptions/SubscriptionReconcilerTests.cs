@@ -328,14 +328,14 @@ public sealed class SubscriptionReconcilerTests
         await hosted.StartAsync(stop.Token);
         try
         {
-            await WaitUntilAsync(() => harness.Health.Snapshot() is [{ State: SubscriptionState.Active }]);
+            await RealClock.WaitUntilAsync(() => harness.Health.Snapshot() is [{ State: SubscriptionState.Active }]);
             var created = await harness.RecordAsync(Messages);
             Assert.Equal(created.GraphId, Assert.Single(harness.Emulator.Control.Subscriptions).Id);
 
             // Past the renewal point (half of 10,080 minutes) the loop wakes on the fake clock and renews.
             // The clock keeps moving a minute per poll, so it does not matter whether the loop was already waiting.
             harness.Time.Advance(TimeSpan.FromMinutes(5_041));
-            await WaitUntilAsync(
+            await RealClock.WaitUntilAsync(
                 () => harness.LogsWithId(SubscriptionLog.RenewedId).Count == 1,
                 () => harness.Time.Advance(TimeSpan.FromMinutes(1)));
             Assert.True(Assert.Single(harness.Emulator.Control.Subscriptions).ExpirationDateTime > created.ExpiresAt);
@@ -344,18 +344,6 @@ public sealed class SubscriptionReconcilerTests
         {
             await stop.CancelAsync();
             await hosted.StopAsync(CancellationToken.None);
-        }
-    }
-
-    /// <summary>Waits on the real clock (bounded) for work the background loop does on its own thread.</summary>
-    private static async Task WaitUntilAsync(Func<bool> condition, Action? eachPoll = null)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the hosted reconciler did not get there within 15 s");
-            await Task.Delay(20);
-            eachPoll?.Invoke();
         }
     }
 }
