@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Options;
+
+namespace ChangeNotifications.Dispatching;
+
+/// <summary>Settings of section <c>Dispatcher</c>.</summary>
+public sealed class DispatcherOptions
+{
+    public const string Section = "Dispatcher";
+
+    /// <summary>Run the dispatcher loop in this process (tests turn it off and call the tick themselves).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Items claimed per round.</summary>
+    public int BatchSize { get; set; } = 64;
+
+    /// <summary>Items handled at once.</summary>
+    public int Concurrency { get; set; } = 8;
+
+    /// <summary>Attempts before an item is dead-lettered.</summary>
+    public int MaxAttempts { get; set; } = 8;
+
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a claim holds an item; a claim of a process that died runs out after it.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often the inbox is polled when nothing woke the dispatcher.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long handled items (and so their dedup keys) are kept. Graph redelivers for up to 4 h.</summary>
+    public TimeSpan DedupRetention { get; set; } = TimeSpan.FromHours(6);
+}
+
+internal sealed class DispatcherOptionsValidator : IValidateOptions<DispatcherOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DispatcherOptions options)
+    {
+        const string s = DispatcherOptions.Section;
+        var errors = new List<string>();
+        if (options.BatchSize is < 1 or > 1000)
+        {
+            errors.Add($"{s}:BatchSize must be between 1 and 1000 (got {options.BatchSize}).");
+        }
+
+        if (options.Concurrency is < 1 or > 256)
+        {
+            errors.Add($"{s}:Concurrency must be between 1 and 256 (got {options.Concurrency}).");
+        }
+
+        if (options.MaxAttempts is < 1 or > 100)
+        {
+            errors.Add($"{s}:MaxAttempts must be between 1 and 100 (got {options.MaxAttempts}).");
+        }
+
+        if (options.InitialBackoff <= TimeSpan.Zero || options.MaxBackoff < options.InitialBackoff)
+        {
+            errors.Add($"{s}:InitialBackoff must be above zero and {s}:MaxBackoff at least as long (got {options.InitialBackoff} and {options.MaxBackoff}).");
+        }
+
+        if (options.Lease < TimeSpan.FromSeconds(5))
+        {
+            errors.Add($"{s}:Lease must be at least 00:00:05 (got {options.Lease}).");
+        }
+
+        if (options.PollInterval <= TimeSpan.Zero || options.PollInterval > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"{s}:PollInterval must be above zero and at most 00:05:00 (got {options.PollInterval}).");
+        }
+
+        if (options.DedupRetention < TimeSpan.FromHours(4))
+        {
+            errors.Add($"{s}:DedupRetention must be at least 04:00:00, as long as Graph redelivers (got {options.DedupRetention}).");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace ChangeNotifications.Dispatching;
+
+public static class DispatchingServiceCollectionExtensions
+{
+    public static IServiceCollection AddDispatching(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DispatcherOptions>().Bind(configuration.GetSection(DispatcherOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DispatcherOptions>, DispatcherOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<LoggingChangeHandler>();
+        services.AddSingleton<HandlerRegistry>();
+        services.TryAddSingleton<ILifecycleEventHandler, LoggingLifecycleEventHandler>();
+        services.TryAddSingleton<IRichNotificationProcessor, NoRichNotificationProcessor>();
+        services.AddSingleton<NotificationProcessor>();
+        services.AddSingleton<NotificationDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
+        return services;
+    }
+}

@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using ChangeNotifications.Inbox;
+using Microsoft.Extensions.Options;
+
+namespace ChangeNotifications.Dispatching;
+
+/// <summary>
+/// Claims items from the inbox and hands each to its handler (change) or to the lifecycle handler;
+/// marks them done, retries failures with exponential backoff and jitter, dead-letters after
+/// <see cref="DispatcherOptions.MaxAttempts"/>. On start it releases claims left by a process that died.
+/// </summary>
+public sealed partial class NotificationDispatcher(
+    IInbox inbox,
+    InboxSignal signal,
+    NotificationProcessor processor,
+    IOptions<DispatcherOptions> options,
+    TimeProvider time,
+    ILogger<NotificationDispatcher> logger) : BackgroundService
+{
+    private DateTimeOffset _nextPurge = DateTimeOffset.MinValue;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        if (!settings.Enabled)
+        {
+            return;
+        }
+
+        await Task.Yield();
+        var released = await inbox.ReleaseAbandonedClaimsAsync(stoppingToken);
+        if (released > 0)
+        {
+            LogReleased(logger, released);
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var handled = await RunOnceAsync(stoppingToken);
+                await PurgeIfDueAsync(stoppingToken);
+                if (handled == 0)
+                {
+                    await signal.WaitAsync(settings.PollInterval, time, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogLoopFailed(logger, ex);
+                await Task.Delay(settings.PollInterval, time, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>One round: claims a batch and handles it. Returns how many items were claimed.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var items = await inbox.ClaimAsync(settings.BatchSize, settings.Lease, cancellationToken);
+        if (items.Count == 0)
+        {
+            return 0;
+        }
+
+        await Parallel.ForEachAsync(
+            items,
+            new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },
+            async (item, ct) => await DispatchAsync(item, ct));
+        return items.Count;
+    }
+
+    private async Task DispatchAsync(InboxItem item, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await processor.ProcessAsync(item, cancellationToken);
+            await inbox.CompleteAsync(item.Id, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Left claimed: released at the next start, or when its lease runs out.
+        }
+        catch (PermanentNotificationException ex)
+        {
+            LogDeadLettered(logger, item.Id, item.SubscriptionId, item.Attempts, ex.Message);
+            await inbox.DeadLetterAsync(item.Id, ex.Message, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            await FailAsync(item, ex, Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    private async Task FailAsync(InboxItem item, Exception error, TimeSpan elapsed)
+    {
+        var settings = options.Value;
+        var reason = $"{error.GetType().Name}: {error.Message}";
+        if (item.Attempts >= settings.MaxAttempts)
+        {
+            LogDeadLettered(logger, item.Id, item.SubscriptionId, item.Attempts, reason);
+            await inbox.DeadLetterAsync(item.Id, reason, CancellationToken.None);
+            return;
+        }
+
+        var delay = Backoff(item.Attempts, settings);
+        LogRetrying(logger, error, item.Id, item.SubscriptionId, item.Attempts, delay, elapsed.TotalMilliseconds);
+        await inbox.RetryLaterAsync(item.Id, time.GetUtcNow() + delay, reason, CancellationToken.None);
+    }
+
+    /// <summary>InitialBackoff × 2^(attempt−1), at most MaxBackoff, with ±20 % jitter.</summary>
+    public static TimeSpan Backoff(int attempt, DispatcherOptions settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var exponent = Math.Min(Math.Max(attempt - 1, 0), 30);
+        var raw = settings.InitialBackoff.TotalMilliseconds * Math.Pow(2, exponent);
+        var capped = Math.Min(raw, settings.MaxBackoff.TotalMilliseconds);
+#pragma warning disable CA5394 // jitter needs no cryptographic randomness
+        var jitter = 0.8 + (Random.Shared.NextDouble() * 0.4);
+#pragma warning restore CA5394
+        return TimeSpan.FromMilliseconds(Math.Min(capped * jitter, settings.MaxBackoff.TotalMilliseconds));
+    }
+
+    private async Task PurgeIfDueAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (now < _nextPurge)
+        {
+            return;
+        }
+
+        _nextPurge = now + TimeSpan.FromMinutes(10);
+        var purged = await inbox.PurgeCompletedAsync(now - options.Value.DedupRetention, cancellationToken);
+        if (purged > 0)
+        {
+            LogPurged(logger, purged);
+        }
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Released {Count} inbox items claimed by a process that stopped; they are handled again")]
+    private static partial void LogReleased(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Inbox item {InboxId} (subscription {SubscriptionId}) failed on attempt {Attempt}; retrying in {Delay} (took {ElapsedMs} ms)")]
+    private static partial void LogRetrying(ILogger logger, Exception exception, long inboxId, Guid subscriptionId, int attempt, TimeSpan delay, double elapsedMs);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Inbox item {InboxId} (subscription {SubscriptionId}) dead-lettered after {Attempt} attempts: {Reason}")]
+    private static partial void LogDeadLettered(ILogger logger, long inboxId, Guid subscriptionId, int attempt, string reason);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Dispatcher round failed; trying again")]
+    private static partial void LogLoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Debug, Message = "Purged {Count} handled inbox items past the dedup retention")]
+    private static partial void LogPurged(ILogger logger, int count);
+}

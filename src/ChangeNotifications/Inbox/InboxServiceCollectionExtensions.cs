@@ -1,0 +1,15 @@
+using ChangeNotifications.Storage;
+
+namespace ChangeNotifications.Inbox;
+
+public static class InboxServiceCollectionExtensions
+{
+    public static IServiceCollection AddInbox(this IServiceCollection services)
+    {
+        services.AddSingleton<ISqliteSchema, SqliteInboxSchema>();
+        services.AddSingleton<InboxSignal>();
+        services.AddSingleton<SqliteInbox>();
+        services.AddSingleton<IInbox>(sp => sp.GetRequiredService<SqliteInbox>());
+        return services;
+    }
+}

@@ -1,0 +1,296 @@
+using System.Threading.Channels;
+using ChangeNotifications.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace ChangeNotifications.Inbox;
+
+/// <summary>
+/// The SQLite inbox. Appends from concurrent requests are queued and written by one writer in one
+/// transaction per round (group commit): one fsync acknowledges every request of the round.
+/// Dispatcher operations use their own short transactions.
+/// </summary>
+public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
+{
+    private const int MaxEntriesPerCommit = 2_000;
+
+    private readonly SqliteDatabase _database;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SqliteInbox> _logger;
+    private readonly Channel<PendingAppend> _pending = Channel.CreateUnbounded<PendingAppend>(
+        new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lazy<Task> _writer;
+    private int _disposed;
+
+    public SqliteInbox(SqliteDatabase database, TimeProvider time, ILogger<SqliteInbox> logger)
+    {
+        _database = database;
+        _time = time;
+        _logger = logger;
+        _writer = new Lazy<Task>(() => Task.Run(WriteLoopAsync), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    public Task<AppendResult> AppendAsync(IReadOnlyList<InboxEntry> entries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            return Task.FromResult(new AppendResult(0, 0));
+        }
+
+        _ = _writer.Value;
+        var pending = new PendingAppend(entries);
+        if (!_pending.Writer.TryWrite(pending))
+        {
+            throw new InboxUnavailableException("The inbox is shutting down.");
+        }
+
+        return pending.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var round = new List<PendingAppend>();
+        var reader = _pending.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(_stopping.Token))
+            {
+                round.Clear();
+                var count = 0;
+                while (count < MaxEntriesPerCommit && reader.TryRead(out var next))
+                {
+                    round.Add(next);
+                    count += next.Entries.Count;
+                }
+
+                await CommitRoundAsync(round);
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+
+        while (reader.TryRead(out var left))
+        {
+            left.Completion.TrySetException(new InboxUnavailableException("The inbox is shutting down."));
+        }
+    }
+
+    private async Task CommitRoundAsync(List<PendingAppend> round)
+    {
+        try
+        {
+            var results = await WriteAsync(round);
+            for (var i = 0; i < round.Count; i++)
+            {
+                round[i].Completion.TrySetResult(results[i]);
+            }
+        }
+        catch (Exception ex) when (ex is SqliteException or IOException or InvalidOperationException)
+        {
+            LogAppendFailed(_logger, ex, round.Count);
+            foreach (var pending in round)
+            {
+                pending.Completion.TrySetException(new InboxUnavailableException("The inbox could not store the batch.", ex));
+            }
+        }
+    }
+
+    private async Task<AppendResult[]> WriteAsync(List<PendingAppend> round)
+    {
+        await using var connection = await _database.OpenAsync(_stopping.Token);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(_stopping.Token);
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = """
+            INSERT INTO inbox (dedup_key, kind, subscription_id, payload, validation_tokens, received_at, not_before)
+            VALUES ($key, $kind, $sub, $payload, $tokens, $now, $now)
+            ON CONFLICT (dedup_key) DO NOTHING;
+            """;
+        var key = insert.Parameters.Add("$key", SqliteType.Text);
+        var kind = insert.Parameters.Add("$kind", SqliteType.Integer);
+        var sub = insert.Parameters.Add("$sub", SqliteType.Text);
+        var payload = insert.Parameters.Add("$payload", SqliteType.Text);
+        var tokens = insert.Parameters.Add("$tokens", SqliteType.Text);
+        insert.Parameters.AddWithValue("$now", UnixTime.ToMs(_time.GetUtcNow()));
+        insert.Prepare();
+
+        var results = new AppendResult[round.Count];
+        for (var i = 0; i < round.Count; i++)
+        {
+            var inserted = 0;
+            foreach (var entry in round[i].Entries)
+            {
+                key.Value = entry.DedupKey;
+                kind.Value = (int)entry.Kind;
+                sub.Value = entry.SubscriptionId.ToString();
+                payload.Value = entry.Payload;
+                tokens.Value = (object?)entry.ValidationTokens ?? DBNull.Value;
+                inserted += await insert.ExecuteNonQueryAsync(_stopping.Token);
+            }
+
+            results[i] = new AppendResult(inserted, round[i].Entries.Count - inserted);
+        }
+
+        await transaction.CommitAsync(_stopping.Token);
+        return results;
+    }
+
+    public async Task<IReadOnlyList<InboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            UPDATE inbox SET status = 1, attempts = attempts + 1, locked_until = $until
+            WHERE id IN (
+                SELECT id FROM inbox
+                WHERE (status = 0 AND not_before <= $now) OR (status = 1 AND locked_until <= $now)
+                ORDER BY id LIMIT $max)
+            RETURNING id, dedup_key, kind, subscription_id, payload, validation_tokens, attempts, received_at, status, last_error;
+            """;
+        command.Parameters.AddWithValue("$now", UnixTime.ToMs(now));
+        command.Parameters.AddWithValue("$until", UnixTime.ToMs(now + lease));
+        command.Parameters.AddWithValue("$max", max);
+        var items = await ReadItemsAsync(command, cancellationToken);
+        items.Sort((a, b) => a.Id.CompareTo(b.Id));
+        return items;
+    }
+
+    public Task CompleteAsync(long id, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE inbox SET status = 2, locked_until = NULL, finished_at = $now WHERE id = $id;",
+            cancellationToken,
+            ("$id", id),
+            ("$now", UnixTime.ToMs(_time.GetUtcNow())));
+
+    public Task RetryLaterAsync(long id, DateTimeOffset notBefore, string error, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE inbox SET status = 0, locked_until = NULL, not_before = $nb, last_error = $err WHERE id = $id;",
+            cancellationToken,
+            ("$id", id),
+            ("$nb", UnixTime.ToMs(notBefore)),
+            ("$err", error));
+
+    public Task DeadLetterAsync(long id, string reason, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE inbox SET status = 3, locked_until = NULL, last_error = $err, finished_at = $now WHERE id = $id;",
+            cancellationToken,
+            ("$id", id),
+            ("$err", reason),
+            ("$now", UnixTime.ToMs(_time.GetUtcNow())));
+
+    public Task<int> ReplayDeadLettersAsync(Guid? subscriptionId, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            """
+            UPDATE inbox SET status = 0, attempts = 0, not_before = $now, finished_at = NULL
+            WHERE status = 3 AND ($sub IS NULL OR subscription_id = $sub);
+            """,
+            cancellationToken,
+            ("$now", UnixTime.ToMs(_time.GetUtcNow())),
+            ("$sub", (object?)subscriptionId?.ToString() ?? DBNull.Value));
+
+    public Task<int> ReleaseAbandonedClaimsAsync(CancellationToken cancellationToken) =>
+        ExecuteAsync("UPDATE inbox SET status = 0, locked_until = NULL WHERE status = 1;", cancellationToken);
+
+    public Task<int> PurgeCompletedAsync(DateTimeOffset olderThan, CancellationToken cancellationToken) =>
+        ExecuteAsync("DELETE FROM inbox WHERE status = 2 AND finished_at < $before;", cancellationToken, ("$before", UnixTime.ToMs(olderThan)));
+
+    public async Task<InboxCounts> CountAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT status, COUNT(*) FROM inbox GROUP BY status;";
+        var counts = new long[4];
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counts[reader.GetInt32(0)] = reader.GetInt64(1);
+        }
+
+        return new InboxCounts(counts[0], counts[1], counts[2], counts[3]);
+    }
+
+    public async Task<IReadOnlyList<InboxItem>> ListDeadLettersAsync(int max, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT id, dedup_key, kind, subscription_id, payload, validation_tokens, attempts, received_at, status, last_error
+            FROM inbox WHERE status = 3 ORDER BY id DESC LIMIT $max;
+            """;
+        command.Parameters.AddWithValue("$max", max);
+        return await ReadItemsAsync(command, cancellationToken);
+    }
+
+    private static async Task<List<InboxItem>> ReadItemsAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        var items = new List<InboxItem>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add(new InboxItem(
+                Id: reader.GetInt64(0),
+                DedupKey: reader.GetString(1),
+                Kind: (InboxItemKind)reader.GetInt32(2),
+                SubscriptionId: Guid.Parse(reader.GetString(3)),
+                Payload: reader.GetString(4),
+                ValidationTokens: reader.IsDBNull(5) ? null : reader.GetString(5),
+                Attempts: reader.GetInt32(6),
+                ReceivedAt: UnixTime.FromMs(reader.GetInt64(7)),
+                Status: (InboxItemStatus)reader.GetInt32(8),
+                LastError: reader.IsDBNull(9) ? null : reader.GetString(9)));
+        }
+
+        return items;
+    }
+
+    private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // DI holds this instance under two registrations and so disposes it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        _pending.Writer.TryComplete();
+        if (_writer.IsValueCreated)
+        {
+            try
+            {
+                await _writer.Value.WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (TimeoutException)
+            {
+                await _stopping.CancelAsync();
+            }
+        }
+
+        await _stopping.CancelAsync();
+        _stopping.Dispose();
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Error, Message = "Inbox write of {RequestCount} batches failed; they are answered 503 so Graph retries")]
+    private static partial void LogAppendFailed(ILogger logger, Exception exception, int requestCount);
+
+    private sealed class PendingAppend(IReadOnlyList<InboxEntry> entries)
+    {
+        public IReadOnlyList<InboxEntry> Entries { get; } = entries;
+
+        public TaskCompletionSource<AppendResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Options;
+
+namespace ChangeNotifications.Receiving;
+
+public static class NotificationEndpoints
+{
+    public const string NotificationsPath = "/api/notifications";
+    public const string LifecyclePath = "/api/lifecycle";
+
+    public static IServiceCollection AddReceiving(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ReceivingOptions>().Bind(configuration.GetSection(ReceivingOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ReceivingOptions>, ReceivingOptionsValidator>();
+        services.AddSingleton<ValidationHandshake>();
+        services.AddSingleton<NotificationIntake>();
+        services.AddSingleton<ReceivingMetrics>();
+        return services;
+    }
+
+    /// <summary>
+    /// <c>POST /api/notifications</c> and <c>POST /api/lifecycle</c>: anonymous (Graph signs nothing here;
+    /// the clientState and, for rich notifications, the validation tokens prove the sender).
+    /// </summary>
+    public static RouteGroupBuilder MapNotificationEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api").AllowAnonymous().WithTags("Graph webhooks");
+        group.MapPost("/notifications", (HttpContext context, ValidationHandshake handshake, NotificationIntake intake) =>
+            Receive(context, handshake, intake, "notifications"));
+        group.MapPost("/lifecycle", (HttpContext context, ValidationHandshake handshake, NotificationIntake intake) =>
+            Receive(context, handshake, intake, "lifecycle"));
+        return group;
+    }
+
+    private static Task<IResult> Receive(HttpContext context, ValidationHandshake handshake, NotificationIntake intake, string endpoint) =>
+        ValidationHandshake.IsHandshake(context.Request, out var token)
+            ? Task.FromResult(handshake.Answer(context.Response, token, endpoint))
+            : intake.ReceiveAsync(context, endpoint);
+}

@@ -1,0 +1,271 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ChangeNotifications.Inbox;
+using ChangeNotifications.Subscriptions;
+using Microsoft.Extensions.Options;
+using Microsoft.Graph.Models;
+using Microsoft.Kiota.Serialization.Json;
+
+namespace ChangeNotifications.Receiving;
+
+/// <summary>
+/// The hot path: checks size and content type, parses the batch with the Graph SDK's models, keeps the
+/// items that match a known subscription and its clientState, stores them in the inbox in one durable
+/// write, answers 202. No Graph call, no decryption, no handler on this path.
+/// </summary>
+public sealed partial class NotificationIntake(
+    IInbox inbox,
+    InboxSignal signal,
+    ISubscriptionStore subscriptions,
+    ReceivingMetrics metrics,
+    IOptions<ReceivingOptions> options,
+    ILogger<NotificationIntake> logger)
+{
+    public async Task<IResult> ReceiveAsync(HttpContext context, string endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var request = context.Request;
+        var limit = options.Value.MaxBodyBytes;
+
+        if (!IsJson(request.ContentType))
+        {
+            return Reject(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", "Notifications must be sent as application/json.");
+        }
+
+        if (request.ContentLength > limit)
+        {
+            return Reject(StatusCodes.Status413PayloadTooLarge, "Body too large", $"The body is over the limit of {limit} bytes.");
+        }
+
+        var body = await ReadBodyAsync(request.Body, limit, context.RequestAborted);
+        if (body is null)
+        {
+            return Reject(StatusCodes.Status413PayloadTooLarge, "Body too large", $"The body is over the limit of {limit} bytes.");
+        }
+
+        List<InboxEntry> entries;
+        int received;
+        try
+        {
+            using var document = JsonDocument.Parse(body.Value.Memory);
+            var parsed = await ParseBatchAsync(document.RootElement, context.RequestAborted);
+            if (parsed.Error is not null)
+            {
+                return Reject(StatusCodes.Status400BadRequest, "Malformed notification batch", parsed.Error);
+            }
+
+            entries = parsed.Entries;
+            received = parsed.Received;
+        }
+        catch (JsonException)
+        {
+            return Reject(StatusCodes.Status400BadRequest, "Malformed notification batch", "The body is not valid JSON.");
+        }
+        finally
+        {
+            body.Value.Dispose();
+        }
+
+        var result = new AppendResult(0, 0);
+        if (entries.Count > 0)
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                timeout.CancelAfter(options.Value.StoreTimeout);
+                result = await inbox.AppendAsync(entries, timeout.Token);
+            }
+            catch (Exception ex) when (ex is InboxUnavailableException or OperationCanceledException)
+            {
+                LogStoreFailed(logger, ex, endpoint, entries.Count);
+                metrics.RejectedRequest(StatusCodes.Status503ServiceUnavailable);
+                context.Response.Headers.RetryAfter = "5";
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status503ServiceUnavailable,
+                    title: "Inbox unavailable",
+                    detail: "The notifications could not be stored; send them again.");
+            }
+
+            metrics.Accepted(result.Inserted, result.Duplicates);
+            if (result.Inserted > 0)
+            {
+                signal.Notify();
+            }
+        }
+
+        LogBatchReceived(logger, endpoint, received, result.Inserted, result.Duplicates, received - entries.Count);
+        return TypedResults.Accepted((string?)null);
+    }
+
+    private async Task<ParsedBatch> ParseBatchAsync(JsonElement root, CancellationToken cancellationToken)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Array)
+        {
+            return ParsedBatch.Invalid("The body must be an object with a 'value' array of notifications.");
+        }
+
+        string? tokens = null;
+        if (root.TryGetProperty("validationTokens", out var tokenArray) && tokenArray.ValueKind == JsonValueKind.Array)
+        {
+            tokens = tokenArray.GetRawText();
+        }
+
+        var entries = new List<InboxEntry>(value.GetArrayLength());
+        var received = 0;
+        foreach (var element in value.EnumerateArray())
+        {
+            received++;
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                return ParsedBatch.Invalid($"Item {received - 1} of 'value' is not an object.");
+            }
+
+            ChangeNotification notification;
+            try
+            {
+                notification = new JsonParseNode(element).GetObjectValue(ChangeNotification.CreateFromDiscriminatorValue)!;
+            }
+            catch (Exception ex) when (ex is FormatException or InvalidOperationException or JsonException or OverflowException)
+            {
+                return ParsedBatch.Invalid($"Item {received - 1} of 'value' has a field of the wrong type.");
+            }
+
+            var entry = await MatchAsync(notification, element, tokens, cancellationToken);
+            if (entry is not null)
+            {
+                entries.Add(entry);
+            }
+        }
+
+        return new ParsedBatch(entries, received, null);
+    }
+
+    private async ValueTask<InboxEntry?> MatchAsync(ChangeNotification notification, JsonElement element, string? tokens, CancellationToken cancellationToken)
+    {
+        var hasChange = notification.ChangeType is not null;
+        var hasLifecycle = notification.LifecycleEvent is not null;
+        if (notification.SubscriptionId is not { } subscriptionId || hasChange == hasLifecycle)
+        {
+            metrics.Dropped(DropReason.InvalidItem);
+            LogDropped(logger, notification.SubscriptionId, DropReason.InvalidItem);
+            return null;
+        }
+
+        var subscription = await subscriptions.FindByGraphIdAsync(subscriptionId, cancellationToken);
+        if (subscription is null)
+        {
+            metrics.Dropped(DropReason.UnknownSubscription);
+            LogDropped(logger, subscriptionId, DropReason.UnknownSubscription);
+            return null;
+        }
+
+        if (!ClientStateMatches(subscription.ClientState, notification.ClientState))
+        {
+            metrics.Dropped(DropReason.ClientStateMismatch);
+            LogDropped(logger, subscriptionId, DropReason.ClientStateMismatch);
+            return null;
+        }
+
+        var kind = hasLifecycle ? InboxItemKind.Lifecycle : InboxItemKind.Change;
+        var key = DedupKey.For(notification, notification.EncryptedContent?.DataSignature);
+        return new InboxEntry(key, kind, subscriptionId, element.GetRawText(), tokens);
+    }
+
+    /// <summary>Constant-time comparison of the stored and the received clientState.</summary>
+    public static bool ClientStateMatches(string expected, string? received)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        if (received is null)
+        {
+            return false;
+        }
+
+        var a = SHA256.HashData(Encoding.UTF8.GetBytes(expected));
+        var b = SHA256.HashData(Encoding.UTF8.GetBytes(received));
+        return CryptographicOperations.FixedTimeEquals(a, b);
+    }
+
+    private static bool IsJson(string? contentType) =>
+        contentType is not null
+        && (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
+            || contentType.Contains("+json", StringComparison.OrdinalIgnoreCase));
+
+    private IResult Reject(int status, string title, string detail)
+    {
+        metrics.RejectedRequest(status);
+        LogRejected(logger, status, title);
+        return TypedResults.Problem(statusCode: status, title: title, detail: detail);
+    }
+
+    /// <summary>Reads the body into a pooled buffer; null when it is over <paramref name="limit"/>.</summary>
+    private static async Task<PooledBody?> ReadBodyAsync(Stream body, int limit, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (buffer.Length > limit)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        return null;
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    Buffer.BlockCopy(buffer, 0, larger, 0, length);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await body.ReadAsync(buffer.AsMemory(length), cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+                if (length > limit)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return null;
+                }
+            }
+
+            return new PooledBody(buffer, length);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Received {ItemCount} notifications on {Endpoint}: {Stored} stored, {Duplicates} duplicates, {Dropped} dropped")]
+    private static partial void LogBatchReceived(ILogger logger, string endpoint, int itemCount, int stored, int duplicates, int dropped);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Dropped a notification for subscription {SubscriptionId}: {Reason}")]
+    private static partial void LogDropped(ILogger logger, Guid? subscriptionId, DropReason reason);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Notification request rejected with {StatusCode}: {Problem}")]
+    private static partial void LogRejected(ILogger logger, int statusCode, string problem);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Error, Message = "Could not store {ItemCount} notifications received on {Endpoint}; answered 503")]
+    private static partial void LogStoreFailed(ILogger logger, Exception exception, string endpoint, int itemCount);
+
+    private sealed record ParsedBatch(List<InboxEntry> Entries, int Received, string? Error)
+    {
+        public static ParsedBatch Invalid(string error) => new([], 0, error);
+    }
+
+    private readonly struct PooledBody(byte[] buffer, int length) : IDisposable
+    {
+        public ReadOnlyMemory<byte> Memory => buffer.AsMemory(0, length);
+
+        public void Dispose() => ArrayPool<byte>.Shared.Return(buffer);
+    }
+}
