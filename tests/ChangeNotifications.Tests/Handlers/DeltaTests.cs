@@ -1,14 +1,20 @@
 using ChangeNotifications.GraphEmulator.Tenant;
 
+using ChangeNotifications.Tests.EmulatorTenant;
+
 namespace ChangeNotifications.Tests.Handlers;
 
 /// <summary>Delta-tracked types: the stored delta link, its survival across restarts, no replay on first run, paging.</summary>
-public sealed class DeltaTests : IAsyncLifetime
+public sealed class DeltaTests(TenantHost host) : IClassFixture<TenantHost>, IAsyncLifetime
 {
     private const string Drive = $"drives/{SeedIds.DriveId}/root";
     private HandlerHarness _h = null!;
 
-    public async Task InitializeAsync() => _h = await HandlerHarness.StartAsync(deltaPageSize: 2);
+    public Task InitializeAsync()
+    {
+        _h = HandlerHarness.Start(host, deltaPageSize: 2);
+        return Task.CompletedTask;
+    }
 
     public async Task DisposeAsync() => await _h.DisposeAsync();
 

@@ -1,15 +1,21 @@
 using System.Text.Json.Nodes;
 using ChangeNotifications.GraphEmulator.Tenant;
 
+using ChangeNotifications.Tests.EmulatorTenant;
+
 namespace ChangeNotifications.Tests.Handlers;
 
 /// <summary>One change per resource type, made in the emulator, notified as Graph would, handled through the real
 /// GraphServiceClient; assertions on the handler's structured log properties.</summary>
-public sealed class HandlerTests : IAsyncLifetime
+public sealed class HandlerTests(TenantHost host) : IClassFixture<TenantHost>, IAsyncLifetime
 {
     private HandlerHarness _h = null!;
 
-    public async Task InitializeAsync() => _h = await HandlerHarness.StartAsync();
+    public Task InitializeAsync()
+    {
+        _h = HandlerHarness.Start(host);
+        return Task.CompletedTask;
+    }
 
     public async Task DisposeAsync() => await _h.DisposeAsync();
 
