@@ -29,6 +29,9 @@ public sealed class TenantHost : IAsyncLifetime
 
     public GraphServiceClient Graph => Emulator.Graph;
 
+    /// <summary>The emulator's control API (faults, counters).</summary>
+    public ChangeNotifications.GraphEmulator.Control.EmulatorControl Control => Emulator.Control;
+
     /// <summary>Plain HTTP to the emulator, with a valid bearer token: for asserting on raw JSON.</summary>
     public HttpClient Http { get; private set; } = null!;
 

@@ -247,12 +247,30 @@ public sealed class HandlerTests(TenantHost host) : IClassFixture<TenantHost>, I
     }
 
     [Fact]
+    public async Task A_server_error_propagates_so_the_dispatcher_retries()
+    {
+        var change = _h.Tenant.MakeChange($"users/{SeedIds.UserId}/events", "created")!;
+        host.Control.FailNextRequests(1, 500);
+
+        var error = await Assert.ThrowsAsync<Microsoft.Graph.Models.ODataErrors.ODataError>(() => _h.DeliverAsync(change, $"users/{SeedIds.UserId}/events"));
+
+        Assert.Equal(500, error.ResponseStatusCode);
+        Assert.Empty(_h.Lines(5003));
+        await _h.DeliverAsync(change, $"users/{SeedIds.UserId}/events");
+        Assert.Single(_h.Lines(5111));
+    }
+
+    [Fact]
     public async Task Nothing_secret_is_logged()
     {
-        await _h.NotifyAsync($"chats/{SeedIds.ChatId}/messages", "created", rich: true);
+        var rich = await _h.NotifyAsync($"chats/{SeedIds.ChatId}/messages", "created", rich: true);
         await _h.NotifyAsync($"users/{SeedIds.UserId}/messages", "created");
+        var token = host.Http.DefaultRequestHeaders.Authorization!.Parameter!;
 
-        Assert.DoesNotContain(_h.Logs.GetSnapshot(), r => r.Message.Contains("not-logged", StringComparison.Ordinal)
-            || r.Message.Contains("test-token", StringComparison.Ordinal));
+        var messages = _h.Logs.GetSnapshot().Select(r => r.Message).ToList();
+        Assert.NotEmpty(messages);
+        Assert.DoesNotContain(messages, m => m.Contains("not-logged", StringComparison.Ordinal));
+        Assert.DoesNotContain(messages, m => m.Contains(token, StringComparison.Ordinal));
+        Assert.DoesNotContain(messages, m => m.Contains(rich.ResourceJson!, StringComparison.Ordinal) || m.Contains("\"body\"", StringComparison.Ordinal));
     }
 }
