@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using ChangeNotifications.GraphEmulator.Auth;
 using ChangeNotifications.GraphEmulator.Control;
+using ChangeNotifications.GraphEmulator.Rich;
 using ChangeNotifications.GraphEmulator.Subscriptions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -70,6 +71,7 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
         var app = builder.Build();
         app.UseRouting();
         app.MapTokenEndpoint();
+        app.MapOpenIdEndpoints();
         var graph = app.MapGroup("/v1.0").AddEndpointFilter<GraphRequestFilter>();
         graph.MapSubscriptions();
         if (options.Tenant is IGraphEndpointContributor contributor)
