@@ -2,6 +2,7 @@ using ChangeNotifications.Dispatching;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Logging;
 using ChangeNotifications.Receiving;
+using ChangeNotifications.Security;
 using ChangeNotifications.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,7 +12,8 @@ builder.Services
     .AddStorage(builder.Configuration)
     .AddInbox()
     .AddReceiving(builder.Configuration)
-    .AddDispatching(builder.Configuration);
+    .AddDispatching(builder.Configuration)
+    .AddRichNotifications(builder.Configuration);
 
 var app = builder.Build();
 app.UseServiceRequestLogging();

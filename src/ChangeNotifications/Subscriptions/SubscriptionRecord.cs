@@ -35,6 +35,9 @@ public sealed record SubscriptionRecord
 
     public string? EncryptionCertificateId { get; init; }
 
+    /// <summary>Why the resource's handler still owes a resync (set after <c>subscriptionRemoved</c> until recreated and resynced).</summary>
+    public string? PendingResyncReason { get; init; }
+
     /// <summary>Never print the clientState, even by accident through a record's generated ToString.</summary>
     public override string ToString() =>
         $"Subscription {{ Key = {Key}, GraphId = {GraphId}, Resource = {Resource}, ChangeType = {ChangeType}, ExpiresAt = {ExpiresAt:O} }}";

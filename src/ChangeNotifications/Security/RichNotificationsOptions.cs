@@ -1,0 +1,52 @@
+using Microsoft.Identity.Web;
+
+namespace ChangeNotifications.Security;
+
+/// <summary>Settings of section <c>RichNotifications</c>: decryption certificates and validation-token checks.</summary>
+public sealed class RichNotificationsOptions
+{
+    public const string Section = "RichNotifications";
+
+    /// <summary>Microsoft Graph Change Tracking: the only publisher (<c>azp</c> / <c>appid</c>) accepted in validation tokens.</summary>
+    public const string GraphChangeTrackingAppId = "0bf30f3b-4a52-48df-9a82-234910c4a086";
+
+    public const string DefaultMetadataAddress = "https://login.microsoftonline.com/common/.well-known/openid-configuration";
+
+    /// <summary>
+    /// Decryption certificates. Every one can decrypt; the newest (latest <c>NotBefore</c> that has begun) is sent to
+    /// Graph on create. Keep an old one listed until no subscription uses it any more.
+    /// </summary>
+    public List<EncryptionCertificateOptions> Certificates { get; set; } = [];
+
+    /// <summary>OpenID Connect metadata whose JWKS signs validation tokens. HTTPS, except in Emulator mode.</summary>
+    public string MetadataAddress { get; set; } = DefaultMetadataAddress;
+
+    /// <summary>
+    /// The app (client) ids validation tokens must be issued to (<c>aud</c>). Empty: <c>AzureAd:ClientId</c>, or in
+    /// Emulator mode the emulator's client id.
+    /// </summary>
+    public List<string> AppIds { get; set; } = [];
+
+    /// <summary>How long a batch's verdict on its validation tokens is kept, so that its items are checked once.</summary>
+    public TimeSpan VerdictCacheDuration { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Tolerance on the tokens' <c>nbf</c> / <c>exp</c>.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Set from <c>Graph:Mode</c>: Emulator mode allows an http metadata address and a generated certificate.</summary>
+    public bool EmulatorMode { get; set; }
+
+    /// <summary>File name of the certificate generated in Emulator mode, next to the SQLite file.</summary>
+    public string EmulatorCertificateFileName { get; set; } = "rich-notifications-emulator.pfx";
+}
+
+/// <summary>
+/// One decryption certificate (<c>RichNotifications:Certificates:{n}</c>): Microsoft.Identity.Web's certificate
+/// description (<c>SourceType</c> Path / Base64Encoded / StoreWithThumbprint / KeyVault …) plus the id Graph echoes
+/// back as <c>encryptionCertificateId</c>.
+/// </summary>
+public sealed class EncryptionCertificateOptions : CertificateDescription
+{
+    /// <summary>Sent to Graph as <c>encryptionCertificateId</c> (at most 128 characters); Graph echoes it in each item.</summary>
+    public string? EncryptionCertificateId { get; set; }
+}

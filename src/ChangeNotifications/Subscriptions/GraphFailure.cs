@@ -1,0 +1,68 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.Graph.Models.ODataErrors;
+
+namespace ChangeNotifications.Subscriptions;
+
+/// <summary>What went wrong in a call to Graph's subscriptions API, in the terms the reconciler acts on.</summary>
+public sealed record GraphFailure(int? StatusCode, string? Code, string Message, TimeSpan? RetryAfter)
+{
+    public bool IsNotFound => StatusCode == (int)HttpStatusCode.NotFound;
+
+    public bool IsConflict => StatusCode == (int)HttpStatusCode.Conflict;
+
+    public bool IsThrottled => StatusCode is (int)HttpStatusCode.TooManyRequests or (int)HttpStatusCode.ServiceUnavailable;
+
+    /// <summary>The handshake with our endpoint failed or timed out (Graph answers 400; known to be flaky).</summary>
+    public bool IsValidationFailure =>
+        StatusCode == (int)HttpStatusCode.BadRequest &&
+        Message.Contains("validation request", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A short reason for logs and health: status, code and Graph's message (Graph never echoes clientState).</summary>
+    public string Reason =>
+        StatusCode is { } status
+            ? $"{status.ToString(CultureInfo.InvariantCulture)} {Code ?? "error"}: {Message}"
+            : Message;
+
+    public static GraphFailure From(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception switch
+        {
+            ODataError odata => new GraphFailure(
+                odata.ResponseStatusCode,
+                odata.Error?.Code,
+                Truncate(odata.Error?.Message ?? odata.Message),
+                RetryAfterOf(odata.ResponseHeaders)),
+            HttpRequestException http => new GraphFailure(http.StatusCode is { } s ? (int)s : null, "network", Truncate(http.Message), null),
+            TaskCanceledException or TimeoutException => new GraphFailure(null, "timeout", "The call to Graph timed out.", null),
+            _ => new GraphFailure(null, exception.GetType().Name, Truncate(exception.Message), null),
+        };
+    }
+
+    /// <summary>Retry-After as seconds or as an HTTP date (relative to <paramref name="now"/> when given).</summary>
+    public static TimeSpan? RetryAfterOf(IDictionary<string, IEnumerable<string>>? headers, DateTimeOffset? now = null)
+    {
+        if (headers is null)
+        {
+            return null;
+        }
+
+        var value = headers.FirstOrDefault(h => string.Equals(h.Key, "Retry-After", StringComparison.OrdinalIgnoreCase)).Value?.FirstOrDefault();
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0)
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+
+        return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date)
+            ? (date - (now ?? DateTimeOffset.UtcNow)) is { } wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero
+            : null;
+    }
+
+    private static string Truncate(string message) => message.Length <= 300 ? message : message[..300] + "…";
+}

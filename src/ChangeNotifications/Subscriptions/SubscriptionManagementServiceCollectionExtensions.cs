@@ -1,0 +1,44 @@
+using ChangeNotifications.Dispatching;
+using ChangeNotifications.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace ChangeNotifications.Subscriptions;
+
+public static class SubscriptionManagementServiceCollectionExtensions
+{
+    /// <summary>
+    /// Subscription management: options (section <c>Subscriptions</c>, validated at start against the resource
+    /// catalog), the SQLite store, the reconciler (hosted), the lifecycle handler and the <c>subscriptions</c> health
+    /// check. Expects a <c>GraphServiceClient</c> in DI (<c>services.AddGraph(configuration)</c>).
+    /// </summary>
+    public static IServiceCollection AddSubscriptionManagement(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<SubscriptionsOptions>()
+            .Bind(configuration.GetSection(SubscriptionsOptions.Section))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SubscriptionsOptions>, SubscriptionsOptionsValidator>());
+
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section));
+        services.TryAddSingleton<SqliteDatabase>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISqliteSchema, SubscriptionsSchema>());
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.TryAddSingleton(sp => new ResourceCatalog(sp.GetRequiredService<IOptions<SubscriptionsOptions>>().Value.MaxLifetimes));
+        services.TryAddSingleton<SqliteSubscriptionStore>();
+        services.TryAddSingleton<ISubscriptionStore>(sp => sp.GetRequiredService<SqliteSubscriptionStore>());
+        services.TryAddSingleton<SubscriptionStateBoard>();
+        services.TryAddSingleton<ISubscriptionHealth>(sp => sp.GetRequiredService<SubscriptionStateBoard>());
+        services.TryAddSingleton<GraphSubscriptionsClient>();
+        services.TryAddSingleton<ResyncRequester>();
+        services.TryAddSingleton<SubscriptionReconciler>();
+        services.AddHostedService(sp => sp.GetRequiredService<SubscriptionReconciler>());
+        services.TryAddSingleton<SubscriptionLifecycleHandler>();
+        services.TryAddSingleton<ILifecycleEventHandler>(sp => sp.GetRequiredService<SubscriptionLifecycleHandler>());
+        services.TryAddSingleton<SubscriptionActivityRecorder>();
+
+        services.AddHealthChecks().AddCheck<SubscriptionsHealthCheck>(SubscriptionsHealthCheck.Name);
+        return services;
+    }
+}

@@ -1,0 +1,183 @@
+using ChangeNotifications.Security;
+using ChangeNotifications.Subscriptions;
+using ChangeNotifications.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace ChangeNotifications.Tests.Security;
+
+/// <summary>Certificates and settings that cannot work stop start-up with a message naming the setting.</summary>
+public sealed class CertificateConfigurationTests
+{
+    private static ServiceFactory Service(IReadOnlyDictionary<string, string?> settings, string mode = "Live", string? databasePath = null)
+    {
+        var service = new ServiceFactory(databasePath)
+            .WithSetting("Graph:Mode", mode)
+            .WithSetting("RichNotifications:AppIds:0", RichService.AppId);
+        foreach (var (key, value) in settings)
+        {
+            service.WithSetting(key, value);
+        }
+
+        return service;
+    }
+
+    private static string StartupError(ServiceFactory service)
+    {
+        var error = Assert.ThrowsAny<Exception>(() => service.Server);
+        var validation = Flatten(error).OfType<OptionsValidationException>().FirstOrDefault();
+        Assert.True(validation is not null, $"Expected an OptionsValidationException, got {error}");
+        return validation.Message;
+    }
+
+    private static IEnumerable<Exception> Flatten(Exception error)
+    {
+        yield return error;
+        var inner = error is AggregateException aggregate ? aggregate.InnerExceptions : error.InnerException is { } one ? [one] : [];
+        foreach (var child in inner.SelectMany(Flatten))
+        {
+            yield return child;
+        }
+    }
+
+    [Fact]
+    public void Certificate_without_private_key_stops_start_up()
+    {
+        using var certificate = TestCertificates.Create();
+        using var service = Service(TestCertificates.Base64Setting(0, "public-only", certificate, withPrivateKey: false));
+
+        var message = StartupError(service);
+
+        Assert.Contains("RichNotifications:Certificates:0 ('public-only'", message, StringComparison.Ordinal);
+        Assert.Contains("has no private key", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Expired_certificate_stops_start_up()
+    {
+        var now = DateTimeOffset.UtcNow;
+        using var good = TestCertificates.Create("good");
+        using var expired = TestCertificates.Create("expired", notBefore: now.AddYears(-2), notAfter: now.AddDays(-1));
+        using var service = Service(TestCertificates.Base64Setting(0, "good", good).Concat(TestCertificates.Base64Setting(1, "old", expired)).ToDictionary());
+
+        var message = StartupError(service);
+
+        Assert.Contains("RichNotifications:Certificates:1 ('old'", message, StringComparison.Ordinal);
+        Assert.Contains("expired on", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Certificates:0", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Key_under_2048_bits_stops_start_up()
+    {
+        using var weak = TestCertificates.Create("weak", keySize: 1024);
+        using var service = Service(TestCertificates.Base64Setting(0, "weak", weak));
+
+        var message = StartupError(service);
+
+        Assert.Contains("RichNotifications:Certificates:0 ('weak'", message, StringComparison.Ordinal);
+        Assert.Contains("1024-bit key", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_file_stops_start_up()
+    {
+        using var service = Service(new Dictionary<string, string?>
+        {
+            ["RichNotifications:Certificates:0:EncryptionCertificateId"] = "on-disk",
+            ["RichNotifications:Certificates:0:SourceType"] = "Path",
+            ["RichNotifications:Certificates:0:CertificateDiskPath"] = Path.Combine(Path.GetTempPath(), Guid.NewGuid() + ".pfx"),
+        });
+
+        var message = StartupError(service);
+
+        Assert.Contains("RichNotifications:Certificates:0 ('on-disk', SourceType Path) could not be loaded", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_or_repeated_or_long_ids_stop_start_up()
+    {
+        using var certificate = TestCertificates.Create();
+        var settings = TestCertificates.Base64Setting(0, "same", certificate)
+            .Concat(TestCertificates.Base64Setting(1, "same", certificate))
+            .Concat(TestCertificates.Base64Setting(2, new string('x', 129), certificate))
+            .Concat(TestCertificates.Base64Setting(3, "dropped", certificate))
+            .ToDictionary();
+        settings["RichNotifications:Certificates:3:EncryptionCertificateId"] = null;
+        using var service = Service(settings);
+
+        var message = StartupError(service);
+
+        Assert.Contains("RichNotifications:Certificates:1:EncryptionCertificateId 'same' repeats RichNotifications:Certificates:0", message, StringComparison.Ordinal);
+        Assert.Contains("RichNotifications:Certificates:2:EncryptionCertificateId is 129 characters long", message, StringComparison.Ordinal);
+        Assert.Contains("RichNotifications:Certificates:3:EncryptionCertificateId is missing", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Plain_http_metadata_address_stops_start_up_outside_emulator_mode()
+    {
+        using var service = Service(new Dictionary<string, string?> { ["RichNotifications:MetadataAddress"] = "http://127.0.0.1:5000/common/.well-known/openid-configuration" });
+
+        var message = StartupError(service);
+
+        Assert.Contains("RichNotifications:MetadataAddress 'http://127.0.0.1:5000/common/.well-known/openid-configuration' must use HTTPS", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Live_mode_with_certificates_needs_an_app_id()
+    {
+        using var certificate = TestCertificates.Create();
+        using var service = Service(TestCertificates.Base64Setting(0, "c1", certificate)).WithSetting("RichNotifications:AppIds:0", null);
+
+        var message = StartupError(service);
+
+        Assert.Contains("RichNotifications:AppIds is empty", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Certificate_from_a_pfx_file_is_loaded()
+    {
+        using var certificate = TestCertificates.Create();
+        var folder = Path.GetDirectoryName(TempPaths.NewDatabase())!;
+        using var service = Service(TestCertificates.PathSetting(0, "from-file", certificate, folder));
+
+        var current = service.Services.GetRequiredService<ISubscriptionEncryptionCertificateSource>().Current;
+
+        Assert.Equal("from-file", current?.Id);
+        Assert.Equal(certificate.Thumbprint, current?.Certificate.Thumbprint);
+    }
+
+    [Fact]
+    public void Live_mode_without_certificates_has_no_current_certificate()
+    {
+        using var service = Service(new Dictionary<string, string?>());
+
+        Assert.Null(service.Services.GetRequiredService<ISubscriptionEncryptionCertificateSource>().Current);
+    }
+
+    [Fact]
+    public void Emulator_mode_generates_a_certificate_once_and_reuses_it_after_a_restart()
+    {
+        var databasePath = TempPaths.NewDatabase();
+        string firstId;
+        using (var first = Service(new Dictionary<string, string?>(), mode: "Emulator", databasePath: databasePath))
+        {
+            var current = first.Services.GetRequiredService<ISubscriptionEncryptionCertificateSource>().Current;
+            Assert.NotNull(current);
+            Assert.StartsWith(EmulatorEncryptionCertificate.IdPrefix, current.Id, StringComparison.Ordinal);
+            Assert.True(current.Certificate.HasPrivateKey);
+            Assert.Null(CertificateRequirements.Problem(current.Certificate, DateTimeOffset.UtcNow));
+            firstId = current.Id;
+        }
+
+        var file = Path.Combine(Path.GetDirectoryName(databasePath)!, "rich-notifications-emulator.pfx");
+        Assert.True(File.Exists(file));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        }
+
+        using var second = Service(new Dictionary<string, string?>(), mode: "Emulator", databasePath: databasePath);
+        Assert.Equal(firstId, second.Services.GetRequiredService<ISubscriptionEncryptionCertificateSource>().Current?.Id);
+    }
+}
