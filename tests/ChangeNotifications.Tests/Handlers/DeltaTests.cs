@@ -111,6 +111,32 @@ public sealed class DeltaTests(TenantHost host) : IClassFixture<TenantHost>, IAs
     }
 
     [Fact]
+    public async Task Resync_of_a_drive_without_a_link_enumerates_it_once_then_only_changes()
+    {
+        var items = _h.Tenant.List($"drives/{SeedIds.DriveId}/items")!.Count;
+
+        await _h.ResyncAsync(Drive, "subscriptionRemoved");
+        Assert.Equal(items - 1, _h.Lines(5161).Count);
+        _h.Tenant.MakeChange(Drive, "updated");
+        await _h.ResyncAsync(Drive);
+
+        Assert.Equal(items, _h.Lines(5161).Count);
+        Assert.Equal(["3", "1"], _h.Lines(5004).Select(l => l.Prop("ItemCount")));
+    }
+
+    [Fact]
+    public async Task Resync_of_groups_uses_group_delta()
+    {
+        await _h.ResyncAsync("groups");
+        Assert.Equal("Project Falcon", _h.Line(5141).Prop("DisplayName"));
+
+        _h.Tenant.MakeChange("groups", "updated");
+        await _h.ResyncAsync("groups");
+
+        Assert.Contains("revision", _h.Lines(5141)[^1].Prop("Description"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Resync_of_an_inbox_subscription_uses_message_delta()
     {
         var inbox = $"users/{SeedIds.UserId}/mailFolders('inbox')/messages";
