@@ -158,17 +158,16 @@ public static class Notifications
             ["resource"] = change.Resource,
             ["tenantId"] = SeedIds.TenantId,
         };
-        if (change.ResourceId is not null)
+        var resourceData = new JsonObject { ["@odata.type"] = change.ODataType };
+        foreach (var (name, value) in new[] { ("@odata.id", change.ODataId), ("@odata.etag", change.ETag), ("id", change.ResourceId) })
         {
-            item["resourceData"] = new JsonObject
+            if (value is not null)
             {
-                ["@odata.type"] = change.ODataType,
-                ["@odata.id"] = change.ODataId,
-                ["@odata.etag"] = change.ETag,
-                ["id"] = change.ResourceId,
-            };
+                resourceData[name] = value;
+            }
         }
 
+        item["resourceData"] = resourceData;
         return item.ToJsonString();
     }
 
