@@ -17,6 +17,9 @@ public static class SeedIds
     public const string ChannelId = "19:general-channel@thread.tacv2";
     public const string ChatId = "19:emulated-chat@thread.v2";
     public const string DriveId = "b!emulatedBusinessDrive0001";
+
+    /// <summary>The OneDrive (personal) of <see cref="UserId"/>: what <c>/users/{UserId}/drive</c> answers.</summary>
+    public const string UserDriveId = "4d1c7a0e9b2f3a58";
     public const string SiteId = "contoso.sharepoint.com,1a2b3c4d-0000-4000-8000-000000000001,1a2b3c4d-0000-4000-8000-000000000002";
     public const string ListId = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
     public const string PrinterId = "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e";

@@ -138,7 +138,7 @@ public sealed class ResourceCatalog
         yield return new() { Name = DriveItemPersonal, ResourceType = ResourceType.DriveItem, MaxLifetime = files, AllowedChangeTypes = Changes("updated"), PathExamples = "/users/{id}/drive/root (any folder)" };
         yield return new() { Name = DriveItemBusiness, ResourceType = ResourceType.DriveItem, MaxLifetime = files, AllowedChangeTypes = Changes("updated"), PathExamples = "/drives/{id}/root (the root only)" };
         yield return new() { Name = "List", ResourceType = ResourceType.List, MaxLifetime = files, AllowedChangeTypes = Changes("updated"), PathExamples = "/sites/{id}/lists/{id}" };
-        yield return new() { Name = "Alert", ResourceType = ResourceType.Alert, MaxLifetime = TimeSpan.FromMinutes(43_200), AllowedChangeTypes = Changes(AllChanges), PathExamples = "/security/alerts/{id}, /security/alerts?$filter=..." };
+        yield return new() { Name = "Alert", ResourceType = ResourceType.Alert, MaxLifetime = TimeSpan.FromMinutes(43_200), AllowedChangeTypes = Changes("created", "updated"), PathExamples = "/security/alerts/{id}, /security/alerts?$filter=..." };
         yield return new() { Name = "CallRecord", ResourceType = ResourceType.CallRecord, MaxLifetime = fourThousand, AllowedChangeTypes = Changes("created", "updated"), PathExamples = "/communications/callRecords" };
         yield return new() { Name = "ChatMessage", ResourceType = ResourceType.ChatMessage, MaxLifetime = teams, MaxLifetimeWithResourceData = teams, AllowedChangeTypes = Changes(AllChanges), LifecycleUrlRequiredBeyond = TimeSpan.FromHours(1), PathExamples = "/teams/getAllMessages, /teams/{id}/channels/{id}/messages, /chats/getAllMessages, /chats/{id}/messages" };
     }

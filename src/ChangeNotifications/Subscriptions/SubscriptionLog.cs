@@ -64,7 +64,7 @@ internal static partial class SubscriptionLog
     [LoggerMessage(UnknownSubscriptionId, LogLevel.Warning, "Lifecycle event {LifecycleEvent} for subscription {GraphId}, which this service does not keep: ignored")]
     public static partial void UnknownSubscription(ILogger logger, string lifecycleEvent, Guid? graphId);
 
-    [LoggerMessage(RenewalDeferredId, LogLevel.Debug, "[{Key}] Renewal of {GraphId} deferred to {RenewAt:O}: reauthorized at {ReauthorizedAt:O}")]
+    [LoggerMessage(RenewalDeferredId, LogLevel.Information, "[{Key}] Renewal of {GraphId} deferred to {RenewAt:O}: reauthorized at {ReauthorizedAt:O}")]
     public static partial void RenewalDeferred(ILogger logger, string key, Guid graphId, DateTimeOffset renewAt, DateTimeOffset reauthorizedAt);
 
     [LoggerMessage(ReconcilerFailedId, LogLevel.Error, "Reconciling subscriptions failed; retrying at the next tick")]

@@ -136,6 +136,13 @@ public sealed class SubscriptionReconciler : BackgroundService
         await _resync.ResyncAsync(record, "missed", cancellationToken);
     }
 
+    /// <summary>Reads the store before anything else starts, so intake's lookups never touch the disk.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _store.ListAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -243,19 +250,14 @@ public sealed class SubscriptionReconciler : BackgroundService
     private async Task RecreateAsync(DesiredSubscription desired, SubscriptionRecord record, string reason, DateTimeOffset now, CancellationToken ct)
     {
         var oldId = record.GraphId;
-        if (oldId is { } id)
-        {
-            // Gone or expired: deleting is housekeeping (404 counts as done), and it keeps a stale one from being adopted.
-            var (_, failure) = await CallAsync(async () => { await _graph.DeleteAsync(id, ct); return true; }, ct);
-            if (failure is not null && !failure.IsNotFound)
-            {
-                await RecordFailureAsync(desired, record, "Recreate", failure, now, ct);
-                return;
-            }
-        }
-
         _recreating[desired.Key] = (oldId, reason);
         _reauthorizationPending.TryRemove(desired.Key, out _);
+        if (oldId is { } id)
+        {
+            // Graph says it is gone or expired: deleting is housekeeping only (so a stale one is never adopted back),
+            // and a failure here must not hold up the recreation.
+            await CallAsync(async () => { await _graph.DeleteAsync(id, ct); return true; }, ct);
+        }
 
         // A fresh subscription gets a fresh clientState; it is stored before the create so that a create Graph
         // completed but we never heard of can be adopted later.

@@ -1,0 +1,60 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using ChangeNotifications.GraphEmulator.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ChangeNotifications.GraphEmulator;
+
+/// <summary>
+/// <c>dotnet run --project src/ChangeNotifications.GraphEmulator [-- --port 5443] [--pace-seconds 5]</c>: the emulator on
+/// its own, printing its addresses and the credentials it accepts, until Ctrl+C.
+/// </summary>
+public static class EmulatorProgram
+{
+    public static async Task Main(string[] args)
+    {
+        using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true));
+        var options = new GraphEmulatorOptions
+        {
+            Port = ReadNumber(args, "--port") is { } port ? (int)port : 5443,
+            ChangePace = ReadNumber(args, "--pace-seconds") is { } pace ? TimeSpan.FromSeconds(pace) : null,
+            AllowHttpLoopbackNotificationUrls = true,
+            LoggerFactory = loggerFactory,
+        };
+
+        using var stop = new CancellationTokenSource();
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+
+        try
+        {
+            await RunUntilStoppedAsync(options, stop.Token);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static async Task RunUntilStoppedAsync(GraphEmulatorOptions options, CancellationToken stop)
+    {
+        await using var server = await GraphEmulatorServer.StartAsync(options, stop);
+        Console.WriteLine($"Graph emulator: {server.GraphBaseUrl}");
+        Console.WriteLine($"Authority host: {server.AuthorityHost}  tenant {server.TenantId}  client {server.ClientId}");
+        Console.WriteLine($"TLS certificate (self-signed) SHA-256: {server.Certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)}");
+        Console.WriteLine($"Control API: {server.BaseAddress}_emulator/  (Ctrl+C stops)");
+        await Task.Delay(Timeout.Infinite, stop);
+    }
+
+    private static double? ReadNumber(string[] args, string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length && double.TryParse(args[index + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : null;
+    }
+}

@@ -1,0 +1,95 @@
+using ChangeNotifications.GraphEmulator.Tenant;
+using Microsoft.Extensions.Logging;
+
+namespace ChangeNotifications.GraphEmulator.Hosting;
+
+/// <summary>
+/// How a <see cref="GraphEmulatorServer"/> runs. Every duration and expiry inside the emulator (access tokens,
+/// subscription expiry, endpoint tokens, lifecycle events, retries, throttling windows, timeouts) is measured
+/// with <see cref="TimeProvider"/>, so a test's FakeTimeProvider drives the service and the emulator together.
+/// </summary>
+public sealed class GraphEmulatorOptions
+{
+    /// <summary>Port on 127.0.0.1; 0 picks a free one.</summary>
+    public int Port { get; set; }
+
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Logs of the emulator; none when null.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>The seeded tenant the change generator asks for changes; without one no change can be made.</summary>
+    public IEmulatedTenant? Tenant { get; set; }
+
+    /// <summary>The tenant the token endpoint accepts (and notifications carry).</summary>
+    public string TenantId { get; set; } = SeedIds.TenantId;
+
+    /// <summary>The one app registration the token endpoint knows.</summary>
+    public string ClientId { get; set; } = SeedIds.ClientId;
+
+    public string ClientSecret { get; set; } = SeedIds.ClientSecret;
+
+    /// <summary>Lifetime of access tokens the token endpoint issues (Entra: about 1 h).</summary>
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Lifetime of the token a subscription's endpoint holds; renewed by PATCH or reauthorize (Graph: about 1 h).</summary>
+    public TimeSpan EndpointTokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long before the endpoint token or the subscription expires <c>reauthorizationRequired</c> is sent.</summary>
+    public TimeSpan ReauthorizationLeadTime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Graph accepts http only for HTTPS; this lets loopback http notification URLs through (local runs, tests).</summary>
+    public bool AllowHttpLoopbackNotificationUrls { get; set; }
+
+    /// <summary>How long the validation handshake waits for an answer (Graph: 10 s).</summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long one notification POST waits for an answer (Graph: 10 s).</summary>
+    public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Answers slower than this count as slow (Graph: 3 s).</summary>
+    public TimeSpan SlowAnswerThreshold { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Time between two automatic changes per subscription; null: changes only on demand.</summary>
+    public TimeSpan? ChangePace { get; set; }
+
+    /// <summary>Page size of <c>GET /subscriptions</c>.</summary>
+    public int SubscriptionsPageSize { get; set; } = 100;
+
+    public DeliveryRetryOptions Retry { get; set; } = new();
+
+    public EndpointThrottlingOptions Throttling { get; set; } = new();
+}
+
+/// <summary>Retries of a failed notification POST: exponential backoff, bounded by attempts and by age (Graph: 4 h).</summary>
+public sealed class DeliveryRetryOptions
+{
+    public TimeSpan InitialDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMinutes(10);
+
+    public int MaxAttempts { get; set; } = 12;
+
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromHours(4);
+}
+
+/// <summary>Graph's per-endpoint slow / drop states (graph-protocol.md §2).</summary>
+public sealed class EndpointThrottlingOptions
+{
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Answers an endpoint must have given in the window before its percentages count.</summary>
+    public int MinimumSamples { get; set; } = 10;
+
+    /// <summary>Above this share of slow answers new notifications are delayed.</summary>
+    public double SlowRatio { get; set; } = 0.10;
+
+    /// <summary>Above this share of failed or timed-out answers new notifications are dropped.</summary>
+    public double DropRatio { get; set; } = 0.15;
+
+    /// <summary>How long new notifications wait in the slow state.</summary>
+    public TimeSpan SlowDelay { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long new notifications are dropped in the drop state.</summary>
+    public TimeSpan DropPeriod { get; set; } = TimeSpan.FromMinutes(10);
+}

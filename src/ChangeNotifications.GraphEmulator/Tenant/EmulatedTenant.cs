@@ -1,0 +1,190 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace ChangeNotifications.GraphEmulator.Tenant;
+
+/// <summary>
+/// The emulator's seeded tenant, in memory: users, a group with conversations, a team with a channel and a
+/// chat, a mailbox, events, contacts, a user's OneDrive and a business drive, a SharePoint list, security
+/// alerts, call records, a printer with jobs and a print task definition with tasks. Seeded from
+/// <see cref="SeedIds"/> so paths in appsettings and tests exist; every read and change takes one lock.
+/// <see cref="TenantEndpoints"/> serves it over HTTP; <see cref="MakeChange"/> is what the change generator calls.
+/// </summary>
+public sealed partial class EmulatedTenant : IEmulatedTenant
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, ResourceCollection> _collections = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, string> _driveOfUser = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, string> _rootOfDrive = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _shapes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly TimeProvider _time;
+    private long _version;
+    private int _sequence;
+    private int _rotation;
+
+    public EmulatedTenant()
+        : this(TimeProvider.System)
+    {
+    }
+
+    /// <param name="time">Clock for the timestamps the tenant writes.</param>
+    /// <param name="deltaPageSize">Items per delta page before an <c>@odata.nextLink</c> (Graph pages too).</param>
+    public EmulatedTenant(TimeProvider time, int deltaPageSize = 50)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentOutOfRangeException.ThrowIfLessThan(deltaPageSize, 1);
+        _time = time;
+        DeltaPageSize = deltaPageSize;
+        Seed();
+    }
+
+    public int DeltaPageSize { get; }
+
+    /// <summary>A copy of the item at <paramref name="path"/> (any Graph form), or null.</summary>
+    public JsonObject? Find(string path)
+    {
+        lock (_lock)
+        {
+            var p = ParsePath(path);
+            return p.ItemId is null ? null : Collection(p.CollectionKey)?.Find(p.ItemId)?.DeepClone().AsObject();
+        }
+    }
+
+    /// <summary>Copies of the live items of the collection at <paramref name="path"/>, or null when there is none.</summary>
+    public IReadOnlyList<JsonObject>? List(string path)
+    {
+        lock (_lock)
+        {
+            var p = ParsePath(path);
+            return p.ItemId is null ? Collection(p.CollectionKey)?.Live.Select(i => i.DeepClone().AsObject()).ToList() : null;
+        }
+    }
+
+    /// <summary>Merges <paramref name="patch"/>'s top-level properties into the item; returns the result, or null.</summary>
+    internal JsonObject? Patch(TenantPath path, JsonObject patch)
+    {
+        lock (_lock)
+        {
+            var collection = path.ItemId is null ? null : Collection(path.CollectionKey);
+            var item = path.ItemId is null ? null : collection?.Find(path.ItemId);
+            if (collection is null || item is null)
+            {
+                return null;
+            }
+
+            foreach (var (name, value) in patch)
+            {
+                item[name] = value?.DeepClone();
+            }
+
+            Touch(collection, item);
+            return item.DeepClone().AsObject();
+        }
+    }
+
+    /// <summary>One page of a delta query: changes after <paramref name="since"/> up to <paramref name="until"/>
+    /// (null: now). Null when the path names no collection.</summary>
+    internal DeltaPage? Delta(TenantPath path, long since, long? until)
+    {
+        lock (_lock)
+        {
+            var key = path.ItemId is not null && path.Shape == "drives/items" ? path.CollectionKey : path.ItemId is null ? path.CollectionKey : null;
+            if (key is null || Collection(key) is not { } collection)
+            {
+                return null;
+            }
+
+            var end = until ?? _version;
+            var changes = collection.ChangedBetween(since, end, DeltaPageSize);
+            var items = changes.Select(c => c.Deleted ? Tombstone(c.Item, collection.RemovalStyle) : c.Item.DeepClone().AsObject()).ToList();
+            var more = changes.Count == DeltaPageSize && collection.ChangedBetween(changes[^1].Version, end, 1).Count > 0;
+            return new DeltaPage(items, more ? changes[^1].Version : null, end);
+        }
+    }
+
+    internal TenantPath ParsePath(string path) =>
+        TenantPath.Parse(path, u => _driveOfUser.GetValueOrDefault(u), d => _rootOfDrive.GetValueOrDefault(d));
+
+    internal bool Exists(TenantPath path)
+    {
+        lock (_lock)
+        {
+            return Collection(path.CollectionKey) is { } c && (path.ItemId is null || c.Find(path.ItemId) is not null);
+        }
+    }
+
+    private static JsonObject Tombstone(JsonObject item, DeltaRemovalStyle style)
+    {
+        var id = (string)item["id"]!;
+        return style == DeltaRemovalStyle.DeletedFacet
+            ? new JsonObject
+            {
+                ["id"] = id,
+                ["name"] = item["name"]?.DeepClone(),
+                ["parentReference"] = item["parentReference"]?.DeepClone(),
+                ["deleted"] = new JsonObject { ["state"] = "deleted" },
+            }
+            : new JsonObject { ["id"] = id, ["@removed"] = new JsonObject { ["reason"] = "deleted" } };
+    }
+
+    /// <summary>True when the tenant has collections of this shape (<c>users/messages</c>): an unknown id under it is a 404,
+    /// an unknown shape is a segment Graph does not know (400).</summary>
+    internal bool KnowsShape(TenantPath path)
+    {
+        lock (_lock)
+        {
+            return _shapes.Contains(path.Shape) || (path.Shape == "drives/items" && path.ItemId is not null);
+        }
+    }
+
+    private ResourceCollection? Collection(string key) => _collections.GetValueOrDefault(key);
+
+    private ResourceCollection CollectionFor(string key, DeltaRemovalStyle style = DeltaRemovalStyle.RemovedAnnotation)
+    {
+        if (!_collections.TryGetValue(key, out var collection))
+        {
+            collection = new ResourceCollection(key, style);
+            _collections[key] = collection;
+            _shapes.Add(ParsePath(key).Shape);
+        }
+
+        return collection;
+    }
+
+    private JsonObject Add(string collectionKey, JsonObject item, DeltaRemovalStyle style = DeltaRemovalStyle.RemovedAnnotation)
+    {
+        CollectionFor(collectionKey, style).Put(item, ++_version);
+        return item;
+    }
+
+    private void Touch(ResourceCollection collection, JsonObject item)
+    {
+        var version = ++_version;
+        if (item.ContainsKey("lastModifiedDateTime"))
+        {
+            item["lastModifiedDateTime"] = Now();
+        }
+
+        if (item.ContainsKey("@odata.etag"))
+        {
+            item["@odata.etag"] = ETag(version);
+        }
+
+        collection.Put(item, version);
+    }
+
+    private JsonObject? Delete(string collectionKey, string id) => Collection(collectionKey)?.Remove(id, ++_version);
+
+    private string Now() => _time.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
+    private static string ETag(long version) => string.Create(CultureInfo.InvariantCulture, $"W/\"CQAAABYAAAD{version:D6}\"");
+
+    /// <summary>A deterministic GUID-shaped id: the n-th id the tenant hands out for <paramref name="kind"/>.</summary>
+    private string NewId(int kind) =>
+        string.Create(CultureInfo.InvariantCulture, $"{kind:x8}-{++_sequence:x4}-4000-8000-{_sequence:x12}");
+
+    private int NextNumber() => ++_sequence;
+}
+
+/// <summary>One page of a delta query; <see cref="NextAfter"/> is set when more changes follow.</summary>
+internal sealed record DeltaPage(IReadOnlyList<JsonObject> Items, long? NextAfter, long Until);

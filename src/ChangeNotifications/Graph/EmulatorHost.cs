@@ -1,0 +1,86 @@
+using ChangeNotifications.GraphEmulator.Hosting;
+using ChangeNotifications.GraphEmulator.Tenant;
+using Microsoft.Extensions.Options;
+
+namespace ChangeNotifications.Graph;
+
+/// <summary>
+/// In Emulator mode, starts the in-process Graph emulator before anything needs Graph (it is registered as the first
+/// hosted service, and the GraphServiceClient factory waits for it) and stops it with the host. Idle in Live mode.
+/// </summary>
+public sealed partial class EmulatorHost(
+    IOptions<GraphOptions> options,
+    TimeProvider timeProvider,
+    ILoggerFactory loggerFactory,
+    IServiceProvider services,
+    ILogger<EmulatorHost> logger) : IHostedService, IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private readonly Lock _gate = new();
+    private Task<GraphEmulatorServer>? _starting;
+
+    public bool IsEnabled => options.Value.Mode == GraphMode.Emulator;
+
+    /// <summary>The running emulator (its addresses, certificate, control API); starts it on first use.</summary>
+    public Task<GraphEmulatorServer> GetServerAsync()
+    {
+        if (!IsEnabled)
+        {
+            throw new InvalidOperationException($"{GraphOptions.Section}:Mode is Live: there is no emulator.");
+        }
+
+        lock (_gate)
+        {
+            return _starting ??= StartServerAsync();
+        }
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (IsEnabled)
+        {
+            await GetServerAsync().WaitAsync(cancellationToken);
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        Task<GraphEmulatorServer>? starting;
+        lock (_gate)
+        {
+            starting = _starting;
+            _starting = null;
+        }
+
+        if (starting is { IsCompletedSuccessfully: true })
+        {
+            await starting.Result.DisposeAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
+
+    private async Task<GraphEmulatorServer> StartServerAsync()
+    {
+        var graph = options.Value;
+        var emulatorOptions = new GraphEmulatorOptions
+        {
+            Port = graph.Emulator.Port,
+            TimeProvider = timeProvider,
+            LoggerFactory = loggerFactory,
+            Tenant = services.GetService<IEmulatedTenant>(),
+            TenantId = string.IsNullOrWhiteSpace(graph.TenantId) ? SeedIds.TenantId : graph.TenantId,
+            ClientId = string.IsNullOrWhiteSpace(graph.ClientId) ? SeedIds.ClientId : graph.ClientId,
+            ChangePace = graph.Emulator.ChangePace,
+            AccessTokenLifetime = graph.Emulator.AccessTokenLifetime,
+            AllowHttpLoopbackNotificationUrls = true,
+        };
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        var server = await GraphEmulatorServer.StartAsync(emulatorOptions, timeout.Token);
+        LogStarted(logger, server.GraphBaseUrl, server.AuthorityHost);
+        return server;
+    }
+
+    [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Graph emulator started: Graph at {GraphBaseUrl}, token endpoint at {AuthorityHost}")]
+    private static partial void LogStarted(ILogger logger, Uri graphBaseUrl, Uri authorityHost);
+}

@@ -1,0 +1,64 @@
+using Microsoft.Identity.Web;
+
+namespace ChangeNotifications.Graph;
+
+/// <summary>
+/// Settings of section <c>Graph</c>. <c>Emulator</c> (default): the built-in Graph emulator on loopback, no credentials
+/// needed. <c>Live</c>: Microsoft Graph with app credentials — TenantId, ClientId and exactly one of ClientSecret,
+/// ClientCertificate or ManagedIdentity.
+/// </summary>
+public sealed class GraphOptions
+{
+    public const string Section = "Graph";
+
+    public static readonly Uri LiveBaseUrl = new("https://graph.microsoft.com/v1.0");
+
+    public GraphMode Mode { get; set; } = GraphMode.Emulator;
+
+    /// <summary>Live only; defaults to <c>https://graph.microsoft.com/v1.0</c>. Emulator mode uses the emulator's.</summary>
+    public Uri? BaseUrl { get; set; }
+
+    /// <summary>Live: the directory (tenant) id or domain. Emulator: optional, the seeded tenant by default.</summary>
+    public string? TenantId { get; set; }
+
+    /// <summary>Live: the app (client) id. Emulator: optional, the seeded app by default.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>Live credential: a client secret (keep it in user secrets or the environment, never in appsettings).</summary>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>Live credential: a certificate (Microsoft.Identity.Web's description: Path, Base64Encoded, StoreWithThumbprint, KeyVault, …).</summary>
+    public CertificateDescription? ClientCertificate { get; set; }
+
+    /// <summary>Live credential: the managed identity of the host (system-assigned unless <see cref="ManagedIdentityClientId"/>).</summary>
+    public bool ManagedIdentity { get; set; }
+
+    public string? ManagedIdentityClientId { get; set; }
+
+    /// <summary>Live: the Entra authority host; defaults to <c>https://login.microsoftonline.com/</c>.</summary>
+    public Uri? AuthorityHost { get; set; }
+
+    public GraphEmulatorSettings Emulator { get; set; } = new();
+}
+
+public enum GraphMode
+{
+    Emulator,
+    Live,
+}
+
+/// <summary>Settings of section <c>Graph:Emulator</c> (Emulator mode only).</summary>
+public sealed class GraphEmulatorSettings
+{
+    /// <summary>Loopback port of the emulator; 0 picks a free one.</summary>
+    public int Port { get; set; }
+
+    /// <summary>Time between generated changes per subscription; unset: changes only on demand.</summary>
+    public TimeSpan? ChangePace { get; set; }
+
+    /// <summary>
+    /// Lifetime of the emulator's access tokens, on the host's TimeProvider (Entra: about 1 h). The credential caches a
+    /// token on the real clock, so tests that advance a FakeTimeProvider past it must lengthen it.
+    /// </summary>
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
+}

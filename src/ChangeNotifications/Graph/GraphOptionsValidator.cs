@@ -1,0 +1,83 @@
+using Microsoft.Extensions.Options;
+
+namespace ChangeNotifications.Graph;
+
+/// <summary>Start-up checks of section <c>Graph</c>; every message names the setting.</summary>
+public sealed class GraphOptionsValidator : IValidateOptions<GraphOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GraphOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (!Enum.IsDefined(options.Mode))
+        {
+            failures.Add($"{GraphOptions.Section}:Mode must be Emulator or Live.");
+        }
+
+        if (options.BaseUrl is { } baseUrl && (!baseUrl.IsAbsoluteUri || baseUrl.Scheme != Uri.UriSchemeHttps))
+        {
+            failures.Add($"{GraphOptions.Section}:BaseUrl must be an absolute https URL such as https://graph.microsoft.com/v1.0.");
+        }
+
+        if (options.AuthorityHost is { } authority && (!authority.IsAbsoluteUri || authority.Scheme != Uri.UriSchemeHttps))
+        {
+            failures.Add($"{GraphOptions.Section}:AuthorityHost must be an absolute https URL such as https://login.microsoftonline.com/.");
+        }
+
+        if (options.ClientId is { Length: > 0 } clientId && !Guid.TryParse(clientId, out _))
+        {
+            failures.Add($"{GraphOptions.Section}:ClientId must be the app's (client) id, a GUID.");
+        }
+
+        if (options.Mode == GraphMode.Live)
+        {
+            ValidateLive(options, failures);
+        }
+        else if (options.Emulator.Port is < 0 or > 65535)
+        {
+            failures.Add($"{GraphOptions.Section}:Emulator:Port must be between 0 (any free port) and 65535.");
+        }
+
+        if (options.Emulator.ChangePace is { } pace && pace <= TimeSpan.Zero)
+        {
+            failures.Add($"{GraphOptions.Section}:Emulator:ChangePace must be positive when set.");
+        }
+
+        if (options.Emulator.AccessTokenLifetime < TimeSpan.FromMinutes(5))
+        {
+            failures.Add($"{GraphOptions.Section}:Emulator:AccessTokenLifetime must be at least 5 minutes (clients refresh 5 minutes before expiry).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateLive(GraphOptions options, List<string> failures)
+    {
+        if (string.IsNullOrWhiteSpace(options.TenantId))
+        {
+            failures.Add($"{GraphOptions.Section}:TenantId is required when {GraphOptions.Section}:Mode is Live.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ClientId))
+        {
+            failures.Add($"{GraphOptions.Section}:ClientId is required when {GraphOptions.Section}:Mode is Live.");
+        }
+
+        var credentials = (string.IsNullOrWhiteSpace(options.ClientSecret) ? 0 : 1)
+            + (options.ClientCertificate is null ? 0 : 1)
+            + (options.ManagedIdentity ? 1 : 0);
+        if (credentials != 1)
+        {
+            failures.Add(
+                $"{GraphOptions.Section}:ClientSecret, {GraphOptions.Section}:ClientCertificate or {GraphOptions.Section}:ManagedIdentity: " +
+                $"Live mode needs exactly one credential, {credentials} given.");
+        }
+
+        if (options.ClientCertificate is { SourceType: var source } certificate
+            && source == Microsoft.Identity.Web.CertificateSource.Path
+            && string.IsNullOrWhiteSpace(certificate.CertificateDiskPath))
+        {
+            failures.Add($"{GraphOptions.Section}:ClientCertificate:CertificateDiskPath is required when its SourceType is Path.");
+        }
+    }
+}

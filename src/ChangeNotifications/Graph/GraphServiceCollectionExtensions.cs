@@ -1,0 +1,54 @@
+using Azure.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.Graph;
+
+namespace ChangeNotifications.Graph;
+
+public static class GraphServiceCollectionExtensions
+{
+    /// <summary>
+    /// Section <c>Graph</c> (validated at start-up), the <see cref="EmulatorHost"/> (first hosted service: call this
+    /// before registering hosted services that use Graph), <see cref="GraphEndpoints"/> and the <see cref="GraphServiceClient"/> singleton.
+    /// </summary>
+    public static IServiceCollection AddGraph(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<GraphOptions>().Bind(configuration.GetSection(GraphOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GraphOptions>, GraphOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<EmulatorHost>();
+        services.AddHostedService(sp => sp.GetRequiredService<EmulatorHost>());
+        services.AddSingleton(CreateEndpoints);
+        services.AddSingleton(CreateClient);
+        return services;
+    }
+
+    private static GraphEndpoints CreateEndpoints(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<GraphOptions>>().Value;
+        if (options.Mode == GraphMode.Live)
+        {
+            return new GraphEndpoints(
+                options.BaseUrl ?? GraphOptions.LiveBaseUrl,
+                options.AuthorityHost ?? AzureAuthorityHosts.AzurePublicCloud,
+                options.TenantId!,
+                options.ClientId!,
+                static () => new SocketsHttpHandler());
+        }
+
+        var emulator = services.GetRequiredService<EmulatorHost>().GetServerAsync().GetAwaiter().GetResult();
+        return new GraphEndpoints(emulator.GraphBaseUrl, emulator.AuthorityHost, emulator.TenantId, emulator.ClientId, emulator.CreateTrustingHandler);
+    }
+
+    private static GraphServiceClient CreateClient(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<GraphOptions>>().Value;
+        if (options.Mode == GraphMode.Live)
+        {
+            return GraphClientBuilder.Create(options.BaseUrl ?? GraphOptions.LiveBaseUrl, GraphCredentialFactory.CreateLive(options));
+        }
+
+        var emulator = services.GetRequiredService<EmulatorHost>().GetServerAsync().GetAwaiter().GetResult();
+        return GraphClientBuilder.CreateForEmulator(emulator);
+    }
+}

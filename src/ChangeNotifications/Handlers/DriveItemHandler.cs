@@ -1,0 +1,57 @@
+using ChangeNotifications.Dispatching;
+using ChangeNotifications.Resources;
+using Microsoft.Graph;
+using Microsoft.Graph.Drives.Item.Items.Item.Delta;
+using Microsoft.Graph.Models;
+
+namespace ChangeNotifications.Handlers;
+
+/// <summary>
+/// OneDrive (personal and for Business): the notification names no item, so it runs the drive's delta
+/// query from the stored delta link and logs each changed item (name, path, change), then stores the new
+/// link. The first notification only takes the current delta link (no replay of the whole drive); a
+/// resync with no link enumerates the drive once.
+/// </summary>
+public sealed partial class DriveItemHandler(GraphServiceClient graph, DeltaSync delta, ILogger<DriveItemHandler> logger) : DeltaChangeHandler(logger)
+{
+    private static readonly string[] Fields = ["id", "name", "parentReference", "file", "folder", "root", "deleted", "createdDateTime", "lastModifiedDateTime"];
+    private static readonly string[] DriveFields = ["id"];
+
+    public override ResourceType ResourceType => ResourceType.DriveItem;
+
+
+    protected override async Task<int> SyncAsync(ResourcePath path, DeltaStart start, CancellationToken cancellationToken)
+    {
+        var driveId = path.IdAfter("drives")
+            ?? (await graph.Users[RequireId(path, "users")].Drive.GetAsync(r => r.QueryParameters.Select = DriveFields, cancellationToken))?.Id
+            ?? throw new PermanentNotificationException($"No drive found for '{path.Original}'.");
+        var folder = graph.Drives[driveId].Items[path.IdAfter("items") ?? "root"].Delta;
+        var changes = await delta.ReadChangesAsync(
+            $"{ResourceType}:{path.Normalized}",
+            start,
+            new DeltaSync.Query<DeltaGetResponse>(
+                (latest, ct) => latest
+                    ? folder.WithUrl(DeltaSync.LatestUrl(folder.ToGetRequestInformation(r => r.QueryParameters.Select = Fields))).GetAsDeltaGetResponseAsync(cancellationToken: ct)
+                    : folder.GetAsDeltaGetResponseAsync(r => r.QueryParameters.Select = Fields, ct),
+                (url, ct) => folder.WithUrl(url).GetAsDeltaGetResponseAsync(cancellationToken: ct)),
+            page => page.Value,
+            cancellationToken);
+        var items = changes.Where(item => item.Root is null).ToList();
+        foreach (var item in items)
+        {
+            LogDriveItemChanged(Logger, ChangeOf(item.Deleted is not null, item.CreatedDateTime, item.LastModifiedDateTime), driveId, item.Id, item.Name, PathOf(item));
+        }
+
+        return items.Count;
+    }
+
+    private static string? PathOf(DriveItem item)
+    {
+        var parent = item.ParentReference?.Path;
+        var relative = parent is null ? null : parent[(parent.IndexOf(':', StringComparison.Ordinal) + 1)..];
+        return $"{relative}/{item.Name}";
+    }
+
+    [LoggerMessage(EventId = 5161, Level = LogLevel.Information, Message = "DriveItemChanged {Change} {DriveId} {ItemId} {Name} {Path}")]
+    private static partial void LogDriveItemChanged(ILogger logger, string change, string driveId, string? itemId, string? name, string? path);
+}

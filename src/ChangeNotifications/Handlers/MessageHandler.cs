@@ -1,0 +1,63 @@
+using ChangeNotifications.Dispatching;
+using ChangeNotifications.Resources;
+using Microsoft.Graph;
+using Microsoft.Graph.Models;
+
+namespace ChangeNotifications.Handlers;
+
+/// <summary>Outlook mail: fetches subject, sender and received time. Resync: delta on the subscribed folder, else the latest messages.</summary>
+public sealed partial class MessageHandler(GraphServiceClient graph, DeltaSync delta, ILogger<MessageHandler> logger) : GraphChangeHandler(logger)
+{
+    private static readonly string[] Fields = ["subject", "from", "receivedDateTime"];
+
+    public override ResourceType ResourceType => ResourceType.Message;
+
+    protected override async Task HandleChangeAsync(ChangeNotificationContext context, CancellationToken cancellationToken)
+    {
+        var userId = RequireId(context.Resource, "users");
+        var id = RequireId(context, "messages");
+        var message = await graph.Users[userId].Messages[id].GetAsync(r => r.QueryParameters.Select = Fields, cancellationToken);
+        Log(context.ChangeTypeName, id, message);
+    }
+
+    protected override async Task<int> ResyncItemsAsync(ResyncContext context, CancellationToken cancellationToken)
+    {
+        var path = context.Resource;
+        var user = graph.Users[RequireId(path, "users")];
+        IReadOnlyList<Message> found;
+        if (path.IdAfter("mailfolders") is { } folderId)
+        {
+            var messages = user.MailFolders[folderId].Messages.Delta;
+            found = await delta.ReadChangesAsync(
+                $"{ResourceType}:{path.Normalized}",
+                DeltaStart.Full,
+                new DeltaSync.Query<Microsoft.Graph.Users.Item.MailFolders.Item.Messages.Delta.DeltaGetResponse>(
+                    (_, ct) => messages.GetAsDeltaGetResponseAsync(r => r.QueryParameters.Select = Fields, ct),
+                    (url, ct) => messages.WithUrl(url).GetAsDeltaGetResponseAsync(cancellationToken: ct)),
+                page => page.Value,
+                cancellationToken);
+        }
+        else
+        {
+            found = await GraphPages.ReadAsync(
+                ct => user.Messages.GetAsync(r => r.QueryParameters.Select = Fields, ct),
+                (url, ct) => user.Messages.WithUrl(url).GetAsync(cancellationToken: ct),
+                page => page.Value,
+                ResyncLimit,
+                cancellationToken);
+        }
+
+        foreach (var message in found)
+        {
+            Log(message.AdditionalData.ContainsKey("@removed") ? "deleted" : "resync", message.Id, message);
+        }
+
+        return found.Count;
+    }
+
+    private void Log(string changeType, string? id, Message? message) =>
+        LogMessageChanged(Logger, changeType, id, message?.Subject, message?.From?.EmailAddress?.Address, message?.ReceivedDateTime);
+
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "MessageChanged {ChangeType} {MessageId} {Subject} {From} {ReceivedAt}")]
+    private static partial void LogMessageChanged(ILogger logger, string changeType, string? messageId, string? subject, string? from, DateTimeOffset? receivedAt);
+}

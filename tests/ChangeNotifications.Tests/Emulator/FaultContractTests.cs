@@ -1,0 +1,50 @@
+using Microsoft.Graph.Models.ODataErrors;
+using Microsoft.Kiota.Abstractions;
+
+namespace ChangeNotifications.Tests.Emulator;
+
+/// <summary>Faults of the control API as the Graph SDK sees them.</summary>
+public sealed class FaultContractTests
+{
+    [Fact]
+    public async Task Throttled_request_is_retried_by_the_sdk_after_retry_after()
+    {
+        await using var emulator = await EmulatorFixture.StartAsync();
+        emulator.Control.ThrottleNextRequests(1, TimeSpan.FromSeconds(1));
+
+        var page = await emulator.Graph.Subscriptions.GetAsync();
+
+        Assert.NotNull(page?.Value);
+    }
+
+    [Fact]
+    public async Task Throttling_past_the_sdks_retries_surfaces_as_aggregate_of_429s_with_retry_after()
+    {
+        await using var emulator = await EmulatorFixture.StartAsync();
+        emulator.Control.ThrottleNextRequests(4, TimeSpan.Zero);
+
+        // Kiota's RetryHandler gives up after 3 retries with an AggregateException of ApiExceptions, not an ODataError.
+        var error = await Assert.ThrowsAsync<AggregateException>(() => emulator.Graph.Subscriptions.GetAsync());
+
+        Assert.Equal(4, error.InnerExceptions.Count);
+        Assert.All(error.InnerExceptions, inner =>
+        {
+            var api = Assert.IsAssignableFrom<ApiException>(inner);
+            Assert.Equal(429, api.ResponseStatusCode);
+            Assert.True(api.ResponseHeaders.ContainsKey("Retry-After"));
+        });
+    }
+
+    [Fact]
+    public async Task Internal_server_error_surfaces_as_odata_error_500()
+    {
+        await using var emulator = await EmulatorFixture.StartAsync();
+        emulator.Control.FailNextRequests(1, 500);
+
+        var error = await Assert.ThrowsAsync<ODataError>(() => emulator.Graph.Subscriptions.GetAsync());
+        var page = await emulator.Graph.Subscriptions.GetAsync();
+
+        Assert.Equal(500, error.ResponseStatusCode);
+        Assert.NotNull(page?.Value);
+    }
+}

@@ -1,0 +1,194 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ChangeNotifications.Dispatching;
+using ChangeNotifications.GraphEmulator.Tenant;
+using ChangeNotifications.Handlers;
+using ChangeNotifications.Resources;
+using ChangeNotifications.Storage;
+using ChangeNotifications.Subscriptions;
+using ChangeNotifications.Tests.EmulatorTenant;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Graph.Models;
+using Microsoft.Kiota.Serialization.Json;
+
+namespace ChangeNotifications.Tests.Handlers;
+
+/// <summary>
+/// The service's handlers as <c>AddChangeHandlers()</c> registers them, over the real GraphServiceClient of a
+/// <see cref="TenantHost"/>, a real SQLite file in a temp directory, and a FakeLogger collector.
+/// <see cref="Restart"/> builds a new container (new store instance) over the same file.
+/// </summary>
+public sealed class HandlerHarness : IAsyncDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("cn-handlers-").FullName;
+    private ServiceProvider _services;
+
+    private readonly Action<IServiceCollection>? _configure;
+
+    private HandlerHarness(TenantHost host, Action<IServiceCollection>? configure)
+    {
+        Host = host;
+        _configure = configure;
+        _services = Build();
+    }
+
+    public TenantHost Host { get; }
+
+    public EmulatedTenant Tenant => Host.Tenant;
+
+    public FakeLogCollector Logs => _services.GetRequiredService<FakeLogCollector>();
+
+    /// <param name="configure">Registrations after <c>AddChangeHandlers()</c>, as an application would add them.</param>
+    public static async Task<HandlerHarness> StartAsync(int deltaPageSize = 50, Action<IServiceCollection>? configure = null) =>
+        new(await TenantHost.StartAsync(deltaPageSize), configure);
+
+    /// <summary>The handler the dispatcher would pick for <paramref name="type"/>.</summary>
+    public IChangeNotificationHandler HandlerFor(ResourceType type) => Registry.For(type);
+
+    public HandlerRegistry Registry => _services.GetRequiredService<HandlerRegistry>();
+
+    public IDeltaLinkStore DeltaLinks => _services.GetRequiredService<IDeltaLinkStore>();
+
+    /// <summary>A new container over the same SQLite file: what a process restart looks like to the handlers.</summary>
+    public async Task RestartAsync()
+    {
+        await _services.DisposeAsync();
+        _services = Build();
+    }
+
+    /// <summary>Makes a change in the emulator under <paramref name="subscriptionResource"/> and hands the notification
+    /// Graph would send to the handler of its type, as the dispatcher does.</summary>
+    public async Task<EmulatedChange> NotifyAsync(string subscriptionResource, string changeType, bool rich = false)
+    {
+        var change = Tenant.MakeChange(subscriptionResource, changeType)
+            ?? throw new InvalidOperationException($"The emulator made no {changeType} change under {subscriptionResource}.");
+        await DeliverAsync(change, subscriptionResource, rich);
+        return change;
+    }
+
+    public async Task DeliverAsync(EmulatedChange change, string subscriptionResource, bool rich = false)
+    {
+        var context = Notifications.ContextFor(change, Subscription(subscriptionResource), rich);
+        await HandlerFor(context.ResourceType).HandleAsync(context, CancellationToken.None);
+    }
+
+    public Task ResyncAsync(string subscriptionResource, string reason = "missed")
+    {
+        var record = Subscription(subscriptionResource);
+        var path = ResourcePath.Parse(record.Resource);
+        return HandlerFor(ResourceTypeResolver.Resolve(path)).ResyncAsync(new ResyncContext(record, ResourceTypeResolver.Resolve(path), path, reason), CancellationToken.None);
+    }
+
+    public static SubscriptionRecord Subscription(string resource) => new()
+    {
+        Key = resource,
+        Resource = resource,
+        ChangeType = "created,updated,deleted",
+        ClientState = "not-logged",
+        GraphId = Notifications.SubscriptionId,
+    };
+
+    /// <summary>Records of the log lines with event id <paramref name="eventId"/>, newest last.</summary>
+    public IReadOnlyList<FakeLogRecord> Lines(int eventId) => Logs.GetSnapshot().Where(r => r.Id.Id == eventId).ToList();
+
+    public FakeLogRecord Line(int eventId) => Assert.Single(Lines(eventId));
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        await Host.DisposeAsync();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // SQLite's pool may still hold the file for a moment; the temp dir is left behind.
+        }
+    }
+
+    private ServiceProvider Build()
+    {
+        var services = new ServiceCollection();
+        services.AddFakeLogging();
+        services.AddSingleton(Host.Graph);
+        services.AddSingleton<IHostEnvironment>(new TestEnvironment(_directory));
+        services.AddStorage(new ConfigurationBuilder().AddInMemoryCollection([new("Storage:SqlitePath", "handlers.db")]).Build());
+        services.AddSingleton<LoggingChangeHandler>();
+        services.AddSingleton<HandlerRegistry>();
+        services.AddChangeHandlers();
+        _configure?.Invoke(services);
+        return services.BuildServiceProvider();
+    }
+
+    private sealed class TestEnvironment(string root) : IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = "Test";
+
+        public string ApplicationName { get; set; } = "ChangeNotifications.Tests";
+
+        public string ContentRootPath { get; set; } = root;
+
+        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
+    }
+}
+
+/// <summary>Builds what the dispatcher hands a handler: the notification JSON as Graph sends it, parsed the way the dispatcher parses it.</summary>
+public static class Notifications
+{
+    public static readonly Guid SubscriptionId = Guid.Parse("0f0e0d0c-0b0a-4909-8807-060504030201");
+
+    public static string JsonFor(EmulatedChange change)
+    {
+        var item = new JsonObject
+        {
+            ["id"] = "lsgTZMr9KwAAA",
+            ["subscriptionId"] = SubscriptionId.ToString(),
+            ["subscriptionExpirationDateTime"] = "2026-11-30T10:00:00.0000000+00:00",
+            ["clientState"] = "not-logged",
+            ["changeType"] = change.ChangeType,
+            ["resource"] = change.Resource,
+            ["tenantId"] = SeedIds.TenantId,
+        };
+        if (change.ResourceId is not null)
+        {
+            item["resourceData"] = new JsonObject
+            {
+                ["@odata.type"] = change.ODataType,
+                ["@odata.id"] = change.ODataId,
+                ["@odata.etag"] = change.ETag,
+                ["id"] = change.ResourceId,
+            };
+        }
+
+        return item.ToJsonString();
+    }
+
+    public static ChangeNotificationContext ContextFor(EmulatedChange change, SubscriptionRecord subscription, bool rich = false)
+    {
+        using var document = JsonDocument.Parse(JsonFor(change));
+        var notification = new JsonParseNode(document.RootElement).GetObjectValue(ChangeNotification.CreateFromDiscriminatorValue)!;
+        var resource = ResourcePath.Parse(notification.Resource ?? subscription.Resource);
+        var type = ResourceTypeResolver.Resolve(resource);
+        if (type == ResourceType.Unknown)
+        {
+            type = ResourceTypeResolver.Resolve(subscription.Resource, notification.ResourceData?.OdataType);
+        }
+
+        return new ChangeNotificationContext(notification, subscription, type, resource, notification.TenantId, InboxId: 1, Attempt: 1)
+        {
+            DecryptedContent = rich ? change.ResourceJson : null,
+        };
+    }
+}
+
+public static class LogRecordExtensions
+{
+    /// <summary>The structured property <paramref name="name"/> of a log line, as the logger formatted it.</summary>
+    public static string? Prop(this FakeLogRecord record, string name) =>
+        Assert.Single(record.StructuredState!, p => p.Key == name).Value;
+}
