@@ -155,6 +155,11 @@ public sealed class SubscriptionReconciler : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!_options.Reconcile)
+        {
+            return;
+        }
+
         if (!_addresses.IsConfigured && _lifetime is not null)
         {
             // Our own address is the notification URL: wait until the server listens (and answers the handshake).

@@ -64,7 +64,7 @@ public sealed class DeliveryTests : IAsyncLifetime
         Assert.True(item.ResourceData.AdditionalData.ContainsKey("@odata.etag"));
         Assert.Contains(collection.Value, n => n.SubscriptionId == Guid.Parse(events.Id!));
         Assert.Null(collection.ValidationTokens);
-        Assert.Equal(2, _emulator.Control.Counters.Delivered);
+        await _emulator.Control.WaitForCountersAsync(c => c.Delivered == 2, Wait);
     }
 
     [Fact]

@@ -42,6 +42,9 @@ public sealed class LoopbackReceiver : IAsyncDisposable
 
     public ConcurrentQueue<JsonObject> Notifications { get; } = new();
 
+    /// <summary>Request paths of the notification POSTs, in order of arrival.</summary>
+    public ConcurrentQueue<string> NotificationPaths { get; } = new();
+
     public int NotificationAttempts => _attempts;
 
     private int _attempts;
@@ -113,6 +116,7 @@ public sealed class LoopbackReceiver : IAsyncDisposable
         }
 
         var body = (JsonObject)(await JsonNode.ParseAsync(context.Request.Body))!;
+        NotificationPaths.Enqueue(context.Request.Path);
         Interlocked.Increment(ref _attempts);
         _attempted.Release();
         var status = Answer is null ? StatusCodes.Status202Accepted : await Answer(body);
