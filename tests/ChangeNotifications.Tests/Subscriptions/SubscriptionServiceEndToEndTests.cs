@@ -7,7 +7,6 @@ using ChangeNotifications.Subscriptions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
@@ -15,13 +14,13 @@ using Microsoft.Extensions.Time.Testing;
 namespace ChangeNotifications.Tests.Subscriptions;
 
 /// <summary>
-/// The real service on Kestrel (dynamic loopback port) with its in-process emulator (Graph:Mode=Emulator): the
+/// The real service as configured (appsettings: 14 subscriptions) on Kestrel (dynamic loopback port) with its in-process emulator: the
 /// reconciler subscribes with the service's own address, the emulator's handshakes are answered by the service's
 /// endpoints, and a <c>subscriptionRemoved</c> travels intake → inbox → dispatcher → lifecycle handler.
 /// </summary>
 public sealed class SubscriptionServiceEndToEndTests : IAsyncLifetime
 {
-    private static readonly string Messages = $"/users/{SeedIds.UserId}/messages";
+    private static readonly string InboxMessages = $"/users/{SeedIds.UserId}/mailFolders('inbox')/messages";
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 0, 0, 0, TimeSpan.Zero));
     private readonly RecordingResyncHandler _resyncs = new(ResourceType.Message);
     private readonly TempSqlite _file = new();
@@ -35,10 +34,8 @@ public sealed class SubscriptionServiceEndToEndTests : IAsyncLifetime
             ["Dispatcher:Enabled"] = "false",
             ["Graph:Mode"] = "Emulator",
             ["Graph:Emulator:AccessTokenLifetime"] = "90.00:00:00",
-            ["Subscriptions:Items:0:Resource"] = Messages,
-            ["Subscriptions:Items:0:ChangeType"] = "created,updated,deleted",
+            ["Graph:Emulator:ChangePace"] = "30.00:00:00", // no generated changes: the inbox holds only the lifecycle event
         };
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
             builder.UseEnvironment("Development");
@@ -52,8 +49,6 @@ public sealed class SubscriptionServiceEndToEndTests : IAsyncLifetime
                 services.AddSingleton<TimeProvider>(_time);
                 services.AddFakeLogging();
                 services.AddSingleton<IChangeNotificationHandler>(_resyncs);
-                services.AddGraph(configuration);
-                services.AddSubscriptionManagement(configuration);
             });
         });
         _factory.UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
@@ -62,20 +57,23 @@ public sealed class SubscriptionServiceEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_service_subscribes_at_its_own_address_and_recreates_after_subscriptionRemoved()
+    public async Task The_service_as_configured_subscribes_all_fourteen_at_its_own_address_and_recreates_after_subscriptionRemoved()
     {
         var services = _factory.Services;
         var health = services.GetRequiredService<ISubscriptionHealth>();
         var store = services.GetRequiredService<ISubscriptionStore>();
         var emulator = await services.GetRequiredService<EmulatorHost>().GetServerAsync();
-        await RealClock.WaitUntilAsync(() => health.Snapshot() is [{ State: SubscriptionState.Active }]);
+        await RealClock.WaitUntilAsync(() => health.Snapshot() is { Count: 14 } all && all.All(s => s.State == SubscriptionState.Active), seconds: 60);
 
-        var first = (await store.ListAsync(CancellationToken.None)).Single();
-        var live = Assert.Single(emulator.Control.Subscriptions);
-        Assert.Equal(first.GraphId, live.Id);
-        Assert.Equal("127.0.0.1", live.NotificationUrl.Host);
-        Assert.Equal("/api/notifications", live.NotificationUrl.AbsolutePath);
-        Assert.Equal("/api/lifecycle", live.LifecycleNotificationUrl!.AbsolutePath);
+        Assert.Equal(14, emulator.Control.Subscriptions.Count);
+        Assert.All(emulator.Control.Subscriptions, s =>
+        {
+            Assert.Equal("127.0.0.1", s.NotificationUrl.Host);
+            Assert.Equal("/api/notifications", s.NotificationUrl.AbsolutePath);
+            Assert.Equal("/api/lifecycle", s.LifecycleNotificationUrl!.AbsolutePath);
+        });
+        var first = (await store.ListAsync(CancellationToken.None)).Single(r => r.Resource == InboxMessages);
+        var live = emulator.Control.Subscriptions.Single(s => s.Id == first.GraphId);
 
         Assert.True(emulator.Control.SendLifecycleEvent(live.Id, LifecycleEvent.SubscriptionRemoved));
         await emulator.Control.DeliverDueAsync(); // or the emulator's own delivery loop got there first
@@ -83,9 +81,11 @@ public sealed class SubscriptionServiceEndToEndTests : IAsyncLifetime
         await RealClock.WaitUntilAsync(() => inbox.CountAsync(CancellationToken.None).GetAwaiter().GetResult().Ready == 1);
         Assert.Equal(1, await services.GetRequiredService<NotificationDispatcher>().RunOnceAsync(CancellationToken.None));
 
-        var recreated = (await store.ListAsync(CancellationToken.None)).Single();
+        var recreated = (await store.ListAsync(CancellationToken.None)).Single(r => r.Resource == InboxMessages);
         Assert.NotEqual(first.GraphId, recreated.GraphId);
-        Assert.Equal(recreated.GraphId, Assert.Single(emulator.Control.Subscriptions).Id);
+        Assert.Contains(emulator.Control.Subscriptions, s => s.Id == recreated.GraphId);
+        Assert.DoesNotContain(emulator.Control.Subscriptions, s => s.Id == first.GraphId);
+        Assert.Equal(14, emulator.Control.Subscriptions.Count);
         var resync = Assert.Single(_resyncs.Resyncs);
         Assert.Equal("subscriptionRemoved", resync.Reason);
         var logs = services.GetFakeLogCollector().GetSnapshot();
