@@ -18,7 +18,8 @@ public sealed class CertificateConfigurationTests
         {
             service.WithSetting("Graph:TenantId", RichService.TenantId)
                 .WithSetting("Graph:ClientId", RichService.AppId)
-                .WithSetting("Graph:ClientSecret", "test-secret");
+                .WithSetting("Graph:ClientSecret", "test-secret")
+                .WithSetting("Subscriptions:NotificationUrl", "https://receiver.example.com/api/notifications");
         }
 
         foreach (var (key, value) in settings)
