@@ -18,17 +18,17 @@ internal sealed class ValidationTokenIssuer : IDisposable
     public const string ChangeTrackingAppId = "0bf30f3b-4a52-48df-9a82-234910c4a086";
 
     private static readonly TimeSpan Lifetime = TimeSpan.FromHours(1);
+
+    // One signing key pair per process (key generation is slow and emulators start often in tests).
+    private static readonly Lazy<byte[]> Pkcs12 = new(CreatePkcs12);
+
     private readonly GraphEmulatorOptions _options;
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     public ValidationTokenIssuer(GraphEmulatorOptions options)
     {
         _options = options;
-        using var rsa = RSA.Create(2048);
-        var request = new CertificateRequest("CN=ChangeNotifications emulator token signing", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var now = DateTimeOffset.UtcNow;
-        using var created = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(1));
-        SigningCertificate = X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), password: null);
+        SigningCertificate = X509CertificateLoader.LoadPkcs12(Pkcs12.Value, password: null);
         KeyId = Base64UrlEncoder.Encode(SigningCertificate.GetCertHash());
         SigningKey = new X509SecurityKey(SigningCertificate, KeyId);
     }
@@ -62,4 +62,13 @@ internal sealed class ValidationTokenIssuer : IDisposable
     }
 
     public void Dispose() => SigningCertificate.Dispose();
+
+    private static byte[] CreatePkcs12()
+    {
+        using var rsa = RSA.Create(2048);
+        var request = new CertificateRequest("CN=ChangeNotifications emulator token signing", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var now = DateTimeOffset.UtcNow;
+        using var created = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(1));
+        return created.Export(X509ContentType.Pkcs12);
+    }
 }
