@@ -1,0 +1,85 @@
+using System.Text;
+using ChangeNotifications.GraphEmulator.Tenant;
+using ChangeNotifications.Storage;
+using ChangeNotifications.Subscriptions;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace ChangeNotifications.Benchmarks.Driver;
+
+/// <summary>
+/// Seeds the service's SQLite store, through the service's own <see cref="SqliteSubscriptionStore"/>, with subscriptions
+/// the benchmark's notifications name. The service runs with <c>Subscriptions:RemoveUnconfigured=false</c> so its
+/// reconciler leaves these rows (which no appsettings item describes) alone.
+/// </summary>
+internal static class SeedCommand
+{
+    public const string KeyPrefix = "benchmark-";
+
+    public static async Task<int> RunAsync(CommandLine args)
+    {
+        var database = Path.GetFullPath(args.Required("db"));
+        var lua = Path.GetFullPath(args.Required("lua"));
+        var count = args.Int("subscriptions", 8);
+
+        var records = await SeedAsync(database, count, CancellationToken.None);
+        await File.WriteAllTextAsync(lua, LuaData(records));
+        Console.WriteLine($"Seeded {records.Count} subscriptions into {database}; wrote {lua}");
+        return 0;
+    }
+
+    public static async Task<IReadOnlyList<SubscriptionRecord>> SeedAsync(string databasePath, int count, CancellationToken cancellationToken)
+    {
+        var options = Options.Create(new StorageOptions { SqlitePath = databasePath });
+        var environment = new FixedEnvironment(Path.GetDirectoryName(databasePath)!);
+        var store = new SqliteSubscriptionStore(new SqliteDatabase(options, environment, [new SubscriptionsSchema()]));
+        var now = DateTimeOffset.UtcNow;
+        var records = new List<SubscriptionRecord>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var record = new SubscriptionRecord
+            {
+                Key = KeyPrefix + i,
+                Resource = "/users",
+                ChangeType = "updated",
+                ClientState = ClientStateGenerator.Create(),
+                GraphId = Guid.NewGuid(),
+                CreatedAt = now,
+                ExpiresAt = now.AddDays(2),
+            };
+            await store.UpsertAsync(record, cancellationToken);
+            records.Add(record);
+        }
+
+        return records;
+    }
+
+    private static string LuaData(IReadOnlyList<SubscriptionRecord> records)
+    {
+        var text = new StringBuilder()
+            .AppendLine("-- Written by Driver seed: the subscriptions seeded into the service's store.")
+            .AppendLine("return {")
+            .Append("  tenantId = \"").Append(SeedIds.TenantId).AppendLine("\",")
+            .Append("  userId = \"").Append(SeedIds.UserId).AppendLine("\",")
+            .Append("  expires = \"").Append(records[0].ExpiresAt!.Value.ToString("O", System.Globalization.CultureInfo.InvariantCulture)).AppendLine("\",")
+            .AppendLine("  subscriptions = {");
+        foreach (var record in records)
+        {
+            text.Append("    { id = \"").Append(record.GraphId).Append("\", clientState = \"").Append(record.ClientState).AppendLine("\" },");
+        }
+
+        return text.AppendLine("  },").AppendLine("}").ToString();
+    }
+
+    private sealed class FixedEnvironment(string root) : IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = "Benchmark";
+
+        public string ApplicationName { get; set; } = "ChangeNotifications.Benchmarks.Driver";
+
+        public string ContentRootPath { get; set; } = root;
+
+        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
+    }
+}
