@@ -1,18 +1,22 @@
-using ChangeNotifications.Benchmarks.Driver;
+namespace ChangeNotifications.Benchmarks.Driver;
 
-return args switch
+/// <summary>Entry point of the benchmark driver (a named class: the tests reference this assembly and the service's Program).</summary>
+internal static class DriverProgram
 {
-    ["seed", .. var rest] => await SeedCommand.RunAsync(CommandLine.Parse(rest)),
-    _ => Usage(),
-};
+    public static async Task<int> Main(string[] args) => args switch
+    {
+        ["seed", .. var rest] => await SeedCommand.RunAsync(CommandLine.Parse(rest)),
+        _ => Usage(),
+    };
 
-static int Usage()
-{
-    Console.Error.WriteLine("""
-        usage:
-          Driver seed --db <service sqlite file> --lua <data file to write> [--subscriptions 8]
-            Stores <subscriptions> subscriptions (resource /users, random clientStates) in the service's store and
-            writes them, with the seeded tenant's ids, as a Lua table for wrk's notify.lua.
-        """);
-    return 2;
+    private static int Usage()
+    {
+        Console.Error.WriteLine("""
+            usage:
+              ChangeNotifications.Benchmarks.Driver seed --db <service sqlite file> --lua <data file to write> [--subscriptions 8]
+                Stores <subscriptions> subscriptions (resource /users, random clientStates) in the service's store and
+                writes them, with the seeded tenant's ids, as a Lua table for wrk's notify.lua.
+            """);
+        return 2;
+    }
 }

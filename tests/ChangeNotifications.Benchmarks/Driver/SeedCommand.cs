@@ -13,11 +13,11 @@ namespace ChangeNotifications.Benchmarks.Driver;
 /// the benchmark's notifications name. The service runs with <c>Subscriptions:RemoveUnconfigured=false</c> so its
 /// reconciler leaves these rows (which no appsettings item describes) alone.
 /// </summary>
-internal static class SeedCommand
+public static class SeedCommand
 {
     public const string KeyPrefix = "benchmark-";
 
-    public static async Task<int> RunAsync(CommandLine args)
+    internal static async Task<int> RunAsync(CommandLine args)
     {
         var database = Path.GetFullPath(args.Required("db"));
         var lua = Path.GetFullPath(args.Required("lua"));
