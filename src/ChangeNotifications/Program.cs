@@ -1,18 +1,25 @@
 using ChangeNotifications.Dispatching;
+using ChangeNotifications.Graph;
+using ChangeNotifications.Handlers;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Logging;
 using ChangeNotifications.Receiving;
 using ChangeNotifications.Security;
 using ChangeNotifications.Storage;
+using ChangeNotifications.Subscriptions;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceLogging();
 builder.Services.AddProblemDetails();
 builder.Services
+    .AddGraph(builder.Configuration)
+    .AddLocalRunDefaults(builder.Configuration)
     .AddStorage(builder.Configuration)
     .AddInbox()
     .AddReceiving(builder.Configuration)
     .AddDispatching(builder.Configuration)
+    .AddSubscriptionManagement(builder.Configuration)
+    .AddChangeHandlers()
     .AddRichNotifications(builder.Configuration);
 
 var app = builder.Build();
@@ -20,6 +27,7 @@ app.UseServiceRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapNotificationEndpoints();
+app.MapHealthChecks("/health");
 app.Run();
 
 /// <summary>Entry point; public for WebApplicationFactory.</summary>

@@ -13,6 +13,7 @@ public static class LoggingSetup
     public static WebApplicationBuilder AddServiceLogging(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        builder.Logging.ClearProviders();
         builder.Services.AddSerilog(
             (services, configuration) => configuration
                 .ReadFrom.Configuration(builder.Configuration)

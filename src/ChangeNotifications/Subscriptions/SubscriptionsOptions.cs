@@ -5,6 +5,13 @@ public sealed class SubscriptionsOptions
 {
     public const string Section = "Subscriptions";
 
+    /// <summary>
+    /// Run the reconciler in this process (default). <c>false</c> makes a receiver-only instance: it accepts and
+    /// handles notifications for the subscriptions in the store, and lifecycle events still act, but it creates,
+    /// renews and deletes nothing on its own.
+    /// </summary>
+    public bool Reconcile { get; set; } = true;
+
     /// <summary>Where Graph posts change notifications (HTTPS; plain HTTP only on loopback, for the emulator).</summary>
     public string? NotificationUrl { get; set; }
 

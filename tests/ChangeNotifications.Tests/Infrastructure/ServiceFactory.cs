@@ -27,6 +27,9 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
             ["Storage:SqlitePath"] = DatabasePath,
             ["Dispatcher:Enabled"] = dispatcherEnabled ? "true" : "false",
             ["Serilog:MinimumLevel:Default"] = "Debug",
+            // Intake and dispatch tests bring their own subscriptions (a hand-fake store); the reconciler would try
+            // to create the configured ones against a notification URL nothing listens on in a TestServer.
+            ["Subscriptions:Reconcile"] = "false",
         };
     }
 

@@ -14,6 +14,15 @@ public sealed class CertificateConfigurationTests
         var service = new ServiceFactory(databasePath)
             .WithSetting("Graph:Mode", mode)
             .WithSetting("RichNotifications:AppIds:0", RichService.AppId);
+        if (mode == "Live")
+        {
+            // Live mode needs app credentials to start at all; nothing here calls Graph.
+            service.WithSetting("Graph:TenantId", Payloads.TenantId)
+                .WithSetting("Graph:ClientId", RichService.AppId)
+                .WithSetting("Graph:ClientSecret", "not-used-by-these-tests")
+                .WithSetting("Subscriptions:NotificationUrl", "https://receiver.example.com/api/notifications");
+        }
+
         foreach (var (key, value) in settings)
         {
             service.WithSetting(key, value);
