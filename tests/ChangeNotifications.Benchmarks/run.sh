@@ -36,7 +36,7 @@ install_wrk() {
 start() {
   local name="$1" dir="$2" dll="$3"; shift 3
   local out="$WORK/$name.log"
-  (cd "$dir" && exec env "$@" ASPNETCORE_URLS=http://127.0.0.1:0 dotnet "$dll" >"$out" 2>&1) &
+  (cd "$dir" && exec env "$@" dotnet "$dll" --urls http://127.0.0.1:0 >"$out" 2>&1) &
   PID=$!; PIDS+=("$PID")
   for _ in $(seq 1 300); do
     URL="$(grep -oE 'Now listening on: http://127\.0\.0\.1:[0-9]+' "$out" | head -1 | sed 's/Now listening on: //' || true)"
@@ -81,9 +81,11 @@ if [[ -z "${BENCH_SKIP_BASELINE:-}" ]]; then
 fi
 
 # The service as shipped (Storage:Durability Full, the dispatcher and its handlers running against the in-process
-# Graph emulator), on its own SQLite file; RemoveUnconfigured=false keeps the seeded subscriptions.
+# Graph emulator), on its own SQLite file; Reconcile=false makes it a receiver-only instance
+# (no subscriptions created or deleted; the NotificationUrl only satisfies validation of the configured items): it serves the seeded ones and the emulator generates no changes of its own.
 start service "$SERVICE_BIN" ChangeNotifications.dll \
-  Storage__SqlitePath="$WORK/service.db" Subscriptions__RemoveUnconfigured=false ${BENCH_SERVICE_SETTINGS:-}
+  Storage__SqlitePath="$WORK/service.db" Subscriptions__Reconcile=false \
+  Subscriptions__NotificationUrl=http://127.0.0.1:9/api/notifications ${BENCH_SERVICE_SETTINGS:-}
 SERVICE_PID=$PID; SERVICE_URL=$URL
 for c in "${CONNECTIONS[@]}"; do for b in "${BATCHES[@]}"; do measure service "$c" "$b" "$SERVICE_URL"; done; done
 

@@ -92,10 +92,7 @@ public sealed class SubscriptionReconciler : BackgroundService
                 await ReconcileOneAsync(desired, record, view, now, cancellationToken);
             }
 
-            if (_options.RemoveUnconfigured)
-            {
-                await RemoveUndesiredAsync(stored.Values, view, now, cancellationToken);
-            }
+            await RemoveUndesiredAsync(stored.Values, view, now, cancellationToken);
         }
         finally
         {

@@ -42,12 +42,6 @@ public sealed class SubscriptionsOptions
     /// <summary>Overrides of the catalog's maximum lifetimes, by row name (<c>Message</c>, <c>MessageWithResourceData</c>, …).</summary>
     public Dictionary<string, TimeSpan> MaxLifetimes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>
-    /// <c>true</c> (default): stored subscriptions that are no longer configured are deleted from Graph and the store.
-    /// <c>false</c>: they are left alone, so their notifications are still accepted (the benchmarks seed such rows).
-    /// </summary>
-    public bool RemoveUnconfigured { get; set; } = true;
-
     /// <summary>The subscriptions to keep.</summary>
     public List<SubscriptionItemOptions> Items { get; set; } = [];
 

@@ -10,8 +10,9 @@ namespace ChangeNotifications.Benchmarks.Driver;
 
 /// <summary>
 /// Seeds the service's SQLite store, through the service's own <see cref="SqliteSubscriptionStore"/>, with subscriptions
-/// the benchmark's notifications name. The service runs with <c>Subscriptions:RemoveUnconfigured=false</c> so its
-/// reconciler leaves these rows (which no appsettings item describes) alone.
+/// the benchmark's notifications name. The service runs with <c>Subscriptions:Reconcile=false</c> (a
+/// receiver-only instance): its reconciler neither deletes these rows, which no appsettings item describes, nor creates
+/// the configured subscriptions, so the emulator generates no changes of its own during a run.
 /// </summary>
 public static class SeedCommand
 {
@@ -29,7 +30,9 @@ public static class SeedCommand
         return 0;
     }
 
-    public static async Task<IReadOnlyList<SubscriptionRecord>> SeedAsync(string databasePath, int count, CancellationToken cancellationToken)
+    /// <param name="resource">The subscriptions' resource; <c>/users</c> (the benchmark: the user handler fetches each
+    /// changed user from the emulator) by default.</param>
+    public static async Task<IReadOnlyList<SubscriptionRecord>> SeedAsync(string databasePath, int count, CancellationToken cancellationToken, string resource = "/users")
     {
         var options = Options.Create(new StorageOptions { SqlitePath = databasePath });
         var environment = new FixedEnvironment(Path.GetDirectoryName(databasePath)!);
@@ -41,7 +44,7 @@ public static class SeedCommand
             var record = new SubscriptionRecord
             {
                 Key = KeyPrefix + i,
-                Resource = "/users",
+                Resource = resource,
                 ChangeType = "updated",
                 ClientState = ClientStateGenerator.Create(),
                 GraphId = Guid.NewGuid(),

@@ -7,11 +7,17 @@ using ChangeNotifications.Subscriptions;
 namespace ChangeNotifications.Tests.Faults;
 
 /// <summary>
-/// Sustained load as Graph sends it: <c>workers</c> concurrent POSTs of one user-change notification each, every
+/// Sustained load as Graph sends it: <c>workers</c> concurrent POSTs of one change notification each, every
 /// notification with its own id; remembers which ids were answered 202 and how many were not.
 /// </summary>
+/// <remarks>
+/// The notifications name <see cref="Resource"/>, a path of no Graph resource type: the dispatcher hands them to the
+/// built-in logging handler, so what is measured is the inbox and the dispatcher, not the emulator's answers.
+/// </remarks>
 public sealed class NotificationLoad(Uri service, IReadOnlyList<SubscriptionRecord> subscriptions, string tag)
 {
+    public const string Resource = "/faults/items";
+
     private int _refused;
     private int _failed;
 
@@ -60,10 +66,10 @@ public sealed class NotificationLoad(Uri service, IReadOnlyList<SubscriptionReco
         }
     }
 
-    /// <summary>A Graph-shaped batch of one <c>updated</c> notification for the seeded user.</summary>
+    /// <summary>A Graph-shaped batch of one <c>updated</c> notification.</summary>
     public static string Body(string id, SubscriptionRecord subscription) => $$$"""
         {"value":[{"id":"{{{id}}}","subscriptionId":"{{{subscription.GraphId}}}","subscriptionExpirationDateTime":"{{{subscription.ExpiresAt:O}}}",
-        "clientState":"{{{subscription.ClientState}}}","changeType":"updated","resource":"Users/{{{SeedIds.UserId}}}","tenantId":"{{{SeedIds.TenantId}}}",
-        "resourceData":{"@odata.type":"#Microsoft.Graph.User","@odata.id":"Users/{{{SeedIds.UserId}}}","id":"{{{SeedIds.UserId}}}","organizationId":"{{{SeedIds.TenantId}}}"}}]}
+        "clientState":"{{{subscription.ClientState}}}","changeType":"updated","resource":"faults/items/{{{id}}}","tenantId":"{{{SeedIds.TenantId}}}",
+        "resourceData":{"@odata.type":"#microsoft.graph.entity","@odata.id":"faults/items/{{{id}}}","id":"{{{id}}}"}}]}
         """;
 }

@@ -13,6 +13,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(45);
     private readonly Process _process;
     private readonly ConcurrentQueue<JsonElement> _events = new();
+    private readonly ConcurrentQueue<string> _text = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ServiceProcess(Process process) => _process = process;
@@ -27,17 +28,19 @@ public sealed class ServiceProcess : IAsyncDisposable
     public static async Task<ServiceProcess> StartAsync(string databasePath, IReadOnlyDictionary<string, string>? settings = null)
     {
         var directory = ServiceOutputDirectory();
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(directory, "ChangeNotifications.dll")])
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(directory, "ChangeNotifications.dll"), "--urls", "http://127.0.0.1:0"])
         {
             WorkingDirectory = directory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["Storage__SqlitePath"] = databasePath;
-        start.Environment["Subscriptions__RemoveUnconfigured"] = "false";
+        // Receiver-only: serves the subscriptions the test seeded and creates none (the configured items still need a
+        // notification URL to pass validation, and port 0 gives none to derive; this one is never called).
+        start.Environment["Subscriptions__Reconcile"] = "false";
+        start.Environment["Subscriptions__NotificationUrl"] = "http://127.0.0.1:9/api/notifications";
         // A second console sink in compact JSON (setting a formatter on the first one, as the README says, leaves it
         // on its outputTemplate overload); the test reads the JSON lines and skips the others.
         start.Environment["Serilog__WriteTo__1__Name"] = "Console";
@@ -59,7 +62,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         catch (TimeoutException)
         {
             await service.DisposeAsync();
-            throw new TimeoutException($"The service did not listen within {StartTimeout}.");
+            throw new TimeoutException($"The service did not listen within {StartTimeout}. Its last lines:\n{string.Join('\n', service._text.TakeLast(15))}");
         }
 
         return service;
@@ -89,8 +92,14 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     private void OnLine(string? line)
     {
-        if (line is null || !line.StartsWith('{'))
+        if (line is null)
         {
+            return;
+        }
+
+        if (!line.StartsWith('{'))
+        {
+            _text.Enqueue(line);
             return;
         }
 

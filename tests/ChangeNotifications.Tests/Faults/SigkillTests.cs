@@ -31,7 +31,7 @@ public sealed class SigkillTests(ITestOutputHelper output) : IDisposable
     public async Task Every_notification_answered_202_before_a_SIGKILL_is_handled_after_restart_and_none_twice_in_effect()
     {
         var database = Path.Combine(_directory.FullName, "service.db");
-        var subscriptions = await SeedCommand.SeedAsync(database, count: 4, CancellationToken.None);
+        var subscriptions = await SeedCommand.SeedAsync(database, count: 4, CancellationToken.None, NotificationLoad.Resource);
         var settings = new Dictionary<string, string> { ["Dispatcher:InitialBackoff"] = "00:00:00.200" };
 
         var first = await ServiceProcess.StartAsync(database, settings);
