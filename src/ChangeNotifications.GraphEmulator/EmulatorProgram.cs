@@ -20,6 +20,7 @@ public static class EmulatorProgram
             ChangePace = ReadNumber(args, "--pace-seconds") is { } pace ? TimeSpan.FromSeconds(pace) : null,
             AllowHttpLoopbackNotificationUrls = true,
             LoggerFactory = loggerFactory,
+            Tenant = new Tenant.EmulatedTenant(),
         };
 
         using var stop = new CancellationTokenSource();

@@ -13,7 +13,6 @@ builder.AddServiceLogging();
 builder.Services.AddProblemDetails();
 builder.Services
     .AddGraph(builder.Configuration)
-    .AddLocalRunDefaults(builder.Configuration)
     .AddStorage(builder.Configuration)
     .AddInbox()
     .AddReceiving(builder.Configuration)

@@ -1,4 +1,5 @@
 using System.Net;
+using ChangeNotifications.GraphEmulator.Lifecycle;
 using ChangeNotifications.GraphEmulator.Subscriptions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -18,6 +19,18 @@ internal static class ControlEndpoints
 
         control.MapGet("/subscriptions", (EmulatorControl c) =>
             Results.Json(c.Subscriptions.Select(s => SubscriptionJson.Write(s, includeClientState: false)).ToList()));
+        control.MapGet("/counters", (EmulatorControl c) => Results.Json(c.Counters));
+        control.MapPost("/changes", (EmulatorControl c, Guid? subscriptionId, string? resourceKind, string? changeType) =>
+            Results.Json(new { queued = c.TriggerChange(subscriptionId, resourceKind, changeType) }));
+        control.MapPost("/subscriptions/{id:guid}/lifecycle/{lifecycleEvent}", (EmulatorControl c, Guid id, LifecycleEvent lifecycleEvent) =>
+            c.SendLifecycleEvent(id, lifecycleEvent) ? Results.NoContent() : Results.NotFound());
+        control.MapPost("/faults/expire-endpoint-tokens", (EmulatorControl c, Guid? subscriptionId) =>
+            Results.Json(new { expired = c.ExpireEndpointTokens(subscriptionId) }));
+        control.MapPost("/reset", (EmulatorControl c) =>
+        {
+            c.Reset();
+            return Results.NoContent();
+        });
         control.MapPost("/faults/throttle", (EmulatorControl c, int count, double? retryAfterSeconds) =>
         {
             c.ThrottleNextRequests(count, TimeSpan.FromSeconds(retryAfterSeconds ?? 1));

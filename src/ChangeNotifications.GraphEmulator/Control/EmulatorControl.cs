@@ -1,4 +1,7 @@
 using ChangeNotifications.GraphEmulator.Auth;
+using ChangeNotifications.GraphEmulator.Delivery;
+using ChangeNotifications.GraphEmulator.Hosting;
+using ChangeNotifications.GraphEmulator.Lifecycle;
 using ChangeNotifications.GraphEmulator.Subscriptions;
 using Microsoft.Extensions.Logging;
 
@@ -12,18 +15,104 @@ public sealed partial class EmulatorControl
     private readonly SubscriptionRegistry _registry;
     private readonly FaultInjector _faults;
     private readonly AccessTokenIssuer _tokens;
+    private readonly ChangeGenerator _changes;
+    private readonly LifecycleNotifier _lifecycle;
+    private readonly NotificationDispatcher _dispatcher;
+    private readonly DeliveryCounters _counters;
+    private readonly EndpointHealth _health;
+    private readonly GraphEmulatorOptions _options;
     private readonly ILogger<EmulatorControl> _logger;
 
     internal EmulatorControl(
         SubscriptionRegistry registry,
         FaultInjector faults,
         AccessTokenIssuer tokens,
+        ChangeGenerator changes,
+        LifecycleNotifier lifecycle,
+        NotificationDispatcher dispatcher,
+        DeliveryCounters counters,
+        EndpointHealth health,
+        GraphEmulatorOptions options,
         ILogger<EmulatorControl> logger)
     {
         _registry = registry;
         _faults = faults;
         _tokens = tokens;
+        _changes = changes;
+        _lifecycle = lifecycle;
+        _dispatcher = dispatcher;
+        _counters = counters;
+        _health = health;
+        _options = options;
         _logger = logger;
+    }
+
+    /// <summary>Delivery counters so far (per notification item; slow answers and failed attempts per POST).</summary>
+    public DeliveryCounterSnapshot Counters => _counters.Snapshot();
+
+    /// <summary>Notification POSTs waiting (due now, retrying, delayed or held back).</summary>
+    public int PendingDeliveries => _dispatcher.PendingCount;
+
+    /// <summary>
+    /// Makes one change per matching subscription through the tenant and queues the notifications (batched per URL).
+    /// Null filters match all; <paramref name="resourceKind"/> is <c>message</c>, <c>event</c>, <c>chatMessage</c>, … ;
+    /// <paramref name="changeType"/> defaults to the first of created/updated/deleted the subscription has.
+    /// Returns the notifications queued.
+    /// </summary>
+    public int TriggerChange(Guid? subscriptionId = null, string? resourceKind = null, string? changeType = null) =>
+        _changes.Trigger(subscriptionId, resourceKind, changeType);
+
+    /// <summary>Sends <paramref name="lifecycleEvent"/> to the subscription's lifecycle URL; false without one.</summary>
+    public bool SendLifecycleEvent(Guid subscriptionId, LifecycleEvent lifecycleEvent) => _lifecycle.Send(subscriptionId, lifecycleEvent);
+
+    /// <summary>The lifecycle scheduler's tick (it also runs every minute of the emulator's clock).</summary>
+    public int SendDueLifecycleEvents() => _lifecycle.SendDueReauthorizations();
+
+    /// <summary>The delivery loop's tick: sends what is due now and waits for the answers.</summary>
+    public Task DeliverDueAsync(CancellationToken cancellationToken = default) => _dispatcher.DeliverDueAsync(cancellationToken);
+
+    /// <summary>Waits (real time, at most <paramref name="timeout"/>) until the counters satisfy <paramref name="condition"/>.</summary>
+    public async Task<DeliveryCounterSnapshot> WaitForCountersAsync(Func<DeliveryCounterSnapshot, bool> condition, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        return await _counters.WaitUntilAsync(condition, cts.Token);
+    }
+
+    /// <summary>Graph's view of a notification endpoint (normal, slow: delayed, dropping).</summary>
+    public EndpointState GetEndpointState(Uri notificationUrl) => _health.StateOf(notificationUrl);
+
+    /// <summary>
+    /// The endpoint token of one subscription (or all) runs out now: its change notifications are held back until a
+    /// PATCH or reauthorize, and <c>reauthorizationRequired</c> becomes due.
+    /// </summary>
+    public int ExpireEndpointTokens(Guid? subscriptionId = null)
+    {
+        var now = _options.TimeProvider.GetUtcNow();
+        var count = 0;
+        foreach (var subscription in _registry.List().Where(s => subscriptionId is null || s.Id == subscriptionId))
+        {
+            if (_registry.Update(subscription.Id, s => s with { EndpointTokenExpiresAt = now }) is not null)
+            {
+                count++;
+            }
+        }
+
+        LogFault(_logger, "expired endpoint tokens", count);
+        return count;
+    }
+
+    /// <summary>Back to a clean emulator: no subscriptions, faults, pending deliveries, endpoint history or counts.</summary>
+    public void Reset()
+    {
+        foreach (var subscription in _registry.List())
+        {
+            _registry.Remove(subscription.Id);
+        }
+
+        _faults.Clear();
+        _dispatcher.Clear();
+        _health.Reset();
+        _counters.Reset();
     }
 
     /// <summary>The live subscriptions (expired ones are gone).</summary>

@@ -1,5 +1,8 @@
 using ChangeNotifications.GraphEmulator.Auth;
 using ChangeNotifications.GraphEmulator.Control;
+using ChangeNotifications.GraphEmulator.Delivery;
+using ChangeNotifications.GraphEmulator.Lifecycle;
+using ChangeNotifications.GraphEmulator.Rich;
 using ChangeNotifications.GraphEmulator.Subscriptions;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -20,10 +23,26 @@ internal static class EmulatorServiceCollectionExtensions
         services.AddSingleton<SubscriptionRequestRules>();
         services.AddSingleton<ValidationHandshake>();
         services.AddSingleton<SubscriptionApi>();
+        services.AddSingleton<ValidationTokenIssuer>();
+        services.AddSingleton<DeliveryCounters>();
+        services.AddSingleton<EndpointHealth>();
+        services.AddSingleton<NotificationFactory>();
+        services.AddSingleton<NotificationDispatcher>();
+        services.AddSingleton<ChangeGenerator>();
+        services.AddSingleton<LifecycleNotifier>();
+        services.AddHostedService<DeliveryLoop>();
+        services.AddHostedService<ChangePacer>();
+        services.AddHostedService<LifecycleScheduler>();
         services.AddSingleton(sp => new EmulatorControl(
             sp.GetRequiredService<SubscriptionRegistry>(),
             sp.GetRequiredService<FaultInjector>(),
             sp.GetRequiredService<AccessTokenIssuer>(),
+            sp.GetRequiredService<ChangeGenerator>(),
+            sp.GetRequiredService<LifecycleNotifier>(),
+            sp.GetRequiredService<NotificationDispatcher>(),
+            sp.GetRequiredService<DeliveryCounters>(),
+            sp.GetRequiredService<EndpointHealth>(),
+            sp.GetRequiredService<GraphEmulatorOptions>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<EmulatorControl>>()));
         return services;
     }

@@ -18,7 +18,10 @@ public sealed class GraphEmulatorOptions
     /// <summary>Logs of the emulator; none when null.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
-    /// <summary>The seeded tenant the change generator asks for changes; without one no change can be made.</summary>
+    /// <summary>
+    /// The tenant the change generator asks for changes (and whose Graph endpoints are served when it implements
+    /// <see cref="IGraphEndpointContributor"/>). Null: the seeded <see cref="EmulatedTenant"/> on <see cref="TimeProvider"/>.
+    /// </summary>
     public IEmulatedTenant? Tenant { get; set; }
 
     /// <summary>The tenant the token endpoint accepts (and notifications carry).</summary>

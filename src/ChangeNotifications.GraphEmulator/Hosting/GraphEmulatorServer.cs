@@ -2,11 +2,14 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using ChangeNotifications.GraphEmulator.Auth;
 using ChangeNotifications.GraphEmulator.Control;
+using ChangeNotifications.GraphEmulator.Rich;
 using ChangeNotifications.GraphEmulator.Subscriptions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using ChangeNotifications.GraphEmulator.Tenant;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -62,14 +65,20 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = typeof(GraphEmulatorServer).Assembly.GetName().Name });
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
             kestrel.Listen(IPAddress.Loopback, options.Port, listen => listen.UseHttps(certificate)));
-        builder.Services.AddSingleton(options.LoggerFactory ?? NullLoggerFactory.Instance);
-        builder.Services.AddLogging();
+        options.Tenant ??= new EmulatedTenant(options.TimeProvider);
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
+        builder.Services.AddLogging(logging =>
+        {
+            logging.AddFilter("Microsoft", LogLevel.Warning);
+            logging.AddProvider(new ForwardingLoggerProvider(options.LoggerFactory ?? NullLoggerFactory.Instance));
+        });
         builder.Services.AddRouting();
         builder.Services.AddEmulatorServices(options);
 
         var app = builder.Build();
         app.UseRouting();
         app.MapTokenEndpoint();
+        app.MapOpenIdEndpoints();
         var graph = app.MapGroup("/v1.0").AddEndpointFilter<GraphRequestFilter>();
         graph.MapSubscriptions();
         if (options.Tenant is IGraphEndpointContributor contributor)

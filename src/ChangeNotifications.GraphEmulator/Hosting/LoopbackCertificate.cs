@@ -11,7 +11,13 @@ namespace ChangeNotifications.GraphEmulator.Hosting;
 /// </summary>
 internal static class LoopbackCertificate
 {
-    public static X509Certificate2 Create()
+    // RSA key generation is the slow part of starting an emulator; tests start many, so one key pair per process.
+    private static readonly Lazy<byte[]> Pkcs12 = new(CreatePkcs12);
+
+    /// <summary>A new instance (the caller disposes it) of this process's emulator certificate.</summary>
+    public static X509Certificate2 Create() => X509CertificateLoader.LoadPkcs12(Pkcs12.Value, password: null);
+
+    private static byte[] CreatePkcs12()
     {
         using var key = RSA.Create(2048);
         var request = new CertificateRequest("CN=ChangeNotifications Graph emulator", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
@@ -26,7 +32,7 @@ internal static class LoopbackCertificate
         // Real time, not the emulator's clock: TLS stacks check validity against the machine's clock.
         var now = DateTimeOffset.UtcNow;
         using var created = request.CreateSelfSigned(now.AddDays(-1), now.AddDays(30));
-        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), password: null);
+        return created.Export(X509ContentType.Pkcs12);
     }
 
     /// <summary>A handler that accepts exactly <paramref name="pinned"/> as the server's certificate.</summary>

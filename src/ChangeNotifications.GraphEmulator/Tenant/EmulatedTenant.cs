@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using ChangeNotifications.GraphEmulator.Hosting;
+using Microsoft.AspNetCore.Routing;
 
 namespace ChangeNotifications.GraphEmulator.Tenant;
 
@@ -10,7 +12,7 @@ namespace ChangeNotifications.GraphEmulator.Tenant;
 /// <see cref="SeedIds"/> so paths in appsettings and tests exist; every read and change takes one lock.
 /// <see cref="TenantEndpoints"/> serves it over HTTP; <see cref="MakeChange"/> is what the change generator calls.
 /// </summary>
-public sealed partial class EmulatedTenant : IEmulatedTenant
+public sealed partial class EmulatedTenant : IEmulatedTenant, IGraphEndpointContributor
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, ResourceCollection> _collections = new(StringComparer.OrdinalIgnoreCase);
@@ -39,6 +41,9 @@ public sealed partial class EmulatedTenant : IEmulatedTenant
     }
 
     public int DeltaPageSize { get; }
+
+    /// <summary>The server maps the tenant's resources into its authenticated <c>/v1.0</c> group.</summary>
+    public void MapGraphEndpoints(RouteGroupBuilder graph) => graph.MapTenantEndpoints(this);
 
     /// <summary>A copy of the item at <paramref name="path"/> (any Graph form), or null.</summary>
     public JsonObject? Find(string path)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ChangeNotifications.GraphEmulator.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -24,10 +25,17 @@ public static class TenantEndpoints
 
     public static IEndpointRouteBuilder MapTenantEndpoints(this IEndpointRouteBuilder v1, EmulatedTenant tenant)
     {
+        ArgumentNullException.ThrowIfNull(tenant);
+        return v1.MapTenantEndpoints(() => tenant);
+    }
+
+    /// <summary>Serves whichever tenant <paramref name="tenant"/> returns at each request (tests swap tenants on one server).</summary>
+    public static IEndpointRouteBuilder MapTenantEndpoints(this IEndpointRouteBuilder v1, Func<EmulatedTenant> tenant)
+    {
         ArgumentNullException.ThrowIfNull(v1);
         ArgumentNullException.ThrowIfNull(tenant);
-        v1.MapGet("/{**path}", (string path, HttpRequest request) => Get(tenant, path, request)).ExcludeFromDescription();
-        v1.MapMethods("/{**path}", [HttpMethods.Patch], (string path, HttpRequest request) => PatchAsync(tenant, path, request)).ExcludeFromDescription();
+        v1.MapGet("/{**path}", (string path, HttpRequest request) => Get(tenant(), path, request)).ExcludeFromDescription();
+        v1.MapMethods("/{**path}", [HttpMethods.Patch], (string path, HttpRequest request) => PatchAsync(tenant(), path, request)).ExcludeFromDescription();
         return v1;
     }
 
@@ -41,12 +49,12 @@ public static class TenantEndpoints
 
         if (target.ItemId is not null)
         {
-            return tenant.Find(path) is { } item ? Json(Project(item, request)) : NotFound(tenant, target);
+            return tenant.Find(path) is { } item ? Json(Project(item, request)) : NotFound(request, tenant, target);
         }
 
         if (tenant.List(path) is not { } items)
         {
-            return NotFound(tenant, target);
+            return NotFound(request, tenant, target);
         }
 
         var top = int.TryParse(request.Query["$top"], CultureInfo.InvariantCulture, out var t) && t > 0 ? t : DefaultPageSize;
@@ -68,12 +76,12 @@ public static class TenantEndpoints
         var latest = string.Equals(token, "latest", StringComparison.OrdinalIgnoreCase);
         if (token is not null && !latest && !DeltaToken.TryRead(token, out since, out until))
         {
-            return Error(StatusCodes.Status400BadRequest, "badRequest", "The delta token is not valid.");
+            return Error(request, StatusCodes.Status400BadRequest, "badRequest", "The delta token is not valid.");
         }
 
         if (tenant.Delta(target, latest ? long.MaxValue : since, until) is not { } page)
         {
-            return NotFound(tenant, target);
+            return NotFound(request, tenant, target);
         }
 
         var tokenName = target.Shape.StartsWith("drives", StringComparison.Ordinal) || target.Shape.StartsWith("sites", StringComparison.Ordinal)
@@ -96,7 +104,7 @@ public static class TenantEndpoints
         var target = tenant.ParsePath(path);
         if (target.Shape != "print/taskdefinitions/tasks" || target.ItemId is null)
         {
-            return Error(StatusCodes.Status405MethodNotAllowed, "Request_BadRequest", "The emulator accepts PATCH only on print tasks.");
+            return Error(request, StatusCodes.Status405MethodNotAllowed, "Request_BadRequest", "The emulator accepts PATCH only on print tasks.");
         }
 
         JsonObject? patch;
@@ -111,10 +119,10 @@ public static class TenantEndpoints
 
         if (patch is null)
         {
-            return Error(StatusCodes.Status400BadRequest, "BadRequest", "The request body is not a JSON object.");
+            return Error(request, StatusCodes.Status400BadRequest, "BadRequest", "The request body is not a JSON object.");
         }
 
-        return tenant.Patch(target, patch) is { } updated ? Json(updated) : NotFound(tenant, target);
+        return tenant.Patch(target, patch) is { } updated ? Json(updated) : NotFound(request, tenant, target);
     }
 
     /// <summary>The item with only the <c>$select</c>ed properties (always <c>id</c> and annotations), navigation
@@ -164,12 +172,12 @@ public static class TenantEndpoints
         return $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}{query}";
     }
 
-    private static IResult NotFound(EmulatedTenant tenant, TenantPath target)
+    private static IResult NotFound(HttpRequest request, EmulatedTenant tenant, TenantPath target)
     {
         if (!tenant.KnowsShape(target))
         {
             var segment = target.Segments.Count == 0 ? string.Empty : target.Segments[target.ItemId is null ? ^1 : ^2];
-            return Error(StatusCodes.Status400BadRequest, "BadRequest", $"Resource not found for the segment '{segment.Split('/')[^1]}'.");
+            return Error(request, StatusCodes.Status400BadRequest, "BadRequest", $"Resource not found for the segment '{segment.Split('/')[^1]}'.");
         }
 
         var (code, message) = target.Shape switch
@@ -180,29 +188,11 @@ public static class TenantEndpoints
                 ("ErrorItemNotFound", "The specified object was not found in the store."),
             _ => ("itemNotFound", "The resource could not be found."),
         };
-        return Error(StatusCodes.Status404NotFound, code, message);
+        return Error(request, StatusCodes.Status404NotFound, code, message);
     }
 
-    /// <summary>Graph's error body, which the SDK turns into an <c>ODataError</c>.</summary>
-    internal static IResult Error(int status, string code, string message)
-    {
-        var requestId = Guid.NewGuid().ToString();
-        var body = new JsonObject
-        {
-            ["error"] = new JsonObject
-            {
-                ["code"] = code,
-                ["message"] = message,
-                ["innerError"] = new JsonObject
-                {
-                    ["date"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture),
-                    ["request-id"] = requestId,
-                    ["client-request-id"] = requestId,
-                },
-            },
-        };
-        return Results.Content(body.ToJsonString(), "application/json", Encoding.UTF8, status);
-    }
+    private static IResult Error(HttpRequest request, int status, string code, string message) =>
+        GraphError.Result(request.HttpContext, status, code, message, TimeProvider.System);
 
     private static IResult Json(JsonObject body) => Results.Content(body.ToJsonString(), "application/json", Encoding.UTF8);
 }

@@ -1,4 +1,5 @@
 using Azure.Identity;
+using ChangeNotifications.GraphEmulator.Tenant;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.Graph;
@@ -16,6 +17,7 @@ public static class GraphServiceCollectionExtensions
         services.AddOptions<GraphOptions>().Bind(configuration.GetSection(GraphOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GraphOptions>, GraphOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.AddEmulatedTenant();
         services.AddSingleton<EmulatorHost>();
         services.AddHostedService(sp => sp.GetRequiredService<EmulatorHost>());
         services.AddSingleton(CreateEndpoints);

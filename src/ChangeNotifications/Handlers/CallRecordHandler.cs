@@ -50,6 +50,6 @@ public sealed partial class CallRecordHandler(GraphServiceClient graph, ILogger<
         LogCallRecordChanged(Logger, changeType, id, record?.Type?.ToString(), record?.StartDateTime, record?.EndDateTime, count);
     }
 
-    [LoggerMessage(EventId = 5191, Level = LogLevel.Information, Message = "CallRecordChanged {ChangeType} {CallRecordId} {CallType} {StartedAt} {EndedAt} participants={ParticipantCount}")]
+    [LoggerMessage(EventId = 5191, Level = LogLevel.Information, Message = "CallRecordChanged {ChangeType} {CallRecordId} {CallType} {StartedAt:o} {EndedAt:o} participants={ParticipantCount}")]
     private static partial void LogCallRecordChanged(ILogger logger, string changeType, string callRecordId, string? callType, DateTimeOffset? startedAt, DateTimeOffset? endedAt, int participantCount);
 }

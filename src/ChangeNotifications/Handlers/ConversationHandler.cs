@@ -49,6 +49,6 @@ public sealed partial class ConversationHandler(GraphServiceClient graph, ILogge
         LogConversationChanged(Logger, changeType, id, found?.Topic, latestFrom, found?.LastDeliveredDateTime);
     }
 
-    [LoggerMessage(EventId = 5151, Level = LogLevel.Information, Message = "ConversationChanged {ChangeType} {ConversationId} {Topic} latest post from {LatestPostFrom} at {LastDeliveredAt}")]
+    [LoggerMessage(EventId = 5151, Level = LogLevel.Information, Message = "ConversationChanged {ChangeType} {ConversationId} {Topic} latest post from {LatestPostFrom} at {LastDeliveredAt:o}")]
     private static partial void LogConversationChanged(ILogger logger, string changeType, string? conversationId, string? topic, string? latestPostFrom, DateTimeOffset? lastDeliveredAt);
 }

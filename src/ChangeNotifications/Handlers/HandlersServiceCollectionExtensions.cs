@@ -16,7 +16,7 @@ public static class HandlersServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IDeltaLinkStore, SqliteDeltaLinkStore>();
-        services.AddSingleton<ISqliteSchema, DeltaLinkSchema>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISqliteSchema, DeltaLinkSchema>());
         services.TryAddSingleton<DeltaSync>();
 
         services.AddChangeHandler<PrintJobHandler>();

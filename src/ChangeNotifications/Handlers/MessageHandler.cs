@@ -58,6 +58,6 @@ public sealed partial class MessageHandler(GraphServiceClient graph, DeltaSync d
     private void Log(string changeType, string? id, Message? message) =>
         LogMessageChanged(Logger, changeType, id, message?.Subject, message?.From?.EmailAddress?.Address, message?.ReceivedDateTime);
 
-    [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "MessageChanged {ChangeType} {MessageId} {Subject} {From} {ReceivedAt}")]
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "MessageChanged {ChangeType} {MessageId} {Subject} {From} {ReceivedAt:o}")]
     private static partial void LogMessageChanged(ILogger logger, string changeType, string? messageId, string? subject, string? from, DateTimeOffset? receivedAt);
 }

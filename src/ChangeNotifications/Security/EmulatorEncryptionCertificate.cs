@@ -16,9 +16,8 @@ public static class EmulatorEncryptionCertificate
     public static X509Certificate2 LoadOrCreate(string path, DateTimeOffset now)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (File.Exists(path))
+        if (TryLoad(path) is { } existing)
         {
-            var existing = X509CertificateLoader.LoadPkcs12FromFile(path, password: null, X509KeyStorageFlags.EphemeralKeySet);
             if (CertificateRequirements.Problem(existing, now.AddDays(1)) is null)
             {
                 return existing;
@@ -37,6 +36,19 @@ public static class EmulatorEncryptionCertificate
     {
         ArgumentNullException.ThrowIfNull(certificate);
         return IdPrefix + certificate.Thumbprint.ToLowerInvariant();
+    }
+
+    /// <summary>The kept certificate, or null when there is none or it cannot be read (it is then made anew).</summary>
+    private static X509Certificate2? TryLoad(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? X509CertificateLoader.LoadPkcs12FromFile(path, password: null, X509KeyStorageFlags.EphemeralKeySet) : null;
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
     }
 
     private static X509Certificate2 Create(DateTimeOffset now)

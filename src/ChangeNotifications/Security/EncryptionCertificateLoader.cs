@@ -16,13 +16,14 @@ public sealed partial class EncryptionCertificateLoader(
     ILogger<EncryptionCertificateLoader> logger,
     ILogger<DefaultCertificateLoader> loaderLogger)
 {
+    /// <summary>The configured certificates, each checked; throws <see cref="OptionsValidationException"/> naming every bad one.</summary>
     public async Task<IReadOnlyList<DecryptionCertificate>> LoadAsync()
     {
         var settings = options.Value;
         var now = time.GetUtcNow();
         if (settings.Certificates.Count == 0)
         {
-            return settings.EmulatorMode ? [LoadEmulatorCertificate(settings, now)] : [];
+            return [];
         }
 
         var loader = new DefaultCertificateLoader(loaderLogger);
@@ -71,11 +72,12 @@ public sealed partial class EncryptionCertificateLoader(
         return loaded;
     }
 
-    private DecryptionCertificate LoadEmulatorCertificate(RichNotificationsOptions settings, DateTimeOffset now)
+    /// <summary>Emulator mode: the certificate kept in the data folder, made on first call when missing.</summary>
+    public DecryptionCertificate LoadEmulatorCertificate()
     {
         var folder = Path.GetDirectoryName(database.FilePath) ?? Directory.GetCurrentDirectory();
-        var path = Path.Combine(folder, settings.EmulatorCertificateFileName);
-        var certificate = EmulatorEncryptionCertificate.LoadOrCreate(path, now);
+        var path = Path.Combine(folder, options.Value.EmulatorCertificateFileName);
+        var certificate = EmulatorEncryptionCertificate.LoadOrCreate(path, time.GetUtcNow());
         var id = EmulatorEncryptionCertificate.IdFor(certificate);
         LogEmulatorCertificate(logger, id, certificate.Thumbprint, path);
         return new DecryptionCertificate(id, certificate, path);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using ChangeNotifications.Subscriptions;
+using Microsoft.Extensions.Options;
 
 namespace ChangeNotifications.Security;
 
@@ -9,17 +10,29 @@ namespace ChangeNotifications.Security;
 /// </summary>
 public sealed class EncryptionCertificates(TimeProvider time) : ISubscriptionEncryptionCertificateSource
 {
-    private volatile State _state = new([], null);
+    private volatile Lazy<State> _state = new(new State([], null));
 
     /// <summary>The certificate for new subscriptions (the instance is shared: do not dispose it), or null when none is configured.</summary>
-    public SubscriptionEncryptionCertificate? Current => _state.Current;
+    public SubscriptionEncryptionCertificate? Current => _state.Value.Current;
 
-    public IReadOnlyList<DecryptionCertificate> All => _state.All;
+    public IReadOnlyList<DecryptionCertificate> All => _state.Value.All;
 
     /// <summary>Replaces the set (at start).</summary>
     public void Use(IReadOnlyList<DecryptionCertificate> certificates)
     {
         ArgumentNullException.ThrowIfNull(certificates);
+        _state = new Lazy<State>(StateOf(certificates));
+    }
+
+    /// <summary>Replaces the set with one loaded on first use (the emulator's, which may have to be generated first).</summary>
+    public void UseOnFirstNeed(Func<IReadOnlyList<DecryptionCertificate>> load)
+    {
+        ArgumentNullException.ThrowIfNull(load);
+        _state = new Lazy<State>(() => StateOf(load()), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    private State StateOf(IReadOnlyList<DecryptionCertificate> certificates)
+    {
         var now = time.GetUtcNow().UtcDateTime;
         var newest = certificates
             .Select((c, index) => (c, index))
@@ -28,7 +41,7 @@ public sealed class EncryptionCertificates(TimeProvider time) : ISubscriptionEnc
             .ThenBy(x => x.index)
             .Select(x => x.c)
             .LastOrDefault();
-        _state = new State(certificates, newest is null ? null : new SubscriptionEncryptionCertificate(newest.Id, newest.Certificate));
+        return new State(certificates, newest is null ? null : new SubscriptionEncryptionCertificate(newest.Id, newest.Certificate));
     }
 
     /// <summary>
@@ -37,7 +50,7 @@ public sealed class EncryptionCertificates(TimeProvider time) : ISubscriptionEnc
     /// </summary>
     public X509Certificate2 CopyFor(string? certificateId, string? thumbprint)
     {
-        var state = _state;
+        var state = _state.Value;
         if (state.All.Count == 0)
         {
             throw new UnknownEncryptionCertificateException("Encrypted content received, but no decryption certificate is configured.");
@@ -56,10 +69,25 @@ public sealed class EncryptionCertificates(TimeProvider time) : ISubscriptionEnc
     private sealed record State(IReadOnlyList<DecryptionCertificate> All, SubscriptionEncryptionCertificate? Current);
 }
 
-/// <summary>Loads the certificates before any hosted service starts, so a bad one stops start-up and the reconciler finds them.</summary>
-internal sealed class EncryptionCertificatesStartup(EncryptionCertificateLoader loader, EncryptionCertificates certificates) : IHostedLifecycleService
+/// <summary>
+/// Loads the configured certificates before any hosted service starts, so a bad one stops start-up and the reconciler
+/// finds them. The emulator's certificate (Emulator mode, none configured) is loaded, or generated, on first need.
+/// </summary>
+internal sealed class EncryptionCertificatesStartup(
+    EncryptionCertificateLoader loader,
+    EncryptionCertificates certificates,
+    IOptions<RichNotificationsOptions> options) : IHostedLifecycleService
 {
-    public async Task StartingAsync(CancellationToken cancellationToken) => certificates.Use(await loader.LoadAsync());
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        if (options.Value.Certificates.Count == 0 && options.Value.EmulatorMode)
+        {
+            certificates.UseOnFirstNeed(() => [loader.LoadEmulatorCertificate()]);
+            return;
+        }
+
+        certificates.Use(await loader.LoadAsync());
+    }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

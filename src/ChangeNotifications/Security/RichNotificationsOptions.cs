@@ -18,12 +18,15 @@ public sealed class RichNotificationsOptions
     /// </summary>
     public List<EncryptionCertificateOptions> Certificates { get; set; } = [];
 
-    /// <summary>OpenID Connect metadata whose JWKS signs validation tokens. HTTPS, except in Emulator mode.</summary>
-    public string MetadataAddress { get; set; } = DefaultMetadataAddress;
+    /// <summary>
+    /// OpenID Connect metadata whose JWKS signs validation tokens; HTTPS, except in Emulator mode. Unset: the emulator's
+    /// in Emulator mode, Microsoft's (<see cref="DefaultMetadataAddress"/>) in Live mode.
+    /// </summary>
+    public string? MetadataAddress { get; set; }
 
     /// <summary>
-    /// The app (client) ids validation tokens must be issued to (<c>aud</c>). Empty: <c>AzureAd:ClientId</c>, or in
-    /// Emulator mode the emulator's client id.
+    /// The app (client) ids validation tokens must be issued to (<c>aud</c>). Empty: <c>Graph:ClientId</c>, else
+    /// <c>AzureAd:ClientId</c>, else in Emulator mode the emulator's seeded client id.
     /// </summary>
     public List<string> AppIds { get; set; } = [];
 
@@ -33,7 +36,7 @@ public sealed class RichNotificationsOptions
     /// <summary>Tolerance on the tokens' <c>nbf</c> / <c>exp</c>.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Set from <c>Graph:Mode</c>: Emulator mode allows an http metadata address and a generated certificate.</summary>
+    /// <summary>Set from <c>Graph:Mode</c> (not bound): Emulator mode allows an http metadata address and a generated certificate.</summary>
     public bool EmulatorMode { get; set; }
 
     /// <summary>File name of the certificate generated in Emulator mode, next to the SQLite file.</summary>

@@ -60,6 +60,11 @@ internal sealed class RichNotificationsOptionsValidator : IValidateOptions<RichN
 
     private static void ValidateMetadataAddress(RichNotificationsOptions options, List<string> errors)
     {
+        if (options.MetadataAddress is null)
+        {
+            return;
+        }
+
         if (!Uri.TryCreate(options.MetadataAddress, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
         {
             errors.Add($"{S}:MetadataAddress '{options.MetadataAddress}' is not an absolute URL of an OpenID Connect metadata document.");

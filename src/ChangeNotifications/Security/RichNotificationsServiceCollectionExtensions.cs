@@ -1,4 +1,5 @@
 using ChangeNotifications.Dispatching;
+using ChangeNotifications.Graph;
 using ChangeNotifications.GraphEmulator.Tenant;
 using ChangeNotifications.Subscriptions;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,24 +14,26 @@ public static class RichNotificationsServiceCollectionExtensions
     /// <summary>
     /// Rich notifications: decryption certificates (section <c>RichNotifications</c>, loaded and checked at start),
     /// the certificate source the subscription manager sends to Graph, validation-token checks and decryption at
-    /// dispatch. Expects <c>AddStorage</c> (the emulator certificate is kept next to the SQLite file).
+    /// dispatch. Expects <c>AddStorage</c> (the emulator certificate is kept next to the SQLite file). In Emulator mode,
+    /// the emulator's OpenID metadata and pinned certificate come from <see cref="GraphEndpoints"/> (<c>AddGraph</c>).
     /// </summary>
     public static IServiceCollection AddRichNotifications(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ApiClientBuilder.RegisterDefaultDeserializer<JsonParseNodeFactory>();
 
-        var emulator = GraphMode.IsEmulator(configuration);
+        services.AddOptions<GraphOptions>().Bind(configuration.GetSection(GraphOptions.Section));
         services.AddOptions<RichNotificationsOptions>()
             .Bind(configuration.GetSection(RichNotificationsOptions.Section))
-            .Configure(options =>
+            .Configure<IOptions<GraphOptions>>((options, graph) =>
             {
-                options.EmulatorMode = emulator;
+                options.EmulatorMode = graph.Value.Mode == GraphMode.Emulator;
                 options.AppIds.RemoveAll(string.IsNullOrWhiteSpace);
                 if (options.AppIds.Count == 0)
                 {
-                    var appId = configuration["AzureAd:ClientId"] ?? (emulator ? SeedIds.ClientId : null);
-                    if (!string.IsNullOrWhiteSpace(appId))
+                    var appId = new[] { graph.Value.ClientId, configuration["AzureAd:ClientId"], options.EmulatorMode ? SeedIds.ClientId : null }
+                        .FirstOrDefault(id => !string.IsNullOrWhiteSpace(id));
+                    if (appId is not null)
                     {
                         options.AppIds.Add(appId);
                     }
@@ -39,31 +42,27 @@ public static class RichNotificationsServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RichNotificationsOptions>, RichNotificationsOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.AddHttpClient(ValidationTokenValidator.MetadataClientName);
+
+        // Emulator mode: the emulator's self-signed certificate is pinned (GraphEndpoints, when AddGraph registered it).
+        services.AddHttpClient(ValidationTokenValidator.MetadataClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp =>
+                sp.GetRequiredService<IOptions<RichNotificationsOptions>>().Value.EmulatorMode && sp.GetService<GraphEndpoints>() is { } endpoints
+                    ? endpoints.CreateHandler()
+                    : new SocketsHttpHandler());
 
         services.AddSingleton<EncryptionCertificateLoader>();
         services.AddSingleton<EncryptionCertificates>();
         services.AddSingleton<ISubscriptionEncryptionCertificateSource>(sp => sp.GetRequiredService<EncryptionCertificates>());
         services.AddHostedService<EncryptionCertificatesStartup>();
 
-        services.AddSingleton<ValidationTokenValidator>();
+        services.AddSingleton(sp => new ValidationTokenValidator(
+            sp.GetRequiredService<IOptions<RichNotificationsOptions>>(),
+            sp.GetRequiredService<IHttpClientFactory>(),
+            () => sp.GetService<GraphEndpoints>()));
         services.AddSingleton<BatchTokenVerdicts>();
         services.AddSingleton<ResourceDataDecryptor>();
         services.AddSingleton<RichNotificationProcessor>();
         services.AddSingleton<IRichNotificationProcessor>(sp => sp.GetRequiredService<RichNotificationProcessor>());
         return services;
-    }
-}
-
-/// <summary><c>Graph:Mode</c>: <c>Emulator</c> (the default, as on a fresh clone) or <c>Live</c>.</summary>
-public static class GraphMode
-{
-    public const string Setting = "Graph:Mode";
-
-    public static bool IsEmulator(IConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        var mode = configuration[Setting];
-        return string.IsNullOrWhiteSpace(mode) || string.Equals(mode.Trim(), "Emulator", StringComparison.OrdinalIgnoreCase);
     }
 }

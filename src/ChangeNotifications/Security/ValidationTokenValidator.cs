@@ -1,3 +1,4 @@
+using ChangeNotifications.Graph;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
@@ -30,14 +31,34 @@ public sealed class ValidationTokenValidator
     private readonly RichNotificationsOptions _options;
     private readonly Lazy<ConfigurationManager<OpenIdConnectConfiguration>> _metadata;
 
-    public ValidationTokenValidator(IOptions<RichNotificationsOptions> options, IHttpClientFactory httpClients)
+    /// <param name="graphEndpoints">Where Graph is (Emulator mode: the emulator, started on first need); may give null.</param>
+    public ValidationTokenValidator(IOptions<RichNotificationsOptions> options, IHttpClientFactory httpClients, Func<GraphEndpoints?> graphEndpoints)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(graphEndpoints);
         _options = options.Value;
         var retriever = new FactoryDocumentRetriever(httpClients, requireHttps: !_options.EmulatorMode);
-        // Built on first use, so that an address set after start (Emulator mode: the emulator's dynamic port) is the one used.
+        // Built on first use: in Emulator mode the emulator (and its dynamic port) is there by then.
         _metadata = new Lazy<ConfigurationManager<OpenIdConnectConfiguration>>(() =>
-            new ConfigurationManager<OpenIdConnectConfiguration>(_options.MetadataAddress, new OpenIdConnectConfigurationRetriever(), retriever));
+            new ConfigurationManager<OpenIdConnectConfiguration>(MetadataAddressFor(_options, graphEndpoints), new OpenIdConnectConfigurationRetriever(), retriever));
+    }
+
+    /// <summary>
+    /// The configured <c>MetadataAddress</c>; when unset, the emulator's in Emulator mode, else Microsoft's
+    /// (<see cref="RichNotificationsOptions.DefaultMetadataAddress"/>).
+    /// </summary>
+    public static string MetadataAddressFor(RichNotificationsOptions options, Func<GraphEndpoints?> graphEndpoints)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(graphEndpoints);
+        if (!string.IsNullOrWhiteSpace(options.MetadataAddress))
+        {
+            return options.MetadataAddress;
+        }
+
+        return options.EmulatorMode && graphEndpoints() is { } endpoints
+            ? endpoints.OpenIdConfigurationUrl.AbsoluteUri
+            : RichNotificationsOptions.DefaultMetadataAddress;
     }
 
     /// <summary>

@@ -28,10 +28,3 @@ public sealed class SubscriptionLifecycleHandler(SubscriptionReconciler reconcil
         };
     }
 }
-
-/// <summary>Called by the dispatcher for each handled notification: keeps the subscription's last-notification time.</summary>
-public sealed class SubscriptionActivityRecorder(ISubscriptionStore store, TimeProvider time)
-{
-    public Task RecordNotificationAsync(Guid graphId, CancellationToken cancellationToken) =>
-        store.RecordNotificationAsync(graphId, time.GetUtcNow(), cancellationToken);
-}

@@ -21,6 +21,8 @@ internal static partial class SubscriptionLog
     public const int UnknownSubscriptionId = 4016;
     public const int RenewalDeferredId = 4017;
     public const int ReconcilerFailedId = 4018;
+    public const int WaitingForAddressId = 4019;
+    public const int AddressesId = 4020;
 
     [LoggerMessage(CreatedId, LogLevel.Information, "[{Key}] Subscription created for {Resource} ({ChangeType}): {GraphId}, expires {ExpiresAt:O}")]
     public static partial void Created(ILogger logger, string key, string resource, string changeType, Guid graphId, DateTimeOffset? expiresAt);
@@ -69,4 +71,10 @@ internal static partial class SubscriptionLog
 
     [LoggerMessage(ReconcilerFailedId, LogLevel.Error, "Reconciling subscriptions failed; retrying at the next tick")]
     public static partial void ReconcilerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(WaitingForAddressId, LogLevel.Information, "No Subscriptions:NotificationUrl configured and the server has no address yet: subscriptions wait until it listens")]
+    public static partial void WaitingForAddress(ILogger logger);
+
+    [LoggerMessage(AddressesId, LogLevel.Information, "Subscriptions post to {NotificationUrl} and lifecycle events to {LifecycleNotificationUrl} ({Source})")]
+    public static partial void Addresses(ILogger logger, string notificationUrl, string? lifecycleNotificationUrl, string source);
 }

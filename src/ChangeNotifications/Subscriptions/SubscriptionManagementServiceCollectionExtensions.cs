@@ -31,12 +31,15 @@ public static class SubscriptionManagementServiceCollectionExtensions
         services.TryAddSingleton<SubscriptionStateBoard>();
         services.TryAddSingleton<ISubscriptionHealth>(sp => sp.GetRequiredService<SubscriptionStateBoard>());
         services.TryAddSingleton<GraphSubscriptionsClient>();
+        services.TryAddSingleton<NotificationAddresses>();
         services.TryAddSingleton<ResyncRequester>();
         services.TryAddSingleton<SubscriptionReconciler>();
         services.AddHostedService(sp => sp.GetRequiredService<SubscriptionReconciler>());
         services.TryAddSingleton<SubscriptionLifecycleHandler>();
-        services.TryAddSingleton<ILifecycleEventHandler>(sp => sp.GetRequiredService<SubscriptionLifecycleHandler>());
-        services.TryAddSingleton<SubscriptionActivityRecorder>();
+
+        // Replaces the dispatcher's logging stand-in, whichever was registered first.
+        services.RemoveAll<ILifecycleEventHandler>();
+        services.AddSingleton<ILifecycleEventHandler>(sp => sp.GetRequiredService<SubscriptionLifecycleHandler>());
 
         services.AddHealthChecks().AddCheck<SubscriptionsHealthCheck>(SubscriptionsHealthCheck.Name);
         return services;

@@ -25,8 +25,11 @@ public sealed class SubscriptionReconciler : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<SubscriptionReconciler> _logger;
     private readonly SubscriptionsOptions _options;
-    private readonly string _notificationUrl;
-    private readonly string? _lifecycleUrl;
+    private readonly NotificationAddresses _addresses;
+    private readonly IHostApplicationLifetime? _lifetime;
+    private string _notificationUrl = string.Empty;
+    private string? _lifecycleUrl;
+    private bool _waitingLogged;
     private readonly Dictionary<string, DesiredSubscription> _desired;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<string, (Guid? OldGraphId, string Reason)> _recreating = new(StringComparer.Ordinal);
@@ -42,7 +45,9 @@ public sealed class SubscriptionReconciler : BackgroundService
         ResourceCatalog catalog,
         TimeProvider time,
         ILogger<SubscriptionReconciler> logger,
-        IEnumerable<ISubscriptionEncryptionCertificateSource> certificates)
+        IEnumerable<ISubscriptionEncryptionCertificateSource> certificates,
+        NotificationAddresses addresses,
+        IHostApplicationLifetime? lifetime = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(certificates);
@@ -54,8 +59,8 @@ public sealed class SubscriptionReconciler : BackgroundService
         _logger = logger;
         _options = options.Value;
         _certificates = certificates.LastOrDefault();
-        _notificationUrl = _options.NotificationUrl ?? string.Empty;
-        _lifecycleUrl = _options.EffectiveLifecycleNotificationUrl;
+        _addresses = addresses;
+        _lifetime = lifetime;
         _desired = DesiredSubscription.FromOptions(_options, catalog).ToDictionary(d => d.Key, StringComparer.Ordinal);
     }
 
@@ -67,6 +72,11 @@ public sealed class SubscriptionReconciler : BackgroundService
     /// <summary>One pass over every subscription: adopt, create, renew, recreate, retry, delete.</summary>
     public async Task ReconcileOnceAsync(CancellationToken cancellationToken)
     {
+        if (!ResolveAddresses())
+        {
+            return;
+        }
+
         await _gate.WaitAsync(cancellationToken);
         try
         {
@@ -150,6 +160,12 @@ public sealed class SubscriptionReconciler : BackgroundService
             return;
         }
 
+        if (!_addresses.IsConfigured && _lifetime is not null)
+        {
+            // Our own address is the notification URL: wait until the server listens (and answers the handshake).
+            await WaitForApplicationStartedAsync(_lifetime, stoppingToken);
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             var wake = _wake;
@@ -184,6 +200,36 @@ public sealed class SubscriptionReconciler : BackgroundService
                 Interlocked.CompareExchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), wake);
             }
         }
+    }
+
+    private static async Task WaitForApplicationStartedAsync(IHostApplicationLifetime lifetime, CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var onStarted = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        await started.Task.WaitAsync(stoppingToken);
+    }
+
+    private bool ResolveAddresses()
+    {
+        if (_addresses.Current is not { } urls)
+        {
+            if (!_waitingLogged)
+            {
+                _waitingLogged = true;
+                SubscriptionLog.WaitingForAddress(_logger);
+            }
+
+            return false;
+        }
+
+        if (_notificationUrl.Length == 0)
+        {
+            _notificationUrl = urls.NotificationUrl;
+            _lifecycleUrl = urls.LifecycleNotificationUrl;
+            SubscriptionLog.Addresses(_logger, _notificationUrl, _lifecycleUrl, _addresses.IsConfigured ? "configured" : "the service's own address");
+        }
+
+        return true;
     }
 
     private async Task ReconcileOneAsync(DesiredSubscription desired, SubscriptionRecord? record, GraphSubscriptionsView view, DateTimeOffset now, CancellationToken ct)
@@ -561,6 +607,11 @@ public sealed class SubscriptionReconciler : BackgroundService
     /// <summary>Runs <paramref name="action"/> under the reconciler's lock for a subscription this service keeps.</summary>
     private async Task OnKeptSubscriptionAsync(Guid graphId, string lifecycleEvent, Func<DesiredSubscription, SubscriptionRecord, Task> action, CancellationToken ct)
     {
+        if (!ResolveAddresses())
+        {
+            throw new InvalidOperationException("The service's notification URL is not known yet; the lifecycle event is retried.");
+        }
+
         await _gate.WaitAsync(ct);
         try
         {

@@ -12,7 +12,10 @@ public sealed class SubscriptionsOptions
     /// </summary>
     public bool Reconcile { get; set; } = true;
 
-    /// <summary>Where Graph posts change notifications (HTTPS; plain HTTP only on loopback, for the emulator).</summary>
+    /// <summary>
+    /// Where Graph posts change notifications (HTTPS; plain HTTP only on loopback, for the emulator). Required in Live
+    /// mode; in Emulator mode it defaults to the service's own address + <c>/api/notifications</c>.
+    /// </summary>
     public string? NotificationUrl { get; set; }
 
     /// <summary>Where Graph posts lifecycle events. Default: the notification URL's origin with <c>/api/lifecycle</c>.</summary>
@@ -49,7 +52,8 @@ public sealed class SubscriptionsOptions
     public string? EffectiveLifecycleNotificationUrl =>
         !string.IsNullOrWhiteSpace(LifecycleNotificationUrl) ? LifecycleNotificationUrl : DefaultLifecycleUrl(NotificationUrl);
 
-    private static string? DefaultLifecycleUrl(string? notificationUrl)
+    /// <summary>The notification URL's origin with <c>/api/lifecycle</c> (replacing a trailing <c>/api/notifications</c>).</summary>
+    public static string? DefaultLifecycleUrl(string? notificationUrl)
     {
         if (!Uri.TryCreate(notificationUrl, UriKind.Absolute, out var uri))
         {

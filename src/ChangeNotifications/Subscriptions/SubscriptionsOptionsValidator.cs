@@ -10,7 +10,7 @@ namespace ChangeNotifications.Subscriptions;
 /// the setting (<c>Subscriptions:Items:3:ChangeType ...</c>). The service signs in to Graph app-only
 /// (client secret, certificate or managed identity), so <c>/me/...</c> paths are refused.
 /// </summary>
-public sealed class SubscriptionsOptionsValidator : IValidateOptions<SubscriptionsOptions>
+public sealed class SubscriptionsOptionsValidator(IConfiguration? configuration = null) : IValidateOptions<SubscriptionsOptions>
 {
     /// <summary>Graph raises an expiration less than 45 minutes away to 45 minutes.</summary>
     public static readonly TimeSpan MinimumLifetime = TimeSpan.FromMinutes(45);
@@ -36,7 +36,8 @@ public sealed class SubscriptionsOptionsValidator : IValidateOptions<Subscriptio
 
         if (options.Items.Count > 0)
         {
-            ValidateUrl($"{S}:NotificationUrl", options.NotificationUrl, required: true, errors);
+            // In Emulator mode Graph runs on this machine and the service's own address serves; Live Graph needs a public URL.
+            ValidateUrl($"{S}:NotificationUrl", options.NotificationUrl, required: IsLiveMode, errors);
             ValidateUrl(
                 string.IsNullOrWhiteSpace(options.LifecycleNotificationUrl) ? $"{S}:LifecycleNotificationUrl (default from NotificationUrl)" : $"{S}:LifecycleNotificationUrl",
                 options.EffectiveLifecycleNotificationUrl,
@@ -152,6 +153,9 @@ public sealed class SubscriptionsOptionsValidator : IValidateOptions<Subscriptio
         }
     }
 
+    private bool IsLiveMode =>
+        string.Equals(configuration?["Graph:Mode"], "Live", StringComparison.OrdinalIgnoreCase);
+
     private static string DriveHint(ResourcePath path) =>
         path.Segments.Count > 0 && path.Segments[0] == "drives"
             ? " (OneDrive for Business allows the drive's root only: /drives/{id}/root)"
@@ -163,7 +167,7 @@ public sealed class SubscriptionsOptionsValidator : IValidateOptions<Subscriptio
         {
             if (required)
             {
-                errors.Add($"{setting} is missing: Graph needs an HTTPS URL to post notifications to.");
+                errors.Add($"{setting} is missing: in Live mode Graph needs the public HTTPS URL of this service's /api/notifications.");
             }
 
             return;

@@ -47,4 +47,18 @@ public sealed class FaultContractTests
         Assert.Equal(500, error.ResponseStatusCode);
         Assert.NotNull(page?.Value);
     }
+
+    [Fact]
+    public async Task Slow_answer_fault_delays_the_next_request_only()
+    {
+        await using var emulator = await EmulatorFixture.StartAsync();
+        await emulator.Graph.Subscriptions.GetAsync();
+        emulator.Control.SlowNextRequests(1, TimeSpan.FromMilliseconds(400));
+
+        var slow = System.Diagnostics.Stopwatch.StartNew();
+        await emulator.Graph.Subscriptions.GetAsync();
+        slow.Stop();
+
+        Assert.True(slow.Elapsed >= TimeSpan.FromMilliseconds(390), $"answered after {slow.Elapsed}");
+    }
 }

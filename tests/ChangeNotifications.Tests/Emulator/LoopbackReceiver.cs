@@ -16,6 +16,7 @@ public sealed class LoopbackReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly SemaphoreSlim _received = new(0);
+    private readonly SemaphoreSlim _attempted = new(0);
 
     private LoopbackReceiver(WebApplication app)
     {
@@ -40,6 +41,9 @@ public sealed class LoopbackReceiver : IAsyncDisposable
     public ConcurrentQueue<HandshakeRequest> Handshakes { get; } = new();
 
     public ConcurrentQueue<JsonObject> Notifications { get; } = new();
+
+    /// <summary>Request paths of the notification POSTs, in order of arrival.</summary>
+    public ConcurrentQueue<string> NotificationPaths { get; } = new();
 
     public int NotificationAttempts => _attempts;
 
@@ -70,11 +74,22 @@ public sealed class LoopbackReceiver : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits (on real time, bounded) until <paramref name="count"/> notification POSTs arrived, whatever the answer.</summary>
+    public async Task WaitForAttemptsAsync(int count, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        while (NotificationAttempts < count)
+        {
+            await _attempted.WaitAsync(cts.Token);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
         _received.Dispose();
+        _attempted.Dispose();
     }
 
     private async Task HandleAsync(HttpContext context)
@@ -100,8 +115,10 @@ public sealed class LoopbackReceiver : IAsyncDisposable
             }
         }
 
-        Interlocked.Increment(ref _attempts);
         var body = (JsonObject)(await JsonNode.ParseAsync(context.Request.Body))!;
+        NotificationPaths.Enqueue(context.Request.Path);
+        Interlocked.Increment(ref _attempts);
+        _attempted.Release();
         var status = Answer is null ? StatusCodes.Status202Accepted : await Answer(body);
         if (status is >= 200 and < 300)
         {

@@ -229,6 +229,54 @@ public sealed class SubscriptionsContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Resource_data_on_a_resource_without_it_is_refused()
+    {
+        var subscription = NewSubscription("users");
+        subscription.IncludeResourceData = true;
+
+        var error = await Assert.ThrowsAsync<ODataError>(() => _emulator.Graph.Subscriptions.PostAsync(subscription));
+
+        Assert.Equal(400, error.ResponseStatusCode);
+        Assert.Equal("includeResourceData is not supported for resource 'users'.", error.Error!.Message);
+    }
+
+    [Fact]
+    public async Task Client_state_longer_than_128_characters_is_refused()
+    {
+        var subscription = NewSubscription(MessagesPath);
+        subscription.ClientState = new string('x', 129);
+
+        var error = await Assert.ThrowsAsync<ODataError>(() => _emulator.Graph.Subscriptions.PostAsync(subscription));
+
+        Assert.Equal(400, error.ResponseStatusCode);
+    }
+
+    [Fact]
+    public async Task Patching_the_notification_url_validates_the_new_one()
+    {
+        var created = await _emulator.Graph.Subscriptions.PostAsync(NewSubscription(MessagesPath));
+        _receiver.Handshake = LoopbackReceiver.HandshakeMode.NotOk;
+
+        var error = await Assert.ThrowsAsync<ODataError>(() =>
+            _emulator.Graph.Subscriptions[created!.Id].PatchAsync(new Subscription { NotificationUrl = _receiver.UrlFor("/api/other").ToString() }));
+
+        Assert.Equal(400, error.ResponseStatusCode);
+        Assert.Equal(_receiver.Url, _emulator.Control.Subscriptions.Single().NotificationUrl);
+    }
+
+    [Fact]
+    public async Task Http_notification_url_off_loopback_is_refused()
+    {
+        var subscription = NewSubscription(MessagesPath);
+        subscription.NotificationUrl = "http://webhooks.example.net/api/notifications";
+
+        var error = await Assert.ThrowsAsync<ODataError>(() => _emulator.Graph.Subscriptions.PostAsync(subscription));
+
+        Assert.Equal(400, error.ResponseStatusCode);
+        Assert.Contains("HTTPS", error.Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Unknown_resource_is_refused()
     {
         var error = await Assert.ThrowsAsync<ODataError>(() => _emulator.Graph.Subscriptions.PostAsync(NewSubscription("users/x/unknownThings")));

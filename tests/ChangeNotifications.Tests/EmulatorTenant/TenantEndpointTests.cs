@@ -6,13 +6,15 @@ using Microsoft.Graph.Models.ODataErrors;
 namespace ChangeNotifications.Tests.EmulatorTenant;
 
 /// <summary>The tenant's HTTP surface: the JSON shapes, paging and errors Graph gives, raw and through the SDK.</summary>
-public sealed class TenantEndpointTests : IAsyncLifetime
+public sealed class TenantEndpointTests : IClassFixture<TenantHost>
 {
-    private TenantHost _host = null!;
+    private readonly TenantHost _host;
 
-    public async Task InitializeAsync() => _host = await TenantHost.StartAsync(deltaPageSize: 2);
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
+    public TenantEndpointTests(TenantHost host)
+    {
+        _host = host;
+        _host.Reset(deltaPageSize: 2);
+    }
 
     private async Task<(HttpStatusCode Status, JsonObject Body)> GetAsync(string relative)
     {

@@ -1,65 +1,76 @@
+using System.Net.Http.Headers;
 using Azure.Core;
+using ChangeNotifications.Graph;
+using ChangeNotifications.GraphEmulator.Hosting;
 using ChangeNotifications.GraphEmulator.Tenant;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Graph;
-using Microsoft.Graph.Authentication;
+using ChangeNotifications.Tests.Emulator;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Time.Testing;
+using Microsoft.Graph;
 
 namespace ChangeNotifications.Tests.EmulatorTenant;
 
 /// <summary>
-/// The emulated tenant's endpoints in a minimal loopback WebApplication (port 0), and a real
-/// <see cref="GraphServiceClient"/> pointed at it with a dummy token.
+/// The Graph emulator (<see cref="EmulatorFixture"/>: HTTPS on a dynamic loopback port, token endpoint, bearer
+/// auth) serving an <see cref="EmulatedTenant"/>, with the real <see cref="GraphServiceClient"/> and a raw
+/// <see cref="HttpClient"/> carrying a token from the emulator. A class fixture: one server per test class (its
+/// start is the slow part), and <see cref="Reset"/> gives each test a freshly seeded tenant whose clock ticks
+/// one second per reading.
 /// </summary>
-public sealed class TenantHost : IAsyncDisposable
+public sealed class TenantHost : IAsyncLifetime
 {
-    private readonly WebApplication _app;
+    private readonly TenantSwitch _switch = new();
+    private EmulatorFixture? _emulator;
 
-    private TenantHost(WebApplication app, EmulatedTenant tenant, string baseUrl, FakeTimeProvider time)
-    {
-        _app = app;
-        Tenant = tenant;
-        BaseUrl = baseUrl;
-        Time = time;
-        var credential = DelegatedTokenCredential.Create((_, _) => new AccessToken("test-token", DateTimeOffset.UtcNow.AddHours(1)));
-        var auth = new AzureIdentityAuthenticationProvider(credential, allowedHosts: [new Uri(baseUrl).Host], observabilityOptions: null,
-            isCaeEnabled: false, scopes: "https://graph.microsoft.com/.default");
-        Graph = new GraphServiceClient(GraphClientFactory.Create(), auth, baseUrl);
-        Http = new HttpClient();
-    }
+    public EmulatedTenant Tenant => _switch.Current;
 
-    public EmulatedTenant Tenant { get; }
+    /// <summary><c>https://127.0.0.1:{port}/v1.0</c></summary>
+    public string BaseUrl => Emulator.Server.GraphBaseUrl.AbsoluteUri.TrimEnd('/');
 
-    /// <summary><c>http://127.0.0.1:{port}/v1.0</c></summary>
-    public string BaseUrl { get; }
+    public GraphServiceClient Graph => Emulator.Graph;
 
-    public GraphServiceClient Graph { get; }
+    /// <summary>The emulator's control API (faults, counters).</summary>
+    public ChangeNotifications.GraphEmulator.Control.EmulatorControl Control => Emulator.Control;
 
-    public HttpClient Http { get; }
+    /// <summary>Plain HTTP to the emulator, with a valid bearer token: for asserting on raw JSON.</summary>
+    public HttpClient Http { get; private set; } = null!;
 
-    public FakeTimeProvider Time { get; }
+    private EmulatorFixture Emulator => _emulator ?? throw new InvalidOperationException("The emulator has not started.");
 
-    public static async Task<TenantHost> StartAsync(int deltaPageSize = 50)
+    /// <summary>A new seeded tenant behind the same server.</summary>
+    public EmulatedTenant Reset(int deltaPageSize = 50)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero)) { AutoAdvanceAmount = TimeSpan.FromSeconds(1) };
-        var tenant = new EmulatedTenant(time, deltaPageSize);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        app.MapGroup("/v1.0").MapTenantEndpoints(tenant);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TenantHost(app, tenant, $"{address.TrimEnd('/')}/v1.0", time);
+        _switch.Current = new EmulatedTenant(time, deltaPageSize);
+        return _switch.Current;
     }
 
-    public async ValueTask DisposeAsync()
+    public async Task InitializeAsync()
     {
-        Http.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        Reset();
+        _emulator = await EmulatorFixture.StartAsync(o => o.Tenant = _switch);
+        var token = await GraphClientBuilder.CreateEmulatorCredential(_emulator.Server)
+            .GetTokenAsync(new TokenRequestContext([GraphClientBuilder.GraphScope]), CancellationToken.None);
+        Http = new HttpClient(_emulator.Server.CreateTrustingHandler());
+        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Token);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http?.Dispose();
+        if (_emulator is not null)
+        {
+            await _emulator.DisposeAsync();
+        }
+    }
+
+    /// <summary>Lets one server serve the tenant of the test that runs now.</summary>
+    private sealed class TenantSwitch : IEmulatedTenant, IGraphEndpointContributor
+    {
+        public EmulatedTenant Current { get; set; } = null!;
+
+        public EmulatedChange? MakeChange(string subscriptionResource, string changeType) => Current.MakeChange(subscriptionResource, changeType);
+
+        public void MapGraphEndpoints(RouteGroupBuilder graph) => graph.MapTenantEndpoints(() => Current);
     }
 }

@@ -1,14 +1,20 @@
 using ChangeNotifications.GraphEmulator.Tenant;
 
+using ChangeNotifications.Tests.EmulatorTenant;
+
 namespace ChangeNotifications.Tests.Handlers;
 
 /// <summary>Delta-tracked types: the stored delta link, its survival across restarts, no replay on first run, paging.</summary>
-public sealed class DeltaTests : IAsyncLifetime
+public sealed class DeltaTests(TenantHost host) : IClassFixture<TenantHost>, IAsyncLifetime
 {
     private const string Drive = $"drives/{SeedIds.DriveId}/root";
     private HandlerHarness _h = null!;
 
-    public async Task InitializeAsync() => _h = await HandlerHarness.StartAsync(deltaPageSize: 2);
+    public Task InitializeAsync()
+    {
+        _h = HandlerHarness.Start(host, deltaPageSize: 2);
+        return Task.CompletedTask;
+    }
 
     public async Task DisposeAsync() => await _h.DisposeAsync();
 
@@ -102,6 +108,32 @@ public sealed class DeltaTests : IAsyncLifetime
 
         Assert.Equal(all + 1, _h.Lines(5131).Count);
         Assert.Equal("delta", _h.Lines(5131)[^1].Prop("ChangeType"));
+    }
+
+    [Fact]
+    public async Task Resync_of_a_drive_without_a_link_enumerates_it_once_then_only_changes()
+    {
+        var items = _h.Tenant.List($"drives/{SeedIds.DriveId}/items")!.Count;
+
+        await _h.ResyncAsync(Drive, "subscriptionRemoved");
+        Assert.Equal(items - 1, _h.Lines(5161).Count);
+        _h.Tenant.MakeChange(Drive, "updated");
+        await _h.ResyncAsync(Drive);
+
+        Assert.Equal(items, _h.Lines(5161).Count);
+        Assert.Equal(["3", "1"], _h.Lines(5004).Select(l => l.Prop("ItemCount")));
+    }
+
+    [Fact]
+    public async Task Resync_of_groups_uses_group_delta()
+    {
+        await _h.ResyncAsync("groups");
+        Assert.Equal("Project Falcon", _h.Line(5141).Prop("DisplayName"));
+
+        _h.Tenant.MakeChange("groups", "updated");
+        await _h.ResyncAsync("groups");
+
+        Assert.Contains("revision", _h.Lines(5141)[^1].Prop("Description"), StringComparison.Ordinal);
     }
 
     [Fact]

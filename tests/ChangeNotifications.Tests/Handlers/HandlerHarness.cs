@@ -42,9 +42,14 @@ public sealed class HandlerHarness : IAsyncDisposable
 
     public FakeLogCollector Logs => _services.GetRequiredService<FakeLogCollector>();
 
+    /// <summary>Handlers over <paramref name="host"/> with a freshly seeded tenant.</summary>
     /// <param name="configure">Registrations after <c>AddChangeHandlers()</c>, as an application would add them.</param>
-    public static async Task<HandlerHarness> StartAsync(int deltaPageSize = 50, Action<IServiceCollection>? configure = null) =>
-        new(await TenantHost.StartAsync(deltaPageSize), configure);
+    public static HandlerHarness Start(TenantHost host, int deltaPageSize = 50, Action<IServiceCollection>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        host.Reset(deltaPageSize);
+        return new HandlerHarness(host, configure);
+    }
 
     /// <summary>The handler the dispatcher would pick for <paramref name="type"/>.</summary>
     public IChangeNotificationHandler HandlerFor(ResourceType type) => Registry.For(type);
@@ -100,7 +105,6 @@ public sealed class HandlerHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _services.DisposeAsync();
-        await Host.DisposeAsync();
         try
         {
             Directory.Delete(_directory, recursive: true);
@@ -154,17 +158,16 @@ public static class Notifications
             ["resource"] = change.Resource,
             ["tenantId"] = SeedIds.TenantId,
         };
-        if (change.ResourceId is not null)
+        var resourceData = new JsonObject { ["@odata.type"] = change.ODataType };
+        foreach (var (name, value) in new[] { ("@odata.id", change.ODataId), ("@odata.etag", change.ETag), ("id", change.ResourceId) })
         {
-            item["resourceData"] = new JsonObject
+            if (value is not null)
             {
-                ["@odata.type"] = change.ODataType,
-                ["@odata.id"] = change.ODataId,
-                ["@odata.etag"] = change.ETag,
-                ["id"] = change.ResourceId,
-            };
+                resourceData[name] = value;
+            }
         }
 
+        item["resourceData"] = resourceData;
         return item.ToJsonString();
     }
 

@@ -2,15 +2,16 @@ using ChangeNotifications.Dispatching;
 using ChangeNotifications.GraphEmulator.Tenant;
 using ChangeNotifications.Handlers;
 using ChangeNotifications.Resources;
+using ChangeNotifications.Tests.EmulatorTenant;
 
 namespace ChangeNotifications.Tests.Handlers;
 
-public sealed class HandlerRegistrationTests
+public sealed class HandlerRegistrationTests(TenantHost host) : IClassFixture<TenantHost>
 {
     [Fact]
     public async Task Every_resource_type_has_a_built_in_handler()
     {
-        await using var h = await HandlerHarness.StartAsync();
+        await using var h = HandlerHarness.Start(host);
 
         foreach (var type in Enum.GetValues<ResourceType>().Where(t => t != ResourceType.Unknown))
         {
@@ -23,7 +24,7 @@ public sealed class HandlerRegistrationTests
     public async Task One_DI_line_after_AddChangeHandlers_replaces_the_handler_for_its_type()
     {
         var replacement = new CountingMessageHandler();
-        await using var h = await HandlerHarness.StartAsync(configure: s => s.AddChangeHandler(replacement));
+        await using var h = HandlerHarness.Start(host, configure: s => s.AddChangeHandler(replacement));
 
         await h.NotifyAsync($"users/{SeedIds.UserId}/messages", "created");
 

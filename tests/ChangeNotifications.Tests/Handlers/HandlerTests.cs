@@ -1,15 +1,21 @@
 using System.Text.Json.Nodes;
 using ChangeNotifications.GraphEmulator.Tenant;
 
+using ChangeNotifications.Tests.EmulatorTenant;
+
 namespace ChangeNotifications.Tests.Handlers;
 
 /// <summary>One change per resource type, made in the emulator, notified as Graph would, handled through the real
 /// GraphServiceClient; assertions on the handler's structured log properties.</summary>
-public sealed class HandlerTests : IAsyncLifetime
+public sealed class HandlerTests(TenantHost host) : IClassFixture<TenantHost>, IAsyncLifetime
 {
     private HandlerHarness _h = null!;
 
-    public async Task InitializeAsync() => _h = await HandlerHarness.StartAsync();
+    public Task InitializeAsync()
+    {
+        _h = HandlerHarness.Start(host);
+        return Task.CompletedTask;
+    }
 
     public async Task DisposeAsync() => await _h.DisposeAsync();
 
@@ -241,12 +247,30 @@ public sealed class HandlerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_server_error_propagates_so_the_dispatcher_retries()
+    {
+        var change = _h.Tenant.MakeChange($"users/{SeedIds.UserId}/events", "created")!;
+        host.Control.FailNextRequests(1, 500);
+
+        var error = await Assert.ThrowsAsync<Microsoft.Graph.Models.ODataErrors.ODataError>(() => _h.DeliverAsync(change, $"users/{SeedIds.UserId}/events"));
+
+        Assert.Equal(500, error.ResponseStatusCode);
+        Assert.Empty(_h.Lines(5003));
+        await _h.DeliverAsync(change, $"users/{SeedIds.UserId}/events");
+        Assert.Single(_h.Lines(5111));
+    }
+
+    [Fact]
     public async Task Nothing_secret_is_logged()
     {
-        await _h.NotifyAsync($"chats/{SeedIds.ChatId}/messages", "created", rich: true);
+        var rich = await _h.NotifyAsync($"chats/{SeedIds.ChatId}/messages", "created", rich: true);
         await _h.NotifyAsync($"users/{SeedIds.UserId}/messages", "created");
+        var token = host.Http.DefaultRequestHeaders.Authorization!.Parameter!;
 
-        Assert.DoesNotContain(_h.Logs.GetSnapshot(), r => r.Message.Contains("not-logged", StringComparison.Ordinal)
-            || r.Message.Contains("test-token", StringComparison.Ordinal));
+        var messages = _h.Logs.GetSnapshot().Select(r => r.Message).ToList();
+        Assert.NotEmpty(messages);
+        Assert.DoesNotContain(messages, m => m.Contains("not-logged", StringComparison.Ordinal));
+        Assert.DoesNotContain(messages, m => m.Contains(token, StringComparison.Ordinal));
+        Assert.DoesNotContain(messages, m => m.Contains(rich.ResourceJson!, StringComparison.Ordinal) || m.Contains("\"body\"", StringComparison.Ordinal));
     }
 }

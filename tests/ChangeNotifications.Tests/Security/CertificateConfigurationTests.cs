@@ -16,10 +16,9 @@ public sealed class CertificateConfigurationTests
             .WithSetting("RichNotifications:AppIds:0", RichService.AppId);
         if (mode == "Live")
         {
-            // Live mode needs app credentials to start at all; nothing here calls Graph.
-            service.WithSetting("Graph:TenantId", Payloads.TenantId)
+            service.WithSetting("Graph:TenantId", RichService.TenantId)
                 .WithSetting("Graph:ClientId", RichService.AppId)
-                .WithSetting("Graph:ClientSecret", "not-used-by-these-tests")
+                .WithSetting("Graph:ClientSecret", "test-secret")
                 .WithSetting("Subscriptions:NotificationUrl", "https://receiver.example.com/api/notifications");
         }
 
@@ -34,9 +33,9 @@ public sealed class CertificateConfigurationTests
     private static string StartupError(ServiceFactory service)
     {
         var error = Assert.ThrowsAny<Exception>(() => service.Server);
-        var validation = Flatten(error).OfType<OptionsValidationException>().FirstOrDefault();
-        Assert.True(validation is not null, $"Expected an OptionsValidationException, got {error}");
-        return validation.Message;
+        var validation = Flatten(error).OfType<OptionsValidationException>().ToList();
+        Assert.True(validation.Count > 0, $"Expected an OptionsValidationException, got {error}");
+        return string.Join(Environment.NewLine, validation.Select(v => v.Message));
     }
 
     private static IEnumerable<Exception> Flatten(Exception error)
@@ -136,11 +135,24 @@ public sealed class CertificateConfigurationTests
     public void Live_mode_with_certificates_needs_an_app_id()
     {
         using var certificate = TestCertificates.Create();
-        using var service = Service(TestCertificates.Base64Setting(0, "c1", certificate)).WithSetting("RichNotifications:AppIds:0", null);
+        using var service = Service(TestCertificates.Base64Setting(0, "c1", certificate))
+            .WithSetting("RichNotifications:AppIds:0", null)
+            .WithSetting("Graph:ClientId", null);
 
         var message = StartupError(service);
 
         Assert.Contains("RichNotifications:AppIds is empty", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void App_id_defaults_to_the_graph_client_id()
+    {
+        using var service = Service(new Dictionary<string, string?>()).WithSetting("RichNotifications:AppIds:0", null);
+
+        var options = service.Services.GetRequiredService<IOptions<RichNotificationsOptions>>().Value;
+
+        Assert.Equal([RichService.AppId], options.AppIds);
+        Assert.False(options.EmulatorMode);
     }
 
     [Fact]

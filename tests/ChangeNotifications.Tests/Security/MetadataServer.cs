@@ -49,7 +49,7 @@ public sealed class MetadataServer : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var server = new MetadataServer(app, RSA.Create(2048), "test-key-" + Guid.NewGuid().ToString("N")[..8]);
+        var server = new MetadataServer(app, TestCertificates.Key("metadata signing key"), "test-key-" + Guid.NewGuid().ToString("N")[..8]);
         app.MapGet("/common/.well-known/openid-configuration", () =>
         {
             Interlocked.Increment(ref server._configurationRequests);
@@ -78,9 +78,5 @@ public sealed class MetadataServer : IAsyncDisposable
         return server;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        Key.Dispose();
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -6,13 +7,32 @@ namespace ChangeNotifications.Tests.Security;
 /// <summary>Self-signed certificates for tests, and the settings that configure them.</summary>
 public static class TestCertificates
 {
+    private static readonly ConcurrentDictionary<(string Name, int KeySize), byte[]> Keys = new();
+
+    /// <summary>
+    /// A self-signed certificate. Its RSA key is made once per name and size for the whole test run (key generation
+    /// is the slow part): certificates of different names have different keys.
+    /// </summary>
     public static X509Certificate2 Create(string name = "test", int keySize = 2048, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null)
     {
-        using var key = RSA.Create(keySize);
+        using var key = Key(name, keySize);
         var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var now = DateTimeOffset.UtcNow;
         using var created = request.CreateSelfSigned(notBefore ?? now.AddDays(-1), notAfter ?? now.AddYears(1));
         return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), password: null);
+    }
+
+    /// <summary>A copy of the RSA key kept for <paramref name="name"/> (a fresh instance: RSA objects are not shared across threads).</summary>
+    public static RSA Key(string name, int keySize = 2048)
+    {
+        var pkcs8 = Keys.GetOrAdd((name, keySize), k =>
+        {
+            using var created = RSA.Create(k.KeySize);
+            return created.ExportPkcs8PrivateKey();
+        });
+        var key = RSA.Create();
+        key.ImportPkcs8PrivateKey(pkcs8, out _);
+        return key;
     }
 
     /// <summary>The public part only, as Graph holds it.</summary>

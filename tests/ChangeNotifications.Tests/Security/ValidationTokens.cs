@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using ChangeNotifications.Security;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -48,13 +47,17 @@ public static class ValidationTokens
             NotBefore = (spec.NotBefore ?? spec.Now.AddMinutes(-5)).UtcDateTime,
             Expires = (spec.Expires ?? spec.Now.AddMinutes(55)).UtcDateTime,
             Claims = claims,
-            SigningCredentials = new SigningCredentials(signingKey, SecurityAlgorithms.RsaSha256),
+            // Keys are shared across tests (TestCertificates.Key): keep IdentityModel's process-wide signer cache out of it.
+            SigningCredentials = new SigningCredentials(signingKey, SecurityAlgorithms.RsaSha256)
+            {
+                CryptoProviderFactory = new CryptoProviderFactory { CacheSignatureProviders = false },
+            },
         };
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
     }
 
     /// <summary>A key of the same id the server publishes, but another RSA key: a forged signature.</summary>
-    public static SecurityKey ForgedKey(string keyId) => new RsaSecurityKey(RSA.Create(2048)) { KeyId = keyId };
+    public static SecurityKey ForgedKey(string keyId) => new RsaSecurityKey(TestCertificates.Key("forger")) { KeyId = keyId };
 
     public static string Json(params string[] tokens) => JsonSerializer.Serialize(tokens);
 }

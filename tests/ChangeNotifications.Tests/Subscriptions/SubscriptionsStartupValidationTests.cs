@@ -49,7 +49,6 @@ public class SubscriptionsStartupValidationTests
     [Theory]
     [InlineData("Subscriptions:NotificationUrl", "http://example.org/api/notifications", "Subscriptions:NotificationUrl 'http://example.org/api/notifications' must use HTTPS")]
     [InlineData("Subscriptions:NotificationUrl", "not a url", "Subscriptions:NotificationUrl 'not a url' is not an absolute HTTPS URL")]
-    [InlineData("Subscriptions:NotificationUrl", "", "Subscriptions:NotificationUrl is missing")]
     [InlineData("Subscriptions:LifecycleNotificationUrl", "ftp://example.org/x", "Subscriptions:LifecycleNotificationUrl 'ftp://example.org/x' is not an absolute HTTPS URL")]
     [InlineData("Subscriptions:MaxLifetimes:Mesage", "7.00:00:00", "Subscriptions:MaxLifetimes:Mesage names no resource of the catalog")]
     [InlineData("Subscriptions:RenewAtFraction", "1.5", "Subscriptions:RenewAtFraction is 1.5")]
@@ -61,6 +60,28 @@ public class SubscriptionsStartupValidationTests
         var error = await StartAsync(settings);
 
         Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Live_mode_without_a_notification_url_stops_start_up()
+    {
+        var settings = Valid();
+        settings["Subscriptions:NotificationUrl"] = null;
+        settings["Graph:Mode"] = "Live";
+
+        var error = await StartAsync(settings);
+
+        Assert.Contains("Subscriptions:NotificationUrl is missing: in Live mode Graph needs the public HTTPS URL", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Emulator_mode_may_leave_the_notification_url_to_the_services_own_address()
+    {
+        var options = new SubscriptionsOptions();
+        options.Items.Add(new SubscriptionItemOptions { Resource = "/users", ChangeType = "updated" });
+        var emulatorMode = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Graph:Mode"] = "Emulator" }).Build();
+
+        Assert.True(new SubscriptionsOptionsValidator(emulatorMode).Validate(null, options).Succeeded);
     }
 
     [Fact]

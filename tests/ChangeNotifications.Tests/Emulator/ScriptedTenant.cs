@@ -1,0 +1,33 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using ChangeNotifications.GraphEmulator.Tenant;
+
+namespace ChangeNotifications.Tests.Emulator;
+
+/// <summary>
+/// Test-only <see cref="IEmulatedTenant"/>: every change succeeds with a fresh id under the subscription's resource
+/// (chat messages carry their JSON for rich notifications); <see cref="Changes"/> records what was asked.
+/// </summary>
+public sealed class ScriptedTenant : IEmulatedTenant
+{
+    public ConcurrentQueue<(string Resource, string ChangeType)> Changes { get; } = new();
+
+    public EmulatedChange? MakeChange(string subscriptionResource, string changeType)
+    {
+        Changes.Enqueue((subscriptionResource, changeType));
+        var id = Guid.NewGuid().ToString();
+        var isChat = subscriptionResource.Contains("messages", StringComparison.OrdinalIgnoreCase)
+            && (subscriptionResource.StartsWith("teams", StringComparison.OrdinalIgnoreCase) || subscriptionResource.StartsWith("chats", StringComparison.OrdinalIgnoreCase));
+        var path = $"{subscriptionResource.Trim('/')}('{id}')";
+        var json = isChat
+            ? new JsonObject
+            {
+                ["@odata.type"] = "#microsoft.graph.chatMessage",
+                ["id"] = id,
+                ["messageType"] = "message",
+                ["body"] = new JsonObject { ["contentType"] = "text", ["content"] = $"hello {id}" },
+            }.ToJsonString()
+            : null;
+        return new EmulatedChange(path, changeType, id, isChat ? "#Microsoft.Graph.chatMessage" : "#Microsoft.Graph.Message", path, "W/\"etag-1\"", json);
+    }
+}

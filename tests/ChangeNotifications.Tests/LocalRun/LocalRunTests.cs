@@ -1,0 +1,66 @@
+using System.Net;
+using ChangeNotifications.Resources;
+using Xunit.Abstractions;
+
+namespace ChangeNotifications.Tests.LocalRun;
+
+/// <summary>Tests that start the service as a process run alone, after the parallel ones, so their clock is fair.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessTestsCollection
+{
+    public const string Name = "Service processes";
+}
+
+/// <summary>The README's run command, with no configuration, shows the whole flow in its logs within 15 seconds.</summary>
+[Collection(ProcessTestsCollection.Name)]
+public sealed class LocalRunTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task Fresh_run_creates_every_subscription_and_handles_a_notification_of_every_type_within_15_seconds()
+    {
+        await using var service = ServiceProcess.Start();
+        var expectedTypes = Enum.GetValues<ResourceType>().Where(t => t != ResourceType.Unknown).Select(t => t.ToString()).ToHashSet();
+
+        var done = await service.WaitForAsync(
+            events => ServiceProcess.WithEventId(events, 4001).Count() >= 14
+                && expectedTypes.IsSubsetOf(HandledTypes(events))
+                && ServiceProcess.WithEventId(events, 1010).Any(),
+            Budget);
+        var elapsed = service.Started.Elapsed;
+
+        foreach (var line in service.RawLines.Take(40))
+        {
+            output.WriteLine(line);
+        }
+
+        output.WriteLine($"elapsed: {elapsed.TotalSeconds:0.0} s");
+        var created = ServiceProcess.WithEventId(service.Events, 4001).Select(e => ServiceProcess.Property(e, "Resource")).ToList();
+        Assert.True(created.Count >= 14, $"subscriptions created: {created.Count} of 14 ({string.Join(", ", created)})");
+        var missing = expectedTypes.Except(HandledTypes(service.Events)).ToList();
+        Assert.True(missing.Count == 0, $"no handled notification within {Budget.TotalSeconds} s for: {string.Join(", ", missing)}");
+        Assert.True(done);
+    }
+
+    [Fact]
+    public async Task Fresh_run_answers_a_validation_handshake()
+    {
+        await using var service = ServiceProcess.Start();
+        using var client = new HttpClient { BaseAddress = service.BaseAddress };
+        const string token = "Validation: Testing client application reachability for subscription Request-Id: 6b8e5e7c-0000-4000-8000-000000000001";
+
+        var ownAddress = service.BaseAddress.GetLeftPart(UriPartial.Authority);
+        var ready = await service.WaitForAsync(
+            events => ServiceProcess.WithEventId(events, 14).Any(e => ServiceProcess.Property(e, "address") == ownAddress),
+            TimeSpan.FromSeconds(60));
+        Assert.True(ready, "the service did not start listening");
+        var response = await client.PostAsync($"/api/notifications?validationToken={Uri.EscapeDataString(token).Replace("%20", "+", StringComparison.Ordinal)}", null);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(token, await response.Content.ReadAsStringAsync());
+    }
+
+    private static HashSet<string> HandledTypes(IEnumerable<System.Text.Json.JsonElement> events) =>
+        ServiceProcess.WithEventId(events, 2010).Select(e => ServiceProcess.Property(e, "ResourceType") ?? string.Empty).ToHashSet();
+}
