@@ -34,9 +34,6 @@ public static class SeedCommand
     /// changed user from the emulator) by default.</param>
     public static async Task<IReadOnlyList<SubscriptionRecord>> SeedAsync(string databasePath, int count, CancellationToken cancellationToken, string resource = "/users")
     {
-        var options = Options.Create(new StorageOptions { SqlitePath = databasePath });
-        var environment = new FixedEnvironment(Path.GetDirectoryName(databasePath)!);
-        var store = new SqliteSubscriptionStore(new SqliteDatabase(options, environment, [new SubscriptionsSchema()]));
         var now = DateTimeOffset.UtcNow;
         var records = new List<SubscriptionRecord>(count);
         for (var i = 0; i < count; i++)
@@ -51,11 +48,24 @@ public static class SeedCommand
                 CreatedAt = now,
                 ExpiresAt = now.AddDays(2),
             };
-            await store.UpsertAsync(record, cancellationToken);
             records.Add(record);
         }
 
+        await StoreAsync(databasePath, records, cancellationToken);
         return records;
+    }
+
+    /// <summary>Writes <paramref name="records"/> into the subscriptions table of the service's SQLite file.</summary>
+    public static async Task StoreAsync(string databasePath, IEnumerable<SubscriptionRecord> records, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var options = Options.Create(new StorageOptions { SqlitePath = databasePath });
+        var environment = new FixedEnvironment(Path.GetDirectoryName(databasePath)!);
+        var store = new SqliteSubscriptionStore(new SqliteDatabase(options, environment, [new SubscriptionsSchema()]));
+        foreach (var record in records)
+        {
+            await store.UpsertAsync(record, cancellationToken);
+        }
     }
 
     private static string LuaData(IReadOnlyList<SubscriptionRecord> records)

@@ -12,7 +12,7 @@ public static class InboxRows
         await using var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT json_extract(payload, '$.id'), status FROM inbox WHERE kind = $change;";
+        command.CommandText = "SELECT COALESCE(json_extract(payload, '$.id'), dedup_key), status FROM inbox WHERE kind = $change;";
         command.Parameters.AddWithValue("$change", (int)InboxItemKind.Change);
         var rows = new Dictionary<string, InboxItemStatus>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync();

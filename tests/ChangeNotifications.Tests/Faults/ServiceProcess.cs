@@ -25,10 +25,11 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The service's log events so far (compact JSON: <c>@mt</c>, <c>@l</c>, <c>EventId</c>, properties).</summary>
     public IReadOnlyCollection<JsonElement> Events => _events;
 
-    public static async Task<ServiceProcess> StartAsync(string databasePath, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="port">0: a free one.</param>
+    public static async Task<ServiceProcess> StartAsync(string databasePath, IReadOnlyDictionary<string, string>? settings = null, int port = 0)
     {
         var directory = ServiceOutputDirectory();
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(directory, "ChangeNotifications.dll"), "--urls", "http://127.0.0.1:0"])
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(directory, "ChangeNotifications.dll"), "--urls", $"http://127.0.0.1:{port}"])
         {
             WorkingDirectory = directory,
             RedirectStandardOutput = true,
@@ -73,6 +74,14 @@ public sealed class ServiceProcess : IAsyncDisposable
     {
         _process.Kill(entireProcessTree: false);
         _process.WaitForExit();
+    }
+
+    /// <summary>A loopback port free right now (for a service that must come back on the same address).</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Events with <paramref name="eventId"/>.</summary>
