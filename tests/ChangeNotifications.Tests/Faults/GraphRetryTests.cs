@@ -19,19 +19,9 @@ public sealed class GraphRetryTests(ITestOutputHelper output) : IDisposable
 {
     private const int Changes = 20;
     private const int HandledEventId = 2010;
-    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("cn-graph-retry-");
+    private readonly TempDirectory _directory = new("cn-graph-retry-");
 
-    public void Dispose()
-    {
-        try
-        {
-            _directory.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-            // A child's SQLite handle may linger for a moment; the temp dir is left behind.
-        }
-    }
+    public void Dispose() => _directory.Dispose();
 
     [Fact]
     public async Task Deliveries_retried_by_Graph_while_the_service_is_down_land_after_it_is_back_and_are_handled_once()
@@ -43,7 +33,7 @@ public sealed class GraphRetryTests(ITestOutputHelper output) : IDisposable
             // Graph would also throttle an endpoint that fails this much; that is not what this test is about.
             o.Throttling = new EndpointThrottlingOptions { MinimumSamples = int.MaxValue };
         });
-        var database = Path.Combine(_directory.FullName, "service.db");
+        var database = _directory.File("service.db");
         var port = ServiceProcess.FreePort();
 
         // The service answers the creation handshake, then dies; its store learns the subscription.

@@ -13,24 +13,14 @@ public sealed class SigkillTests(ITestOutputHelper output) : IDisposable
 {
     private const int HandledEventId = 2010;
     private const int ReleasedEventId = 2001;
-    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("cn-faults-");
+    private readonly TempDirectory _directory = new("cn-faults-");
 
-    public void Dispose()
-    {
-        try
-        {
-            _directory.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-            // A child's SQLite handle may linger for a moment; the temp dir is left behind.
-        }
-    }
+    public void Dispose() => _directory.Dispose();
 
     [Fact]
     public async Task Every_notification_answered_202_before_a_SIGKILL_is_handled_after_restart_and_none_twice_in_effect()
     {
-        var database = Path.Combine(_directory.FullName, "service.db");
+        var database = _directory.File("service.db");
         var subscriptions = await SeedCommand.SeedAsync(database, count: 4, CancellationToken.None, NotificationLoad.Resource);
         var settings = new Dictionary<string, string> { ["Dispatcher:InitialBackoff"] = "00:00:00.200" };
 
