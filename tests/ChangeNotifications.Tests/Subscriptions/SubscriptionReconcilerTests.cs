@@ -69,6 +69,31 @@ public sealed class SubscriptionReconcilerTests
         Assert.Equal((await harness.RecordAsync(Messages)).GraphId, Assert.Single(harness.Emulator.Control.Subscriptions).Id);
     }
 
+    [Theory]
+    [InlineData(false, "it is no longer in Graph")]
+    [InlineData(true, "it was found expired")]
+    public async Task A_service_down_past_expiry_recreates_on_restart(bool listFails, string reason)
+    {
+        await using var harness = await SubscriptionHarness.StartAsync([(Messages, "created")]);
+        await harness.TickAsync();
+        var first = await harness.RecordAsync(Messages);
+
+        await harness.RestartAsync();
+        harness.Time.Advance(TimeSpan.FromDays(8)); // down for longer than the 7-day maximum
+        if (listFails)
+        {
+            harness.Emulator.Control.FailNextRequests(1, 503);
+        }
+
+        await harness.TickAsync();
+
+        Assert.Equal(reason, Assert.Single(harness.LogsWithId(SubscriptionLog.RecreatedId)).Property("Reason"));
+        var now = await harness.RecordAsync(Messages);
+        Assert.NotEqual(first.GraphId, now.GraphId);
+        Assert.True(now.ExpiresAt > harness.Time.GetUtcNow().AddDays(6));
+        Assert.Equal(now.GraphId, Assert.Single(harness.Emulator.Control.Subscriptions).Id);
+    }
+
     [Fact]
     public async Task SubscriptionRemoved_recreates_retrying_until_graph_answers_then_requests_a_resync()
     {
