@@ -166,7 +166,15 @@ public sealed class SubscriptionReconciler : BackgroundService
         if (!_addresses.IsConfigured && _lifetime is not null)
         {
             // Our own address is the notification URL: wait until the server listens (and answers the handshake).
-            await WaitForApplicationStartedAsync(_lifetime, stoppingToken);
+            try
+            {
+                await WaitForApplicationStartedAsync(_lifetime, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // The host stopped before it started (a port in use, a failed start-up): nothing to reconcile.
+                return;
+            }
         }
 
         while (!stoppingToken.IsCancellationRequested)
