@@ -32,11 +32,11 @@ install_wrk() {
   $sudo apt-get install -y wrk >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y wrk >/dev/null; }
 }
 
-# start NAME DIR DLL [ENV=VALUE...]: starts `dotnet DLL` in DIR on a free loopback port; sets PID and URL.
+# start NAME DIR DLL [ENV=VALUE...]: starts `dotnet DLL` in DIR on loopback port $PORT (default: a free one); sets PID and URL.
 start() {
   local name="$1" dir="$2" dll="$3"; shift 3
   local out="$WORK/$name.log"
-  (cd "$dir" && exec env "$@" dotnet "$dll" --urls http://127.0.0.1:0 >"$out" 2>&1) &
+  (cd "$dir" && exec env "$@" dotnet "$dll" --urls "http://127.0.0.1:${PORT:-0}" >"$out" 2>&1) &
   PID=$!; PIDS+=("$PID")
   for _ in $(seq 1 300); do
     URL="$(grep -oE 'Now listening on: http://127\.0\.0\.1:[0-9]+' "$out" | head -1 | sed 's/Now listening on: //' || true)"
@@ -94,6 +94,17 @@ log "handshake c=64: $HANDSHAKE"
 VMHWM_KB="$(awk '/^VmHWM/ {print $2}' "/proc/$SERVICE_PID/status")"
 stop "$SERVICE_PID"
 
+# End to end, emulator send -> handler start: the service as `dotnet run` starts it (Emulator mode, its configured
+# subscriptions created through the emulator's handshake; the emulator's own change pace off) on a port known up
+# front, logging compact JSON as well; the driver asks the emulator for changes and reads the handlers' start times.
+PORT="$(dotnet "$DRIVER_DLL" free-port)" start e2e "$SERVICE_BIN" ChangeNotifications.dll \
+  Storage__SqlitePath="$WORK/e2e.db" Graph__Emulator__ChangePace= \
+  Serilog__WriteTo__1__Name=Console Serilog__WriteTo__1__Args__formatter="Serilog.Formatting.Compact.CompactJsonFormatter, Serilog.Formatting.Compact"
+E2E_PID=$PID
+E2E="$(dotnet "$DRIVER_DLL" e2e --log "$WORK/e2e.log" --count "${BENCH_E2E_COUNT:-100}" --gap-ms 50)"
+log "end to end: $E2E"
+stop "$E2E_PID"
+
 echo
 echo "ChangeNotifications benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), wrk $DURATION per run (after $WARMUP warm-up), loopback"
 echo
@@ -111,4 +122,6 @@ done <"$RESULTS"
 echo
 awk -v p50="$(field p50_us "$HANDSHAKE")" -v p99="$(field p99_us "$HANDSHAKE")" -v max="$(field max_us "$HANDSHAKE")" -v rps="$(field rps "$HANDSHAKE")" \
   'BEGIN { printf "handshake (?validationToken=, 64 connections): p50 %.2f ms, p99 %.2f ms, max %.1f ms, %.0f requests/s\n", p50/1000, p99/1000, max/1000, rps }'
+awk -v p50="$(field p50_ms "$E2E")" -v p99="$(field p99_ms "$E2E")" -v max="$(field max_ms "$E2E")" -v n="$(field n "$E2E")" \
+  'BEGIN { printf "end to end (emulator send -> handler start, %d changes): p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", n, p50, p99, max }'
 awk -v kb="$VMHWM_KB" 'BEGIN { printf "service peak working set (VmHWM) over all service runs: %.0f MB\n", kb/1024 }'
