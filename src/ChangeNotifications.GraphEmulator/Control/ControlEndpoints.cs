@@ -36,9 +36,9 @@ internal static class ControlEndpoints
             c.ThrottleNextRequests(count, TimeSpan.FromSeconds(retryAfterSeconds ?? 1));
             return Results.NoContent();
         });
-        control.MapPost("/faults/server-error", (EmulatorControl c, int count, int? status) =>
+        control.MapPost("/faults/server-error", (EmulatorControl c, int count, int? status, double? retryAfterSeconds) =>
         {
-            c.FailNextRequests(count, status ?? StatusCodes.Status503ServiceUnavailable);
+            c.FailNextRequests(count, status ?? StatusCodes.Status503ServiceUnavailable, retryAfterSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
             return Results.NoContent();
         });
         control.MapPost("/faults/slow", (EmulatorControl c, int count, double delaySeconds) =>

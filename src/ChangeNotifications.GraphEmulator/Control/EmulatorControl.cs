@@ -125,12 +125,15 @@ public sealed partial class EmulatorControl
         LogFault(_logger, "429", count);
     }
 
-    /// <summary>The next <paramref name="count"/> Graph API requests answer <paramref name="statusCode"/> (a 5xx).</summary>
-    public void FailNextRequests(int count, int statusCode = 503)
+    /// <summary>
+    /// The next <paramref name="count"/> Graph API requests answer <paramref name="statusCode"/> (a 5xx), with
+    /// <c>Retry-After</c> when <paramref name="retryAfter"/> is given. The SDK retries 503 and 504, not 500.
+    /// </summary>
+    public void FailNextRequests(int count, int statusCode = 503, TimeSpan? retryAfter = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(statusCode, 500);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(statusCode, 599);
-        _faults.Enqueue(new ServerErrorFault(statusCode), count);
+        _faults.Enqueue(new ServerErrorFault(statusCode, retryAfter), count);
         LogFault(_logger, statusCode.ToString(System.Globalization.CultureInfo.InvariantCulture), count);
     }
 

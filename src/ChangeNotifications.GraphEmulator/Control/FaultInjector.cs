@@ -84,11 +84,16 @@ internal sealed record ThrottleFault(TimeSpan RetryAfter) : RequestFault
     }
 }
 
-/// <summary>A 5xx answer.</summary>
-internal sealed record ServerErrorFault(int StatusCode) : RequestFault
+/// <summary>A 5xx answer, with <c>Retry-After</c> when <see cref="RetryAfter"/> is set (Graph sends one with most 503s).</summary>
+internal sealed record ServerErrorFault(int StatusCode, TimeSpan? RetryAfter = null) : RequestFault
 {
     public override Task<IResult?> ApplyAsync(HttpContext context, TimeProvider timeProvider)
     {
+        if (RetryAfter is { } retryAfter)
+        {
+            context.Response.Headers.RetryAfter = ((long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+
         var (code, message) = StatusCode switch
         {
             StatusCodes.Status503ServiceUnavailable => ("serviceNotAvailable", "The service is temporarily unavailable. Please try again later."),

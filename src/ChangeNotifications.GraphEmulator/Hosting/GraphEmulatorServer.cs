@@ -76,6 +76,21 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
         builder.Services.AddEmulatorServices(options);
 
         var app = builder.Build();
+        app.Use(async (context, next) =>
+        {
+            // Graph answers its own failures with its error shape, so the SDK raises ODataError; so does the
+            // emulator, with the cause in the message (an emulator bug should read as one in a test's failure).
+            try
+            {
+                await next(context);
+            }
+            catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            {
+                await GraphError.Result(
+                    context, StatusCodes.Status500InternalServerError, "InternalServerError",
+                    $"Emulator failure: {ex.GetType().Name}: {ex.Message}", options.TimeProvider).ExecuteAsync(context);
+            }
+        });
         app.UseRouting();
         app.MapTokenEndpoint();
         app.MapOpenIdEndpoints();

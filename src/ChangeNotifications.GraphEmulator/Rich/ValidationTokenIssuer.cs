@@ -25,19 +25,20 @@ internal sealed class ValidationTokenIssuer : IDisposable
     private readonly GraphEmulatorOptions _options;
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
+    private readonly Lazy<SigningMaterial> _signing;
+
     public ValidationTokenIssuer(GraphEmulatorOptions options)
     {
         _options = options;
-        SigningCertificate = X509CertificateLoader.LoadPkcs12(Pkcs12.Value, password: null);
-        KeyId = Base64UrlEncoder.Encode(SigningCertificate.GetCertHash());
-        SigningKey = new X509SecurityKey(SigningCertificate, KeyId);
+        _signing = new Lazy<SigningMaterial>(static () => new SigningMaterial(X509CertificateLoader.LoadPkcs12(Pkcs12.Value, password: null)));
     }
 
-    public X509Certificate2 SigningCertificate { get; }
+    /// <summary>The certificate whose key signs validation tokens (made on first use: key generation is slow).</summary>
+    public X509Certificate2 SigningCertificate => _signing.Value.Certificate;
 
-    public string KeyId { get; }
+    public string KeyId => _signing.Value.KeyId;
 
-    public X509SecurityKey SigningKey { get; }
+    public X509SecurityKey SigningKey => _signing.Value.Key;
 
     public string Issue(string audienceAppId, string tenantId)
     {
@@ -61,7 +62,22 @@ internal sealed class ValidationTokenIssuer : IDisposable
         });
     }
 
-    public void Dispose() => SigningCertificate.Dispose();
+    public void Dispose()
+    {
+        if (_signing.IsValueCreated)
+        {
+            _signing.Value.Certificate.Dispose();
+        }
+    }
+
+    private sealed class SigningMaterial(X509Certificate2 certificate)
+    {
+        public X509Certificate2 Certificate { get; } = certificate;
+
+        public string KeyId { get; } = Base64UrlEncoder.Encode(certificate.GetCertHash());
+
+        public X509SecurityKey Key { get; } = new(certificate, Base64UrlEncoder.Encode(certificate.GetCertHash()));
+    }
 
     private static byte[] CreatePkcs12()
     {

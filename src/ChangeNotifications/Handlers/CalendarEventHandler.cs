@@ -36,6 +36,6 @@ public sealed partial class CalendarEventHandler(GraphServiceClient graph, ILogg
         LogEventChanged(Logger, changeType, id, item?.Subject, item?.Organizer?.EmailAddress?.Address,
             item?.Start is { } start ? $"{start.DateTime} {start.TimeZone}" : null);
 
-    [LoggerMessage(EventId = 5111, Level = LogLevel.Information, Message = "EventChanged {ChangeType} {EventId} {Subject} {Organizer} {Start}")]
-    private static partial void LogEventChanged(ILogger logger, string changeType, string? eventId, string? subject, string? organizer, string? start);
+    [LoggerMessage(EventId = 5111, Level = LogLevel.Information, Message = "EventChanged {ChangeType} {CalendarEventId} {Subject} {Organizer} {Start}")]
+    private static partial void LogEventChanged(ILogger logger, string changeType, string? calendarEventId, string? subject, string? organizer, string? start);
 }

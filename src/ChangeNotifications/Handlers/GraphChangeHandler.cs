@@ -19,7 +19,8 @@ public abstract partial class GraphChangeHandler(ILogger logger) : IChangeNotifi
 
     protected ILogger Logger { get; } = logger;
 
-    /// <summary>False for types whose <c>deleted</c> still needs Graph (none of the built-in ones but chat, which soft-deletes).</summary>
+    /// <summary>True when a <c>deleted</c> notification names an item that is gone, so it is logged without fetching.
+    /// False for chat (soft deletes still answer) and for driveItem / list (their notifications name no item).</summary>
     protected virtual bool DeletedNeedsNoFetch => true;
 
     public async Task HandleAsync(ChangeNotificationContext context, CancellationToken cancellationToken)

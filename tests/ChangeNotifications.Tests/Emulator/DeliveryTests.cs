@@ -12,7 +12,7 @@ namespace ChangeNotifications.Tests.Emulator;
 /// <summary>Change notifications as the emulator delivers them: batching, payload, retries, slow / drop states.</summary>
 public sealed class DeliveryTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private static readonly string MessagesPath = $"users/{SeedIds.UserId}/messages";
     private static readonly string EventsPath = $"users/{SeedIds.UserId}/events";
 

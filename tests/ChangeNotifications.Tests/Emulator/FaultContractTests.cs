@@ -49,6 +49,17 @@ public sealed class FaultContractTests
     }
 
     [Fact]
+    public async Task Service_unavailable_with_retry_after_is_retried_by_the_sdk()
+    {
+        await using var emulator = await EmulatorFixture.StartAsync();
+        emulator.Control.FailNextRequests(2, 503, retryAfter: TimeSpan.Zero);
+
+        var page = await emulator.Graph.Subscriptions.GetAsync();
+
+        Assert.NotNull(page?.Value);
+    }
+
+    [Fact]
     public async Task Slow_answer_fault_delays_the_next_request_only()
     {
         await using var emulator = await EmulatorFixture.StartAsync();

@@ -12,7 +12,7 @@ namespace ChangeNotifications.Tests.Emulator;
 /// <summary>Lifecycle events (when due and on demand) and the control API over HTTP.</summary>
 public sealed class LifecycleAndControlTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private static readonly string MessagesPath = $"users/{SeedIds.UserId}/messages";
 
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);

@@ -67,7 +67,7 @@ public sealed class LoopbackReceiver : IAsyncDisposable
     /// <summary>Waits (on real time, bounded) until <paramref name="count"/> notification POSTs were accepted.</summary>
     public async Task WaitForNotificationsAsync(int count, TimeSpan? timeout = null)
     {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
         while (Notifications.Count < count)
         {
             await _received.WaitAsync(cts.Token);
@@ -77,7 +77,7 @@ public sealed class LoopbackReceiver : IAsyncDisposable
     /// <summary>Waits (on real time, bounded) until <paramref name="count"/> notification POSTs arrived, whatever the answer.</summary>
     public async Task WaitForAttemptsAsync(int count, TimeSpan? timeout = null)
     {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
         while (NotificationAttempts < count)
         {
             await _attempted.WaitAsync(cts.Token);

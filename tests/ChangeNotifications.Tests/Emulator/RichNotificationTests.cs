@@ -17,7 +17,7 @@ namespace ChangeNotifications.Tests.Emulator;
 public sealed class RichNotificationTests : IAsyncLifetime
 {
     private const string ChangeTrackingAppId = "0bf30f3b-4a52-48df-9a82-234910c4a086";
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private static readonly string ChannelMessagesPath = $"teams/{SeedIds.TeamId}/channels/{SeedIds.ChannelId}/messages";
 
     private readonly X509Certificate2 _certificate = CreateCertificate();

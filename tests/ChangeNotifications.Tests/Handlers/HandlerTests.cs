@@ -58,7 +58,7 @@ public sealed class HandlerTests(TenantHost host) : IClassFixture<TenantHost>, I
         var change = await _h.NotifyAsync($"users/{SeedIds.UserId}/events", "created");
 
         var line = _h.Line(5111);
-        Assert.Equal(change.ResourceId, line.Prop("EventId"));
+        Assert.Equal(change.ResourceId, line.Prop("CalendarEventId"));
         Assert.StartsWith("Emulated meeting", line.Prop("Subject"), StringComparison.Ordinal);
         Assert.Equal("adele@contoso.example", line.Prop("Organizer"));
         Assert.EndsWith(" UTC", line.Prop("Start"), StringComparison.Ordinal);

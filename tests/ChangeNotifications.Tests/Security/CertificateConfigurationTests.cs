@@ -134,14 +134,14 @@ public sealed class CertificateConfigurationTests
     [Fact]
     public void Live_mode_with_certificates_needs_an_app_id()
     {
-        using var certificate = TestCertificates.Create();
-        using var service = Service(TestCertificates.Base64Setting(0, "c1", certificate))
-            .WithSetting("RichNotifications:AppIds:0", null)
-            .WithSetting("Graph:ClientId", null);
+        // With Graph:ClientId set (Live mode requires it) the app id defaults to it; this is the case without either.
+        var options = new RichNotificationsOptions { Certificates = [new EncryptionCertificateOptions { EncryptionCertificateId = "c1" }] };
 
-        var message = StartupError(service);
+        var result = new RichNotificationsOptionsValidator().Validate(null, options);
 
-        Assert.Contains("RichNotifications:AppIds is empty", message, StringComparison.Ordinal);
+        Assert.True(result.Failed);
+        Assert.Contains("RichNotifications:AppIds is empty", result.FailureMessage, StringComparison.Ordinal);
+        Assert.True(new RichNotificationsOptionsValidator().Validate(null, new RichNotificationsOptions { EmulatorMode = true, Certificates = options.Certificates }).Succeeded);
     }
 
     [Fact]

@@ -99,6 +99,25 @@ public sealed class RichNotificationDispatchTests
     }
 
     [Fact]
+    public async Task One_tampered_item_is_dead_lettered_while_the_rest_of_its_batch_is_handled()
+    {
+        using var certificate = TestCertificates.Create();
+        await using var rich = await RichService.StartAsync(TestCertificates.Base64Setting(0, "c1", certificate));
+        var publicOnly = TestCertificates.PublicOnly(certificate);
+
+        await rich.PostAsync(
+            [rich.Token()],
+            rich.ChatItem(GraphEncryption.Encrypt(ChatMessageJson("first"), publicOnly, "c1")),
+            rich.ChatItem(GraphEncryption.Encrypt(ChatMessageJson("second"), publicOnly, "c1").WithTamperedSignature()),
+            rich.ChatItem(GraphEncryption.Encrypt(ChatMessageJson("third"), publicOnly, "c1")));
+        await rich.DispatchAllAsync();
+
+        Assert.Equal(2, rich.Handler.Handled.Count);
+        Assert.Single(await rich.DeadLettersAsync());
+        Assert.Equal(2, (await rich.CountsAsync()).Done);
+    }
+
+    [Fact]
     public async Task Unknown_certificate_id_or_wrong_thumbprint_is_dead_lettered()
     {
         using var configured = TestCertificates.Create("configured");

@@ -176,3 +176,18 @@ internal static class FakeLogRecordExtensions
     public static string? Property(this FakeLogRecord record, string name) =>
         record.StructuredState?.FirstOrDefault(p => p.Key == name).Value;
 }
+
+/// <summary>Bounded waits on the real clock, for work that other threads do (hosted loops, the emulator's delivery).</summary>
+internal static class RealClock
+{
+    public static async Task WaitUntilAsync(Func<bool> condition, Action? eachPoll = null, int seconds = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the condition was not met within {seconds} s");
+            await Task.Delay(20);
+            eachPoll?.Invoke();
+        }
+    }
+}

@@ -202,6 +202,33 @@ public sealed class SubscriptionReconcilerTests
     }
 
     [Fact]
+    public async Task Renewal_answered_503_with_retry_after_waits_it_out_while_the_subscription_stays_alive()
+    {
+        await using var harness = await SubscriptionHarness.StartAsync([(Messages, "created")]);
+        await harness.TickAsync();
+        var created = await harness.RecordAsync(Messages);
+        harness.Time.Advance(TimeSpan.FromMinutes(10_080 * 0.6));
+        harness.Emulator.Control.FailNextRequests(2, 503, TimeSpan.FromMinutes(10)); // the list, then the PATCH
+
+        await harness.TickAsync();
+
+        var failed = Assert.Single(harness.LogsWithId(SubscriptionLog.OperationFailedId));
+        Assert.Equal("Renew", failed.Property("Operation"));
+        Assert.StartsWith("503", failed.Property("Reason"), StringComparison.Ordinal);
+        Assert.Null((await harness.RecordAsync(Messages)).LastRenewedAt);
+
+        await harness.AdvanceAndTickAsync(TimeSpan.FromMinutes(9));
+        Assert.Null((await harness.RecordAsync(Messages)).LastRenewedAt);
+        Assert.Equal(created.ExpiresAt, Assert.Single(harness.Emulator.Control.Subscriptions).ExpirationDateTime);
+
+        await harness.AdvanceAndTickAsync(TimeSpan.FromMinutes(3));
+        var renewed = await harness.RecordAsync(Messages);
+        Assert.Equal(harness.Time.GetUtcNow(), renewed.LastRenewedAt);
+        Assert.Equal(created.GraphId, renewed.GraphId);
+        Assert.Equal(0, renewed.ConsecutiveFailures);
+    }
+
+    [Fact]
     public async Task Validation_timeout_on_create_is_retried_and_health_shows_it_meanwhile()
     {
         await using var harness = await SubscriptionHarness.StartAsync([(Messages, "created"), (Users, "updated")]);
@@ -328,14 +355,14 @@ public sealed class SubscriptionReconcilerTests
         await hosted.StartAsync(stop.Token);
         try
         {
-            await WaitUntilAsync(() => harness.Health.Snapshot() is [{ State: SubscriptionState.Active }]);
+            await RealClock.WaitUntilAsync(() => harness.Health.Snapshot() is [{ State: SubscriptionState.Active }]);
             var created = await harness.RecordAsync(Messages);
             Assert.Equal(created.GraphId, Assert.Single(harness.Emulator.Control.Subscriptions).Id);
 
             // Past the renewal point (half of 10,080 minutes) the loop wakes on the fake clock and renews.
             // The clock keeps moving a minute per poll, so it does not matter whether the loop was already waiting.
             harness.Time.Advance(TimeSpan.FromMinutes(5_041));
-            await WaitUntilAsync(
+            await RealClock.WaitUntilAsync(
                 () => harness.LogsWithId(SubscriptionLog.RenewedId).Count == 1,
                 () => harness.Time.Advance(TimeSpan.FromMinutes(1)));
             Assert.True(Assert.Single(harness.Emulator.Control.Subscriptions).ExpirationDateTime > created.ExpiresAt);
@@ -344,18 +371,6 @@ public sealed class SubscriptionReconcilerTests
         {
             await stop.CancelAsync();
             await hosted.StopAsync(CancellationToken.None);
-        }
-    }
-
-    /// <summary>Waits on the real clock (bounded) for work the background loop does on its own thread.</summary>
-    private static async Task WaitUntilAsync(Func<bool> condition, Action? eachPoll = null)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the hosted reconciler did not get there within 15 s");
-            await Task.Delay(20);
-            eachPoll?.Invoke();
         }
     }
 }
