@@ -96,10 +96,10 @@ stop "$SERVICE_PID"
 
 # End to end, emulator send -> handler start: the service as `dotnet run` starts it (Emulator mode, its configured
 # subscriptions created through the emulator's handshake; the emulator's own change pace off) on a port known up
-# front, logging compact JSON as well; the driver asks the emulator for changes and reads the handlers' start times.
+# front, logging compact JSON; the driver asks the emulator for changes and reads the handlers' start times.
 PORT="$(dotnet "$DRIVER_DLL" free-port)" start e2e "$SERVICE_BIN" ChangeNotifications.dll \
   Storage__SqlitePath="$WORK/e2e.db" Graph__Emulator__ChangePace= \
-  Serilog__WriteTo__1__Name=Console Serilog__WriteTo__1__Args__formatter="Serilog.Formatting.Compact.CompactJsonFormatter, Serilog.Formatting.Compact"
+  Serilog__WriteTo__0__Args__formatter="Serilog.Formatting.Compact.CompactJsonFormatter, Serilog.Formatting.Compact"
 E2E_PID=$PID
 E2E="$(dotnet "$DRIVER_DLL" e2e --log "$WORK/e2e.log" --count "${BENCH_E2E_COUNT:-100}" --gap-ms 50)"
 log "end to end: $E2E"
