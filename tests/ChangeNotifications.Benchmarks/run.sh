@@ -39,12 +39,12 @@ start() {
   (cd "$dir" && exec env "$@" dotnet "$dll" --urls "http://127.0.0.1:${PORT:-0}" >"$out" 2>&1) &
   PID=$!; PIDS+=("$PID")
   for _ in $(seq 1 300); do
-    URL="$(grep -oE 'Now listening on: http://127\.0\.0\.1:[0-9]+' "$out" | head -1 | sed 's/Now listening on: //' || true)"
+    URL="$(grep 'Now listening on' "$out" | grep -oE 'http://127\.0\.0\.1:[0-9]+' | head -1 || true)"
     [[ -n "$URL" ]] && { log "$name listening on $URL (pid $PID)"; return; }
-    kill -0 "$PID" 2>/dev/null || { cat "$out" >&2; echo "$name exited during start-up" >&2; exit 1; }
+    kill -0 "$PID" 2>/dev/null || { tail -n 30 "$out" >&2; echo "$name exited during start-up" >&2; exit 1; }
     sleep 0.1
   done
-  cat "$out" >&2; echo "$name did not start within 30 s" >&2; exit 1
+  tail -n 30 "$out" >&2; echo "$name did not start within 30 s" >&2; exit 1
 }
 
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
@@ -117,7 +117,8 @@ while IFS=$'\t' read -r target conns batch line; do
   awk -v t="$target" -v c="$conns" -v b="$batch" -v rps="$rps" -v base="$base_rps" \
       -v p50="$(field p50_us "$line")" -v p99="$(field p99_us "$line")" -v max="$(field max_us "$line")" \
       -v bad="$(( $(field non2xx "$line") + $(field timeouts "$line") + $(field socket_errors "$line") ))" \
-      'BEGIN { printf "| %-8s | %5d | %5d | %10.0f | %10.0f | %8.2f | %8.2f | %8.1f | %8d | %8.2f |\n", t, c, b, rps, rps*b, p50/1000, p99/1000, max/1000, bad, rps/base }'
+      'BEGIN { ratio = base > 0 ? sprintf("%8.2f", rps/base) : "       -"
+               printf "| %-8s | %5d | %5d | %10.0f | %10.0f | %8.2f | %8.2f | %8.1f | %8d | %s |\n", t, c, b, rps, rps*b, p50/1000, p99/1000, max/1000, bad, ratio }'
 done <"$RESULTS"
 echo
 awk -v p50="$(field p50_us "$HANDSHAKE")" -v p99="$(field p99_us "$HANDSHAKE")" -v max="$(field max_us "$HANDSHAKE")" -v rps="$(field rps "$HANDSHAKE")" \
