@@ -9,7 +9,7 @@ RUN dotnet publish src/ChangeNotifications/ChangeNotifications.csproj -c Release
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app ./
-ENV ASPNETCORE_URLS=http://+:8080 \
+ENV Urls=http://+:8080 \
     Storage__SqlitePath=/app/data/changenotifications.db
 VOLUME /app/data
 EXPOSE 8080

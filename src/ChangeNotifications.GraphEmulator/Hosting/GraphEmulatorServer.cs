@@ -58,9 +58,21 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
     /// <summary>In-process control API: changes, lifecycle events, faults, counters.</summary>
     public EmulatorControl Control { get; }
 
-    public static async Task<GraphEmulatorServer> StartAsync(GraphEmulatorOptions options, CancellationToken cancellationToken)
+    public static Task<GraphEmulatorServer> StartAsync(GraphEmulatorOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+
+        // The emulator is a host built inside another process's flow (the service's, a test's). Build it outside the
+        // caller's execution context: a WebApplicationFactory listens for hosts built in its async flow and would
+        // configure this one as its own (a TestServer instead of Kestrel: no address, nothing listening).
+        using (ExecutionContext.SuppressFlow())
+        {
+            return Task.Run(() => BuildAndStartAsync(options, cancellationToken), cancellationToken);
+        }
+    }
+
+    private static async Task<GraphEmulatorServer> BuildAndStartAsync(GraphEmulatorOptions options, CancellationToken cancellationToken)
+    {
         var certificate = LoopbackCertificate.Create();
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = typeof(GraphEmulatorServer).Assembly.GetName().Name });
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>

@@ -13,6 +13,7 @@ internal static partial class SubscriptionLog
     public const int ReauthorizedId = 4006;
     public const int ReauthorizationSkippedId = 4007;
     public const int OperationFailedId = 4008;
+    public const int KeepsFailingId = 4009;
     public const int ListFailedId = 4010;
     public const int ResyncRequestedId = 4012;
     public const int NoResyncHandlerId = 4013;
@@ -47,6 +48,9 @@ internal static partial class SubscriptionLog
 
     [LoggerMessage(OperationFailedId, LogLevel.Warning, "[{Key}] {Operation} of subscription for {Resource} ({ChangeType}) failed ({ConsecutiveFailures} in a row): {Reason}; next attempt at {RetryAt:O}")]
     public static partial void OperationFailed(ILogger logger, string key, string resource, string changeType, string operation, string reason, int consecutiveFailures, DateTimeOffset retryAt);
+
+    [LoggerMessage(KeepsFailingId, LogLevel.Error, "[{Key}] Subscription for {Resource} ({ChangeType}) keeps failing: {Operation} failed {ConsecutiveFailures} times in a row, last: {Reason}; next attempt at {RetryAt:O}. Notifications for it may be lost until it recovers")]
+    public static partial void KeepsFailing(ILogger logger, string key, string resource, string changeType, string operation, string reason, int consecutiveFailures, DateTimeOffset retryAt);
 
     [LoggerMessage(ListFailedId, LogLevel.Warning, "Listing subscriptions in Graph failed: {Reason}; carrying on with the store's view")]
     public static partial void ListFailed(ILogger logger, string reason);

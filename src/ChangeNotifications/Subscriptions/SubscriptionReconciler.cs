@@ -17,6 +17,9 @@ public sealed class SubscriptionReconciler : BackgroundService
     /// <summary>Graph: never a reauthorize and a PATCH within 10 minutes of each other.</summary>
     public static readonly TimeSpan ReauthorizeRenewSeparation = TimeSpan.FromMinutes(10);
 
+    /// <summary>From this many consecutive failures on, a subscription's failures are logged as errors.</summary>
+    public const int KeepsFailingThreshold = 5;
+
     private readonly GraphSubscriptionsClient _graph;
     private readonly ISubscriptionStore _store;
     private readonly SubscriptionStateBoard _board;
@@ -590,7 +593,14 @@ public sealed class SubscriptionReconciler : BackgroundService
         var failed = record with { FailureReason = $"{operation}: {failure.Reason}", ConsecutiveFailures = failures };
         await _store.UpsertAsync(failed, ct);
         _board.Update(failed, SubscriptionState.Failing, retryAt, null);
-        SubscriptionLog.OperationFailed(_logger, desired.Key, desired.Resource, desired.ChangeType, operation, failure.Reason, failures, retryAt);
+        if (failures >= KeepsFailingThreshold)
+        {
+            SubscriptionLog.KeepsFailing(_logger, desired.Key, desired.Resource, desired.ChangeType, operation, failure.Reason, failures, retryAt);
+        }
+        else
+        {
+            SubscriptionLog.OperationFailed(_logger, desired.Key, desired.Resource, desired.ChangeType, operation, failure.Reason, failures, retryAt);
+        }
     }
 
     private async Task<GraphSubscriptionsView> ListGraphAsync(CancellationToken ct)

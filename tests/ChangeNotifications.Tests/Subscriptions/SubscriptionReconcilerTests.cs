@@ -2,6 +2,7 @@ using ChangeNotifications.Resources;
 using ChangeNotifications.Subscriptions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using Microsoft.Graph.Models;
 
 namespace ChangeNotifications.Tests.Subscriptions;
@@ -66,6 +67,31 @@ public sealed class SubscriptionReconcilerTests
 
         Assert.Equal("it is no longer in Graph", Assert.Single(harness.LogsWithId(SubscriptionLog.RecreatedId)).Property("Reason"));
         Assert.Equal((await harness.RecordAsync(Messages)).GraphId, Assert.Single(harness.Emulator.Control.Subscriptions).Id);
+    }
+
+    [Theory]
+    [InlineData(false, "it is no longer in Graph")]
+    [InlineData(true, "it was found expired")]
+    public async Task A_service_down_past_expiry_recreates_on_restart(bool listFails, string reason)
+    {
+        await using var harness = await SubscriptionHarness.StartAsync([(Messages, "created")]);
+        await harness.TickAsync();
+        var first = await harness.RecordAsync(Messages);
+
+        await harness.RestartAsync();
+        harness.Time.Advance(TimeSpan.FromDays(8)); // down for longer than the 7-day maximum
+        if (listFails)
+        {
+            harness.Emulator.Control.FailNextRequests(1, 503);
+        }
+
+        await harness.TickAsync();
+
+        Assert.Equal(reason, Assert.Single(harness.LogsWithId(SubscriptionLog.RecreatedId)).Property("Reason"));
+        var now = await harness.RecordAsync(Messages);
+        Assert.NotEqual(first.GraphId, now.GraphId);
+        Assert.True(now.ExpiresAt > harness.Time.GetUtcNow().AddDays(6));
+        Assert.Equal(now.GraphId, Assert.Single(harness.Emulator.Control.Subscriptions).Id);
     }
 
     [Fact]
@@ -226,6 +252,35 @@ public sealed class SubscriptionReconcilerTests
         Assert.Equal(harness.Time.GetUtcNow(), renewed.LastRenewedAt);
         Assert.Equal(created.GraphId, renewed.GraphId);
         Assert.Equal(0, renewed.ConsecutiveFailures);
+    }
+
+    [Fact]
+    public async Task A_subscription_that_keeps_failing_is_reported_with_its_reason_while_the_others_carry_on()
+    {
+        // Rich notifications with no encryption certificate configured: every create attempt fails before reaching Graph.
+        await using var harness = await SubscriptionHarness.StartAsync([(Messages, "created"), (Users, "updated")], s =>
+            s["Subscriptions:Items:0:IncludeResourceData"] = "true");
+
+        await harness.TickAsync();
+        for (var i = 1; i < SubscriptionReconciler.KeepsFailingThreshold; i++)
+        {
+            await harness.AdvanceAndTickAsync(TimeSpan.FromMinutes(31)); // past the longest backoff
+        }
+
+        var error = Assert.Single(harness.LogsWithId(SubscriptionLog.KeepsFailingId));
+        Assert.Equal(LogLevel.Error, error.Level);
+        Assert.Contains("encryption certificate", error.Property("Reason"), StringComparison.Ordinal);
+        var failing = harness.Health.Snapshot().Single(s => s.State == SubscriptionState.Failing);
+        Assert.StartsWith(Messages, failing.Resource, StringComparison.Ordinal);
+        var stored = (await harness.Store.ListAsync(CancellationToken.None)).Single(r => r.Resource.StartsWith(Messages, StringComparison.Ordinal));
+        Assert.Null(stored.GraphId);
+        Assert.Equal(SubscriptionReconciler.KeepsFailingThreshold, stored.ConsecutiveFailures);
+        Assert.StartsWith("Create: ", stored.FailureReason, StringComparison.Ordinal);
+        Assert.Equal((await harness.RecordAsync(Users)).GraphId, Assert.Single(harness.Emulator.Control.Subscriptions).Id);
+        Assert.Contains(harness.Health.Snapshot(), s => s.Resource == Users && s.State == SubscriptionState.Active);
+        var health = await harness.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(CancellationToken.None);
+        Assert.Equal(HealthStatus.Degraded, health.Entries[SubscriptionsHealthCheck.Name].Status);
+        Assert.Contains("encryption certificate", health.Entries[SubscriptionsHealthCheck.Name].Description, StringComparison.Ordinal);
     }
 
     [Fact]
