@@ -32,19 +32,19 @@ install_wrk() {
   $sudo apt-get install -y wrk >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y wrk >/dev/null; }
 }
 
-# start NAME DIR DLL [ENV=VALUE...]: starts `dotnet DLL` in DIR on a free loopback port; sets PID and URL.
+# start NAME DIR DLL [ENV=VALUE...]: starts `dotnet DLL` in DIR on loopback port $PORT (default: a free one); sets PID and URL.
 start() {
   local name="$1" dir="$2" dll="$3"; shift 3
   local out="$WORK/$name.log"
-  (cd "$dir" && exec env "$@" dotnet "$dll" --urls http://127.0.0.1:0 >"$out" 2>&1) &
+  (cd "$dir" && exec env "$@" dotnet "$dll" --urls "http://127.0.0.1:${PORT:-0}" >"$out" 2>&1) &
   PID=$!; PIDS+=("$PID")
   for _ in $(seq 1 300); do
-    URL="$(grep -oE 'Now listening on: http://127\.0\.0\.1:[0-9]+' "$out" | head -1 | sed 's/Now listening on: //' || true)"
+    URL="$(grep 'Now listening on' "$out" | grep -oE 'http://127\.0\.0\.1:[0-9]+' | head -1 || true)"
     [[ -n "$URL" ]] && { log "$name listening on $URL (pid $PID)"; return; }
-    kill -0 "$PID" 2>/dev/null || { cat "$out" >&2; echo "$name exited during start-up" >&2; exit 1; }
+    kill -0 "$PID" 2>/dev/null || { tail -n 30 "$out" >&2; echo "$name exited during start-up" >&2; exit 1; }
     sleep 0.1
   done
-  cat "$out" >&2; echo "$name did not start within 30 s" >&2; exit 1
+  tail -n 30 "$out" >&2; echo "$name did not start within 30 s" >&2; exit 1
 }
 
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
@@ -94,6 +94,17 @@ log "handshake c=64: $HANDSHAKE"
 VMHWM_KB="$(awk '/^VmHWM/ {print $2}' "/proc/$SERVICE_PID/status")"
 stop "$SERVICE_PID"
 
+# End to end, emulator send -> handler start: the service as `dotnet run` starts it (Emulator mode, its configured
+# subscriptions created through the emulator's handshake; the emulator's own change pace off) on a port known up
+# front, logging compact JSON; the driver asks the emulator for changes and reads the handlers' start times.
+PORT="$(dotnet "$DRIVER_DLL" free-port)" start e2e "$SERVICE_BIN" ChangeNotifications.dll \
+  Storage__SqlitePath="$WORK/e2e.db" Graph__Emulator__ChangePace= \
+  Serilog__WriteTo__0__Args__formatter="Serilog.Formatting.Compact.CompactJsonFormatter, Serilog.Formatting.Compact"
+E2E_PID=$PID
+E2E="$(dotnet "$DRIVER_DLL" e2e --log "$WORK/e2e.log" --count "${BENCH_E2E_COUNT:-100}" --gap-ms 50)"
+log "end to end: $E2E"
+stop "$E2E_PID"
+
 echo
 echo "ChangeNotifications benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), wrk $DURATION per run (after $WARMUP warm-up), loopback"
 echo
@@ -106,9 +117,12 @@ while IFS=$'\t' read -r target conns batch line; do
   awk -v t="$target" -v c="$conns" -v b="$batch" -v rps="$rps" -v base="$base_rps" \
       -v p50="$(field p50_us "$line")" -v p99="$(field p99_us "$line")" -v max="$(field max_us "$line")" \
       -v bad="$(( $(field non2xx "$line") + $(field timeouts "$line") + $(field socket_errors "$line") ))" \
-      'BEGIN { printf "| %-8s | %5d | %5d | %10.0f | %10.0f | %8.2f | %8.2f | %8.1f | %8d | %8.2f |\n", t, c, b, rps, rps*b, p50/1000, p99/1000, max/1000, bad, rps/base }'
+      'BEGIN { ratio = base > 0 ? sprintf("%8.2f", rps/base) : "       -"
+               printf "| %-8s | %5d | %5d | %10.0f | %10.0f | %8.2f | %8.2f | %8.1f | %8d | %s |\n", t, c, b, rps, rps*b, p50/1000, p99/1000, max/1000, bad, ratio }'
 done <"$RESULTS"
 echo
 awk -v p50="$(field p50_us "$HANDSHAKE")" -v p99="$(field p99_us "$HANDSHAKE")" -v max="$(field max_us "$HANDSHAKE")" -v rps="$(field rps "$HANDSHAKE")" \
   'BEGIN { printf "handshake (?validationToken=, 64 connections): p50 %.2f ms, p99 %.2f ms, max %.1f ms, %.0f requests/s\n", p50/1000, p99/1000, max/1000, rps }'
+awk -v p50="$(field p50_ms "$E2E")" -v p99="$(field p99_ms "$E2E")" -v max="$(field max_ms "$E2E")" -v n="$(field n "$E2E")" \
+  'BEGIN { printf "end to end (emulator send -> handler start, %d changes): p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", n, p50, p99, max }'
 awk -v kb="$VMHWM_KB" 'BEGIN { printf "service peak working set (VmHWM) over all service runs: %.0f MB\n", kb/1024 }'

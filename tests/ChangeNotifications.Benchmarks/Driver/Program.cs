@@ -6,8 +6,19 @@ internal static class DriverProgram
     public static async Task<int> Main(string[] args) => args switch
     {
         ["seed", .. var rest] => await SeedCommand.RunAsync(CommandLine.Parse(rest)),
+        ["e2e", .. var rest] => await EndToEndCommand.RunAsync(CommandLine.Parse(rest)),
+        ["free-port"] => FreePort(),
         _ => Usage(),
     };
+
+    /// <summary>Prints a loopback port that is free now (the e2e service must know its own address up front).</summary>
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        Console.WriteLine(((System.Net.IPEndPoint)listener.LocalEndpoint).Port);
+        return 0;
+    }
 
     private static int Usage()
     {
@@ -16,6 +27,10 @@ internal static class DriverProgram
               ChangeNotifications.Benchmarks.Driver seed --db <service sqlite file> --lua <data file to write> [--subscriptions 8]
                 Stores <subscriptions> subscriptions (resource /users, random clientStates) in the service's store and
                 writes them, with the seeded tenant's ids, as a Lua table for wrk's notify.lua.
+              ChangeNotifications.Benchmarks.Driver e2e --log <service stdout with compact JSON events> [--count 100] [--gap-ms 50]
+                Asks the service's in-process emulator for <count> changes and prints the latency from each send to its
+                handler's start (p50/p99/max).
+              ChangeNotifications.Benchmarks.Driver free-port
             """);
         return 2;
     }

@@ -5,6 +5,7 @@ using ChangeNotifications.Inbox;
 using ChangeNotifications.Subscriptions;
 using ChangeNotifications.Tests.Emulator;
 using Microsoft.Graph.Models;
+using ChangeNotifications.Tests.LocalRun;
 using Xunit.Abstractions;
 
 namespace ChangeNotifications.Tests.Faults;
@@ -15,6 +16,7 @@ namespace ChangeNotifications.Tests.Faults;
 /// backoff; the service comes back on the same port and store; every change lands and is handled once.
 /// Downtime: <c>FAULTS_DOWNTIME_SECONDS</c> (default 10, so the test stays under a minute; faults.sh uses 30).
 /// </summary>
+[Collection(ProcessTestsCollection.Name)]
 public sealed class GraphRetryTests(ITestOutputHelper output) : IDisposable
 {
     private const int Changes = 20;

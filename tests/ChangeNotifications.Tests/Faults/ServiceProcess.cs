@@ -42,10 +42,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         // notification URL to pass validation, and port 0 gives none to derive; this one is never called).
         start.Environment["Subscriptions__Reconcile"] = "false";
         start.Environment["Subscriptions__NotificationUrl"] = "http://127.0.0.1:9/api/notifications";
-        // A second console sink in compact JSON (setting a formatter on the first one, as the README says, leaves it
-        // on its outputTemplate overload); the test reads the JSON lines and skips the others.
-        start.Environment["Serilog__WriteTo__1__Name"] = "Console";
-        start.Environment["Serilog__WriteTo__1__Args__formatter"] = "Serilog.Formatting.Compact.CompactJsonFormatter, Serilog.Formatting.Compact";
+        start.Environment["Serilog__WriteTo__0__Args__formatter"] = "Serilog.Formatting.Compact.CompactJsonFormatter, Serilog.Formatting.Compact";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;

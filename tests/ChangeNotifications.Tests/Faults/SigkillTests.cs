@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ChangeNotifications.Benchmarks.Driver;
 using ChangeNotifications.Inbox;
+using ChangeNotifications.Tests.LocalRun;
 using Xunit.Abstractions;
 
 namespace ChangeNotifications.Tests.Faults;
@@ -9,6 +10,7 @@ namespace ChangeNotifications.Tests.Faults;
 /// The built service is SIGKILLed during sustained load and restarted on the same SQLite file: every notification
 /// answered 202 is stored once and handled; the only repeats are the items a handler was on when the process died.
 /// </summary>
+[Collection(ProcessTestsCollection.Name)]
 public sealed class SigkillTests(ITestOutputHelper output) : IDisposable
 {
     private const int HandledEventId = 2010;
