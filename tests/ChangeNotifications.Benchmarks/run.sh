@@ -99,7 +99,7 @@ stop "$SERVICE_PID"
 # front, logging compact JSON; the driver asks the emulator for changes and reads the handlers' start times.
 PORT="$(dotnet "$DRIVER_DLL" free-port)" start e2e "$SERVICE_BIN" ChangeNotifications.dll \
   Storage__SqlitePath="$WORK/e2e.db" Graph__Emulator__ChangePace= \
-  Serilog__WriteTo__0__Args__formatter="Serilog.Formatting.Compact.CompactJsonFormatter, Serilog.Formatting.Compact"
+  Serilog__WriteTo__0__Args__configure__0__Args__formatter="Serilog.Formatting.Compact.CompactJsonFormatter, Serilog.Formatting.Compact"
 E2E_PID=$PID
 E2E="$(dotnet "$DRIVER_DLL" e2e --log "$WORK/e2e.log" --count "${BENCH_E2E_COUNT:-100}" --gap-ms 50)"
 log "end to end: $E2E"

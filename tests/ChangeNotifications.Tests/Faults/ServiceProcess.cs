@@ -42,7 +42,11 @@ public sealed class ServiceProcess : IAsyncDisposable
         // notification URL to pass validation, and port 0 gives none to derive; this one is never called).
         start.Environment["Subscriptions__Reconcile"] = "false";
         start.Environment["Subscriptions__NotificationUrl"] = "http://127.0.0.1:9/api/notifications";
-        start.Environment["Serilog__WriteTo__0__Args__formatter"] = "Serilog.Formatting.Compact.CompactJsonFormatter, Serilog.Formatting.Compact";
+        // The tests count what was handled before a SIGKILL from the log: a second, synchronous console sink in compact
+        // JSON writes each event before the call returns (the configured one is asynchronous and may lose its buffer to
+        // the kill). The test reads the JSON lines and skips the text ones.
+        start.Environment["Serilog__WriteTo__1__Name"] = "Console";
+        start.Environment["Serilog__WriteTo__1__Args__formatter"] = "Serilog.Formatting.Compact.CompactJsonFormatter, Serilog.Formatting.Compact";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
