@@ -8,8 +8,7 @@ public static class InboxServiceCollectionExtensions
     {
         services.AddSingleton<ISqliteSchema, SqliteInboxSchema>();
         services.AddSingleton<InboxSignal>();
-        services.AddSingleton<SqliteInbox>();
-        services.AddSingleton<IInbox>(sp => sp.GetRequiredService<SqliteInbox>());
+        services.AddSingleton<IInbox, SqliteInbox>();
         return services;
     }
 }

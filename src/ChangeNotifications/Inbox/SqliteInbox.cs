@@ -261,7 +261,7 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // DI holds this instance under two registrations and so disposes it twice.
+        // Idempotent: a second dispose finds the writer already stopped.
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
