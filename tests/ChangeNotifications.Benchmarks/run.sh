@@ -3,7 +3,8 @@
 #   tests/ChangeNotifications.Benchmarks/run.sh            (BENCH_DURATION=10s BENCH_WARMUP=2s by default)
 # Prints a table of requests/s, notifications/s, p50/p99/max latency and the service ÷ baseline ratio at 1 and
 # 64 connections for batches of 1 and 100 notifications, then the handshake latency, the end-to-end latency
-# (emulator send -> handler start) and the service's peak working set (VmHWM). See BENCHMARKS.md.
+# (emulator send -> handler start), how fast the backlog left by the runs is handled and the service's peak working
+# set (VmHWM). See BENCHMARKS.md.
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -91,6 +92,9 @@ for c in "${CONNECTIONS[@]}"; do for b in "${BATCHES[@]}"; do measure service "$
 
 HANDSHAKE="$(BENCH_LUA_DIR="$BENCH_DIR/lua" wrk -t 2 -c 64 -d "$DURATION" --timeout 5s -s "$BENCH_DIR/lua/handshake.lua" "$SERVICE_URL" | grep '^RESULT')"
 log "handshake c=64: $HANDSHAKE"
+# Handling: the backlog the acknowledgement runs left in the inbox, handled by the same process.
+DRAIN="$(dotnet "$DRIVER_DLL" drain --db "$WORK/service.db" --timeout-s "${BENCH_DRAIN_TIMEOUT:-180}")"
+log "drain: $DRAIN"
 VMHWM_KB="$(awk '/^VmHWM/ {print $2}' "/proc/$SERVICE_PID/status")"
 stop "$SERVICE_PID"
 
@@ -125,4 +129,6 @@ awk -v p50="$(field p50_us "$HANDSHAKE")" -v p99="$(field p99_us "$HANDSHAKE")" 
   'BEGIN { printf "handshake (?validationToken=, 64 connections): p50 %.2f ms, p99 %.2f ms, max %.1f ms, %.0f requests/s\n", p50/1000, p99/1000, max/1000, rps }'
 awk -v p50="$(field p50_ms "$E2E")" -v p99="$(field p99_ms "$E2E")" -v max="$(field max_ms "$E2E")" -v n="$(field n "$E2E")" \
   'BEGIN { printf "end to end (emulator send -> handler start, %d changes): p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", n, p50, p99, max }'
+awk -v backlog="$(field backlog "$DRAIN")" -v n="$(field handled "$DRAIN")" -v secs="$(field seconds "$DRAIN")" -v rate="$(field rate "$DRAIN")" -v left="$(field left "$DRAIN")" \
+  'BEGIN { printf "handling after the runs: backlog %d items, %d handled in %.1f s (%d/s), %d left\n", backlog, n, secs, rate, left }'
 awk -v kb="$VMHWM_KB" 'BEGIN { printf "service peak working set (VmHWM) over all service runs: %.0f MB\n", kb/1024 }'

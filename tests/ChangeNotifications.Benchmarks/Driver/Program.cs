@@ -7,6 +7,7 @@ internal static class DriverProgram
     {
         ["seed", .. var rest] => await SeedCommand.RunAsync(CommandLine.Parse(rest)),
         ["e2e", .. var rest] => await EndToEndCommand.RunAsync(CommandLine.Parse(rest)),
+        ["drain", .. var rest] => await DrainCommand.RunAsync(CommandLine.Parse(rest)),
         ["free-port"] => FreePort(),
         _ => Usage(),
     };
@@ -30,6 +31,9 @@ internal static class DriverProgram
               ChangeNotifications.Benchmarks.Driver e2e --log <service stdout with compact JSON events> [--count 100] [--gap-ms 50]
                 Asks the service's in-process emulator for <count> changes and prints the latency from each send to its
                 handler's start (p50/p99/max).
+              ChangeNotifications.Benchmarks.Driver drain --db <service sqlite file> [--timeout-s 120]
+                Waits until the running service has no inbox item ready or claimed; prints the backlog it found and how
+                fast it was handled.
               ChangeNotifications.Benchmarks.Driver free-port
             """);
         return 2;
