@@ -82,9 +82,8 @@ public sealed partial class DeltaSync(IDeltaLinkStore store, ILogger<DeltaSync> 
 
     /// <summary>The URL of <paramref name="request"/> with <c>token=latest</c> (drives, lists) or <c>$deltatoken=latest</c>
     /// (directory objects) added: the start of a delta round that returns no items, only the current delta link.</summary>
-    public static string LatestUrl(RequestInformation request, string tokenParameter = "token")
+    private static string LatestUrl(RequestInformation request, string tokenParameter)
     {
-        ArgumentNullException.ThrowIfNull(request);
         var uri = request.URI.ToString();
         return uri + (uri.Contains('?', StringComparison.Ordinal) ? "&" : "?") + tokenParameter + "=latest";
     }
