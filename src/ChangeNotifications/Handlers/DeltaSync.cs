@@ -71,11 +71,19 @@ public sealed partial class DeltaSync(IDeltaLinkStore store, ILogger<DeltaSync> 
         return changes;
     }
 
+    /// <summary>A delta query that reads every page by URL with <paramref name="get"/>: the first from <paramref name="first"/>
+    /// (which carries the query options), with <see cref="LatestUrl"/> when a round starts from the current delta link.</summary>
+    public static Query<TPage> QueryByUrl<TPage>(RequestInformation first, Func<string, CancellationToken, Task<TPage?>> get, string tokenParameter = "token")
+        where TPage : BaseDeltaFunctionResponse
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        return new Query<TPage>((latest, ct) => get(latest ? LatestUrl(first, tokenParameter) : first.URI.ToString(), ct), get);
+    }
+
     /// <summary>The URL of <paramref name="request"/> with <c>token=latest</c> (drives, lists) or <c>$deltatoken=latest</c>
     /// (directory objects) added: the start of a delta round that returns no items, only the current delta link.</summary>
-    public static string LatestUrl(RequestInformation request, string tokenParameter = "token")
+    private static string LatestUrl(RequestInformation request, string tokenParameter)
     {
-        ArgumentNullException.ThrowIfNull(request);
         var uri = request.URI.ToString();
         return uri + (uri.Contains('?', StringComparison.Ordinal) ? "&" : "?") + tokenParameter + "=latest";
     }

@@ -19,7 +19,6 @@ public sealed partial class DriveItemHandler(GraphServiceClient graph, DeltaSync
 
     public override ResourceType ResourceType => ResourceType.DriveItem;
 
-
     protected override async Task<int> SyncAsync(ResourcePath path, DeltaStart start, CancellationToken cancellationToken)
     {
         var driveId = path.IdAfter("drives")
@@ -29,10 +28,8 @@ public sealed partial class DriveItemHandler(GraphServiceClient graph, DeltaSync
         var changes = await delta.ReadChangesAsync(
             $"{ResourceType}:{path.Normalized}",
             start,
-            new DeltaSync.Query<DeltaGetResponse>(
-                (latest, ct) => latest
-                    ? folder.WithUrl(DeltaSync.LatestUrl(folder.ToGetRequestInformation(r => r.QueryParameters.Select = Fields))).GetAsDeltaGetResponseAsync(cancellationToken: ct)
-                    : folder.GetAsDeltaGetResponseAsync(r => r.QueryParameters.Select = Fields, ct),
+            DeltaSync.QueryByUrl<DeltaGetResponse>(
+                folder.ToGetRequestInformation(r => r.QueryParameters.Select = Fields),
                 (url, ct) => folder.WithUrl(url).GetAsDeltaGetResponseAsync(cancellationToken: ct)),
             page => page.Value,
             cancellationToken);

@@ -1,7 +1,8 @@
-using ChangeNotifications.Dispatching;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
+using Microsoft.Graph.Groups.Delta;
 using Microsoft.Graph.Models;
+using Microsoft.Kiota.Abstractions;
 
 namespace ChangeNotifications.Handlers;
 
@@ -9,38 +10,19 @@ namespace ChangeNotifications.Handlers;
 /// Groups (also their members / owners): fetches the group's name and, when the subscription watches
 /// members or owners, counts them. Collection paths and resync: delta on <c>/groups</c>.
 /// </summary>
-public sealed partial class GroupHandler(GraphServiceClient graph, DeltaSync delta, ILogger<GroupHandler> logger) : GraphChangeHandler(logger)
+public sealed partial class GroupHandler(GraphServiceClient graph, DeltaSync delta, ILogger<GroupHandler> logger)
+    : DirectoryChangeHandler<DeltaGetResponse, Group>(delta, logger)
 {
     private static readonly string[] Fields = ["displayName", "description"];
     private static readonly string[] IdOnly = ["id"];
 
     public override ResourceType ResourceType => ResourceType.Group;
 
-    protected override async Task HandleChangeAsync(ChangeNotificationContext context, CancellationToken cancellationToken)
+    protected override string Collection => "groups";
+
+    protected override async Task FetchAsync(string changeType, string id, ResourcePath subscribed, CancellationToken cancellationToken)
     {
-        var subscribed = SubscribedPath(context);
-        if ((context.Resource.IdAfter("groups") ?? context.ResourceId) is not { } id)
-        {
-            await ReadDeltaAsync(subscribed, DeltaStart.Latest, cancellationToken);
-            return;
-        }
-
-        await FetchAsync(context.ChangeTypeName, id, subscribed, cancellationToken);
-    }
-
-    protected override async Task<int> ResyncItemsAsync(ResyncContext context, CancellationToken cancellationToken)
-    {
-        if (context.Resource.IdAfter("groups") is { } id)
-        {
-            await FetchAsync("resync", id, context.Resource, cancellationToken);
-            return 1;
-        }
-
-        return await ReadDeltaAsync(context.Resource, DeltaStart.Full, cancellationToken);
-    }
-
-    private async Task FetchAsync(string changeType, string id, ResourcePath subscribed, CancellationToken cancellationToken)
-    {
+        ArgumentNullException.ThrowIfNull(subscribed);
         var group = graph.Groups[id];
         var found = await group.GetAsync(r => r.QueryParameters.Select = Fields, cancellationToken);
         int? members = null;
@@ -64,26 +46,15 @@ public sealed partial class GroupHandler(GraphServiceClient graph, DeltaSync del
         LogGroupChanged(Logger, changeType, id, found?.DisplayName, found?.Description, members, owners);
     }
 
-    private async Task<int> ReadDeltaAsync(ResourcePath path, DeltaStart start, CancellationToken cancellationToken)
-    {
-        var groups = graph.Groups.Delta;
-        var changes = await delta.ReadChangesAsync(
-            $"{ResourceType}:{path.Normalized}",
-            start,
-            new DeltaSync.Query<Microsoft.Graph.Groups.Delta.DeltaGetResponse>(
-                (latest, ct) => latest
-                    ? groups.WithUrl(DeltaSync.LatestUrl(groups.ToGetRequestInformation(r => r.QueryParameters.Select = Fields), "$deltatoken")).GetAsDeltaGetResponseAsync(cancellationToken: ct)
-                    : groups.GetAsDeltaGetResponseAsync(r => r.QueryParameters.Select = Fields, ct),
-                (url, ct) => groups.WithUrl(url).GetAsDeltaGetResponseAsync(cancellationToken: ct)),
-            page => page.Value,
-            cancellationToken);
-        foreach (var group in changes)
-        {
-            LogGroupChanged(Logger, group.AdditionalData.ContainsKey("@removed") ? "deleted" : "delta", group.Id, group.DisplayName, group.Description, null, null);
-        }
+    protected override RequestInformation DeltaRequest() => graph.Groups.Delta.ToGetRequestInformation(r => r.QueryParameters.Select = Fields);
 
-        return changes.Count;
-    }
+    protected override Task<DeltaGetResponse?> GetDeltaPageAsync(string url, CancellationToken cancellationToken) =>
+        graph.Groups.Delta.WithUrl(url).GetAsDeltaGetResponseAsync(cancellationToken: cancellationToken);
+
+    protected override List<Group>? ItemsOf(DeltaGetResponse page) => page.Value;
+
+    protected override void LogDelta(string changeType, Group item) =>
+        LogGroupChanged(Logger, changeType, item.Id, item.DisplayName, item.Description, null, null);
 
     [LoggerMessage(EventId = 5141, Level = LogLevel.Information, Message = "GroupChanged {ChangeType} {GroupId} {DisplayName} {Description} members={MemberCount} owners={OwnerCount}")]
     private static partial void LogGroupChanged(ILogger logger, string changeType, string? groupId, string? displayName, string? description, int? memberCount, int? ownerCount);

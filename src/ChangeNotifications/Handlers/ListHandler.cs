@@ -24,10 +24,8 @@ public sealed partial class ListHandler(GraphServiceClient graph, DeltaSync delt
         var changes = await delta.ReadChangesAsync(
             $"{ResourceType}:{path.Normalized}",
             start,
-            new DeltaSync.Query<DeltaGetResponse>(
-                (latest, ct) => latest
-                    ? items.WithUrl(DeltaSync.LatestUrl(items.ToGetRequestInformation(Query))).GetAsDeltaGetResponseAsync(cancellationToken: ct)
-                    : items.GetAsDeltaGetResponseAsync(Query, ct),
+            DeltaSync.QueryByUrl<DeltaGetResponse>(
+                items.ToGetRequestInformation(Query),
                 (url, ct) => items.WithUrl(url).GetAsDeltaGetResponseAsync(cancellationToken: ct)),
             page => page.Value,
             cancellationToken);

@@ -31,8 +31,8 @@ public sealed partial class MessageHandler(GraphServiceClient graph, DeltaSync d
             found = await delta.ReadChangesAsync(
                 $"{ResourceType}:{path.Normalized}",
                 DeltaStart.Full,
-                new DeltaSync.Query<Microsoft.Graph.Users.Item.MailFolders.Item.Messages.Delta.DeltaGetResponse>(
-                    (_, ct) => messages.GetAsDeltaGetResponseAsync(r => r.QueryParameters.Select = Fields, ct),
+                DeltaSync.QueryByUrl<Microsoft.Graph.Users.Item.MailFolders.Item.Messages.Delta.DeltaGetResponse>(
+                    messages.ToGetRequestInformation(r => r.QueryParameters.Select = Fields),
                     (url, ct) => messages.WithUrl(url).GetAsDeltaGetResponseAsync(cancellationToken: ct)),
                 page => page.Value,
                 cancellationToken);

@@ -5,7 +5,7 @@ using ChangeNotifications.Inbox;
 using ChangeNotifications.Subscriptions;
 using ChangeNotifications.Tests.Emulator;
 using Microsoft.Graph.Models;
-using ChangeNotifications.Tests.LocalRun;
+using ChangeNotifications.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace ChangeNotifications.Tests.Faults;
@@ -39,7 +39,7 @@ public sealed class GraphRetryTests(ITestOutputHelper output) : IDisposable
         var port = ServiceProcess.FreePort();
 
         // The service answers the creation handshake, then dies; its store learns the subscription.
-        var first = await ServiceProcess.StartAsync(database, port: port);
+        var first = await ServiceProcess.StartAsync(ServiceLaunch.ReceiverDll, database, port: port);
         var clientState = ClientStateGenerator.Create();
         var created = await emulator.Graph.Subscriptions.PostAsync(new Subscription
         {
@@ -68,7 +68,7 @@ public sealed class GraphRetryTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, whileDown.Delivered);
         Assert.True(whileDown.FailedAttempts > 0, "The emulator has not tried to deliver while the service was down.");
 
-        await using var second = await ServiceProcess.StartAsync(database, port: port);
+        await using var second = await ServiceProcess.StartAsync(ServiceLaunch.ReceiverDll, database, port: port);
         var after = await emulator.Control.WaitForCountersAsync(c => c.Delivered >= Changes, TimeSpan.FromSeconds(30));
         var rows = await InboxRows.WaitUntilSettledAsync(database, TimeSpan.FromSeconds(20));
         await Task.Delay(500);

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using ChangeNotifications.Benchmarks.Driver;
 using ChangeNotifications.Inbox;
-using ChangeNotifications.Tests.LocalRun;
+using ChangeNotifications.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace ChangeNotifications.Tests.Faults;
@@ -26,7 +26,7 @@ public sealed class SigkillTests(ITestOutputHelper output) : IDisposable
         var subscriptions = await SeedCommand.SeedAsync(database, count: 4, CancellationToken.None, NotificationLoad.Resource);
         var settings = new Dictionary<string, string> { ["Dispatcher:InitialBackoff"] = "00:00:00.200" };
 
-        var first = await ServiceProcess.StartAsync(database, settings);
+        var first = await ServiceProcess.StartAsync(ServiceLaunch.ReceiverDll, database, settings);
         var load = new NotificationLoad(first.BaseAddress, subscriptions, "kill");
         using var stop = new CancellationTokenSource();
         var running = load.RunAsync(workers: 16, stop.Token);
@@ -38,7 +38,7 @@ public sealed class SigkillTests(ITestOutputHelper output) : IDisposable
         var handledBeforeKill = first.EventsWithId(HandledEventId).Count;
         await first.DisposeAsync();
 
-        await using var second = await ServiceProcess.StartAsync(database, settings);
+        await using var second = await ServiceProcess.StartAsync(ServiceLaunch.ReceiverDll, database, settings);
         var rows = await InboxRows.WaitUntilSettledAsync(database, TimeSpan.FromSeconds(40));
         var handledAfterRestart = second.EventsWithId(HandledEventId).Count;
         var released = second.EventsWithId(ReleasedEventId).Sum(e => e.GetProperty("Count").GetInt32());

@@ -7,10 +7,10 @@ using ChangeNotifications.Resources;
 using ChangeNotifications.Storage;
 using ChangeNotifications.Subscriptions;
 using ChangeNotifications.Tests.EmulatorTenant;
+using ChangeNotifications.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Testing;
-using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Graph.Models;
 using Microsoft.Kiota.Serialization.Json;
@@ -24,7 +24,7 @@ namespace ChangeNotifications.Tests.Handlers;
 /// </summary>
 public sealed class HandlerHarness : IAsyncDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("cn-handlers-").FullName;
+    private readonly TempDirectory _directory = new("cn-handlers-");
     private ServiceProvider _services;
 
     private readonly Action<IServiceCollection>? _configure;
@@ -105,14 +105,7 @@ public sealed class HandlerHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _services.DisposeAsync();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // SQLite's pool may still hold the file for a moment; the temp dir is left behind.
-        }
+        _directory.Dispose();
     }
 
     private ServiceProvider Build()
@@ -120,24 +113,13 @@ public sealed class HandlerHarness : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddFakeLogging();
         services.AddSingleton(Host.Graph);
-        services.AddSingleton<IHostEnvironment>(new TestEnvironment(_directory));
+        services.AddSingleton<IHostEnvironment>(new TestEnvironment(_directory.Path));
         services.AddStorage(new ConfigurationBuilder().AddInMemoryCollection([new("Storage:SqlitePath", "handlers.db")]).Build());
         services.AddSingleton<LoggingChangeHandler>();
         services.AddSingleton<HandlerRegistry>();
         services.AddChangeHandlers();
         _configure?.Invoke(services);
         return services.BuildServiceProvider();
-    }
-
-    private sealed class TestEnvironment(string root) : IHostEnvironment
-    {
-        public string EnvironmentName { get; set; } = "Test";
-
-        public string ApplicationName { get; set; } = "ChangeNotifications.Tests";
-
-        public string ContentRootPath { get; set; } = root;
-
-        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
     }
 }
 

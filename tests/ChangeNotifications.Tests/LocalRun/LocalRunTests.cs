@@ -1,15 +1,9 @@
 using System.Net;
 using ChangeNotifications.Resources;
+using ChangeNotifications.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace ChangeNotifications.Tests.LocalRun;
-
-/// <summary>Tests that start the service as a process run alone, after the parallel ones, so their clock is fair.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class ProcessTestsCollection
-{
-    public const string Name = "Service processes";
-}
 
 /// <summary>The README's run command, with no configuration, shows the whole flow in its logs within 15 seconds.</summary>
 [Collection(ProcessTestsCollection.Name)]
@@ -20,17 +14,17 @@ public sealed class LocalRunTests(ITestOutputHelper output)
     [Fact]
     public async Task Fresh_run_creates_every_subscription_and_handles_a_notification_of_every_type_within_15_seconds()
     {
-        await using var service = ServiceProcess.Start();
+        await using var service = await ServiceProcess.StartAsync(ServiceLaunch.DotnetRun);
         var expectedTypes = Enum.GetValues<ResourceType>().Where(t => t != ResourceType.Unknown).Select(t => t.ToString()).ToHashSet();
 
         var done = await service.WaitForAsync(
             events => ServiceProcess.WithEventId(events, 4001).Count() >= 14
                 && expectedTypes.IsSubsetOf(HandledTypes(events))
                 && ServiceProcess.WithEventId(events, 1010).Any(),
-            Budget);
+            Budget - service.Started.Elapsed);
         var elapsed = service.Started.Elapsed;
 
-        foreach (var line in service.RawLines.Take(40))
+        foreach (var line in service.Lines.Take(40))
         {
             output.WriteLine(line);
         }
@@ -46,7 +40,7 @@ public sealed class LocalRunTests(ITestOutputHelper output)
     [Fact]
     public async Task Fresh_run_answers_a_validation_handshake()
     {
-        await using var service = ServiceProcess.Start();
+        await using var service = await ServiceProcess.StartAsync(ServiceLaunch.DotnetRun);
         using var client = new HttpClient { BaseAddress = service.BaseAddress };
         const string token = "Validation: Testing client application reachability for subscription Request-Id: 6b8e5e7c-0000-4000-8000-000000000001";
 

@@ -3,6 +3,7 @@ using ChangeNotifications.Security;
 using ChangeNotifications.Storage;
 using ChangeNotifications.Subscriptions;
 using ChangeNotifications.Tests.Emulator;
+using ChangeNotifications.Tests.Infrastructure;
 using ChangeNotifications.Tests.Subscriptions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

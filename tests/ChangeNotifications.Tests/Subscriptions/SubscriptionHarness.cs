@@ -2,6 +2,7 @@ using ChangeNotifications.Dispatching;
 using ChangeNotifications.Resources;
 using ChangeNotifications.Subscriptions;
 using ChangeNotifications.Tests.Emulator;
+using ChangeNotifications.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
