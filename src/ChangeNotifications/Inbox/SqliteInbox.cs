@@ -118,6 +118,8 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
         }
     }
 
+    /// <remarks>Ready rows and rows whose lease ran out are looked up apart, each through its partial index (SQLite
+    /// does not use partial indexes for the terms of an OR).</remarks>
     public async Task<IReadOnlyList<InboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
@@ -126,8 +128,9 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
         command.CommandText = """
             UPDATE inbox SET status = 1, attempts = attempts + 1, locked_until = $until
             WHERE id IN (
-                SELECT id FROM inbox
-                WHERE (status = 0 AND not_before <= $now) OR (status = 1 AND locked_until <= $now)
+                SELECT id FROM (SELECT id FROM inbox WHERE status = 0 AND not_before <= $now ORDER BY id LIMIT $max)
+                UNION ALL
+                SELECT id FROM (SELECT id FROM inbox WHERE status = 1 AND locked_until <= $now ORDER BY id LIMIT $max)
                 ORDER BY id LIMIT $max)
             RETURNING id, dedup_key, kind, subscription_id, payload, validation_tokens, attempts, received_at, status, last_error;
             """;

@@ -6,7 +6,7 @@ namespace ChangeNotifications.Inbox;
 /// The inbox table. Ids are the rowid (no AUTOINCREMENT: that costs a <c>sqlite_sequence</c> write per insert): they
 /// increase while rows exist, which is all the claim order needs; an id may come back only after every newer row was
 /// purged. The indexes are partial, one per status a query looks for, so an insert touches only the ready index (and
-/// the dedup key's); a file made with the earlier full indexes (<c>ix_inbox_due</c>, <c>ix_inbox_finished</c>) has them
+/// the dedup key's); the ready one is in id order, so a claim reads the oldest due rows and stops at its limit; a file made with the earlier full indexes (<c>ix_inbox_due</c>, <c>ix_inbox_finished</c>) has them
 /// replaced on open. Such a file keeps its AUTOINCREMENT table, which works the same.
 /// </summary>
 internal sealed class SqliteInboxSchema : ISqliteSchema
@@ -31,9 +31,9 @@ internal sealed class SqliteInboxSchema : ISqliteSchema
         );
         DROP INDEX IF EXISTS ix_inbox_due;
         DROP INDEX IF EXISTS ix_inbox_finished;
-        CREATE INDEX IF NOT EXISTS ix_inbox_ready ON inbox (not_before) WHERE status = 0;
+        CREATE INDEX IF NOT EXISTS ix_inbox_ready ON inbox (id, not_before) WHERE status = 0;
         CREATE INDEX IF NOT EXISTS ix_inbox_claimed ON inbox (locked_until) WHERE status = 1;
         CREATE INDEX IF NOT EXISTS ix_inbox_done ON inbox (finished_at) WHERE status = 2;
-        CREATE INDEX IF NOT EXISTS ix_inbox_dead ON inbox (subscription_id) WHERE status = 3;
+        CREATE INDEX IF NOT EXISTS ix_inbox_dead ON inbox (id, subscription_id) WHERE status = 3;
         """;
 }
