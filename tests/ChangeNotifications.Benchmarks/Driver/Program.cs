@@ -7,6 +7,7 @@ internal static class DriverProgram
     {
         ["seed", .. var rest] => await SeedCommand.RunAsync(CommandLine.Parse(rest)),
         ["e2e", .. var rest] => await EndToEndCommand.RunAsync(CommandLine.Parse(rest)),
+        ["inbox-micro", .. var rest] => await InboxMicro.InboxMicroCommand.RunAsync(CommandLine.Parse(rest)),
         ["free-port"] => FreePort(),
         _ => Usage(),
     };
@@ -30,6 +31,9 @@ internal static class DriverProgram
               ChangeNotifications.Benchmarks.Driver e2e --log <service stdout with compact JSON events> [--count 100] [--gap-ms 50]
                 Asks the service's in-process emulator for <count> changes and prints the latency from each send to its
                 handler's start (p50/p99/max).
+              ChangeNotifications.Benchmarks.Driver inbox-micro [--rows 20000] [--callers 64] [--repeat 1]
+                Appends <rows> inbox entries from <callers> concurrent callers (batches of 1 and of 100) through the old
+                append path and the service's SqliteInbox, and prints rows/s and µs of process CPU per row.
               ChangeNotifications.Benchmarks.Driver free-port
             """);
         return 2;

@@ -1,3 +1,4 @@
+using ChangeNotifications.Benchmarks.Driver.InboxMicro;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Storage;
 using ChangeNotifications.Tests.Subscriptions;
@@ -10,25 +11,7 @@ namespace ChangeNotifications.Tests.Inbox;
 
 public sealed class SqliteInboxTests : IDisposable
 {
-    /// <summary>The inbox table as the first releases created it (AUTOINCREMENT, full status indexes).</summary>
-    private const string OldSchema = """
-        CREATE TABLE inbox (
-            id                INTEGER PRIMARY KEY AUTOINCREMENT,
-            dedup_key         TEXT    NOT NULL UNIQUE,
-            kind              INTEGER NOT NULL,
-            subscription_id   TEXT    NOT NULL,
-            payload           TEXT    NOT NULL,
-            validation_tokens TEXT    NULL,
-            received_at       INTEGER NOT NULL,
-            status            INTEGER NOT NULL DEFAULT 0,
-            attempts          INTEGER NOT NULL DEFAULT 0,
-            not_before        INTEGER NOT NULL,
-            locked_until      INTEGER NULL,
-            last_error        TEXT    NULL,
-            finished_at       INTEGER NULL
-        );
-        CREATE INDEX ix_inbox_due ON inbox (status, not_before);
-        CREATE INDEX ix_inbox_finished ON inbox (status, finished_at);
+    private const string OldRow = """
         INSERT INTO inbox (dedup_key, kind, subscription_id, payload, received_at, not_before)
         VALUES ('old-1', 0, '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f', '{"id":"old-1"}', 0, 0);
         """;
@@ -89,7 +72,7 @@ public sealed class SqliteInboxTests : IDisposable
         {
             await connection.OpenAsync();
             await using var command = connection.CreateCommand();
-            command.CommandText = OldSchema;
+            command.CommandText = new OldInboxSchema().Sql + OldRow;
             await command.ExecuteNonQueryAsync();
         }
 
