@@ -27,7 +27,7 @@ public sealed class DispatcherOptions
     public int BusyIntakeRequestsPerSecond { get; set; } = 200;
 
     /// <summary>Pause after each round while the intake is busy (zero: none), leaving the CPU to acknowledgements.</summary>
-    public TimeSpan PauseUnderLoad { get; set; } = TimeSpan.Zero;
+    public TimeSpan PauseUnderLoad { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Attempts before an item is dead-lettered.</summary>
     public int MaxAttempts { get; set; } = 8;
