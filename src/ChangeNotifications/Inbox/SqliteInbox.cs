@@ -7,8 +7,8 @@ namespace ChangeNotifications.Inbox;
 /// <summary>
 /// The SQLite inbox. Appends from concurrent requests and the dispatcher's completions are queued and written by one
 /// writer, over one long-lived connection, in one transaction per round (group commit): one fsync acknowledges every
-/// request of the round and marks done every item completed in it. Claims, retries and dead letters use their own
-/// short transactions.
+/// request of the round, and the dispatcher's claims and completions ride along (no lock to wait for between them and
+/// the appends). Retries, dead letters and maintenance use their own short transactions.
 /// </summary>
 public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
 {
@@ -118,28 +118,13 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
         }
     }
 
-    /// <remarks>Ready rows and rows whose lease ran out are looked up apart, each through its partial index (SQLite
-    /// does not use partial indexes for the terms of an OR).</remarks>
+    /// <summary>Runs in the writer's next round (it shares its transaction, and there is no lock to wait for between
+    /// the claim and the appends). A caller that gives up waiting may leave the items claimed until their lease runs out
+    /// or the next start releases them.</summary>
     public async Task<IReadOnlyList<InboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
-        await using var connection = await _database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            UPDATE inbox SET status = 1, attempts = attempts + 1, locked_until = $until
-            WHERE id IN (
-                SELECT id FROM (SELECT id FROM inbox WHERE status = 0 AND not_before <= $now ORDER BY id LIMIT $max)
-                UNION ALL
-                SELECT id FROM (SELECT id FROM inbox WHERE status = 1 AND locked_until <= $now ORDER BY id LIMIT $max)
-                ORDER BY id LIMIT $max)
-            RETURNING id, dedup_key, kind, subscription_id, payload, validation_tokens, attempts, received_at, status, last_error;
-            """;
-        command.Parameters.AddWithValue("$now", UnixTime.ToMs(now));
-        command.Parameters.AddWithValue("$until", UnixTime.ToMs(now + lease));
-        command.Parameters.AddWithValue("$max", max);
-        var items = await ReadItemsAsync(command, cancellationToken);
-        items.Sort((a, b) => a.Id.CompareTo(b.Id));
-        return items;
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        return await EnqueueAsync(new PendingClaim(max, lease), cancellationToken);
     }
 
     public Task RetryLaterAsync(long id, DateTimeOffset notBefore, string error, CancellationToken cancellationToken) =>
@@ -193,13 +178,28 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
     {
         await using var connection = await _database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT id, dedup_key, kind, subscription_id, payload, validation_tokens, attempts, received_at, status, last_error
+        command.CommandText = $$"""
+            SELECT {{ItemColumns}}
             FROM inbox WHERE status = 3 ORDER BY id DESC LIMIT $max;
             """;
         command.Parameters.AddWithValue("$max", max);
         return await ReadItemsAsync(command, cancellationToken);
     }
+
+    /// <summary>The columns <see cref="ReadItem"/> reads, in its order.</summary>
+    internal const string ItemColumns = "id, dedup_key, kind, subscription_id, payload, validation_tokens, attempts, received_at, status, last_error";
+
+    internal static InboxItem ReadItem(SqliteDataReader reader) => new(
+        Id: reader.GetInt64(0),
+        DedupKey: reader.GetString(1),
+        Kind: (InboxItemKind)reader.GetInt32(2),
+        SubscriptionId: Guid.Parse(reader.GetString(3)),
+        Payload: reader.GetString(4),
+        ValidationTokens: reader.IsDBNull(5) ? null : reader.GetString(5),
+        Attempts: reader.GetInt32(6),
+        ReceivedAt: UnixTime.FromMs(reader.GetInt64(7)),
+        Status: (InboxItemStatus)reader.GetInt32(8),
+        LastError: reader.IsDBNull(9) ? null : reader.GetString(9));
 
     private static async Task<List<InboxItem>> ReadItemsAsync(SqliteCommand command, CancellationToken cancellationToken)
     {
@@ -207,17 +207,7 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            items.Add(new InboxItem(
-                Id: reader.GetInt64(0),
-                DedupKey: reader.GetString(1),
-                Kind: (InboxItemKind)reader.GetInt32(2),
-                SubscriptionId: Guid.Parse(reader.GetString(3)),
-                Payload: reader.GetString(4),
-                ValidationTokens: reader.IsDBNull(5) ? null : reader.GetString(5),
-                Attempts: reader.GetInt32(6),
-                ReceivedAt: UnixTime.FromMs(reader.GetInt64(7)),
-                Status: (InboxItemStatus)reader.GetInt32(8),
-                LastError: reader.IsDBNull(9) ? null : reader.GetString(9)));
+            items.Add(ReadItem(reader));
         }
 
         return items;
@@ -319,5 +309,16 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
         }
 
         public override void Succeed() => Completion.TrySetResult(true);
+    }
+
+    private sealed class PendingClaim(int max, TimeSpan lease) : PendingWrite<IReadOnlyList<InboxItem>>
+    {
+        private List<InboxItem> _items = [];
+
+        public override int Count => max;
+
+        public override void Write(SqliteInboxWriter writer) => _items = writer.Claim(max, lease);
+
+        public override void Succeed() => Completion.TrySetResult(_items);
     }
 }

@@ -4,8 +4,8 @@ using Microsoft.Data.Sqlite;
 namespace ChangeNotifications.Inbox;
 
 /// <summary>
-/// The connection of the inbox's single writer, kept open with its statements prepared: a round costs one transaction
-/// and its fsync, not an open, its pragmas and a prepare. After a failed round the connection is dropped and opened
+/// The connection of the inbox's single writer, kept open with its statements prepared (insert, complete, claim): a
+/// round costs one transaction and its fsync, not an open, its pragmas and a prepare. After a failed round the connection is dropped and opened
 /// again for the next one. Not thread-safe: only the write loop uses it.
 /// </summary>
 internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposable
@@ -59,6 +59,9 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
     /// <summary>Marks the item done.</summary>
     public void Complete(long id) => Current.Complete(id);
 
+    /// <summary>Claims up to <paramref name="max"/> ready items (due, or whose lease ran out) for <paramref name="lease"/>, in id order.</summary>
+    public List<InboxItem> Claim(int max, TimeSpan lease) => Current.Claim(max, lease);
+
     public void Commit()
     {
         var transaction = _transaction ?? throw new InvalidOperationException("No round is open.");
@@ -89,11 +92,16 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
 
     private Statements Current => _transaction is not null ? _statements! : throw new InvalidOperationException("No round is open.");
 
-    /// <summary>The prepared insert and complete, with their parameters.</summary>
+    /// <summary>The prepared insert, complete and claim, with their parameters.</summary>
     private sealed class Statements : IDisposable
     {
         private readonly SqliteCommand _insert;
         private readonly SqliteCommand _complete;
+        private readonly SqliteCommand _claim;
+        private readonly SqliteParameter _claimNow;
+        private readonly SqliteParameter _claimUntil;
+        private readonly SqliteParameter _claimMax;
+        private long _nowMs;
         private readonly SqliteParameter _key;
         private readonly SqliteParameter _kind;
         private readonly SqliteParameter _subscription;
@@ -123,22 +131,42 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _id = _complete.Parameters.Add("$id", SqliteType.Integer);
             _completeNow = _complete.Parameters.Add("$now", SqliteType.Integer);
 
-            _insertNow.Value = 0L;
-            _completeNow.Value = 0L;
+            // Ready rows and rows whose lease ran out are looked up apart, each through its partial index (SQLite does
+            // not use partial indexes for the terms of an OR).
+            _claim = connection.CreateCommand();
+            _claim.CommandText = $$"""
+                UPDATE inbox SET status = 1, attempts = attempts + 1, locked_until = $until
+                WHERE id IN (
+                    SELECT id FROM (SELECT id FROM inbox WHERE status = 0 AND not_before <= $now ORDER BY id LIMIT $max)
+                    UNION ALL
+                    SELECT id FROM (SELECT id FROM inbox WHERE status = 1 AND locked_until <= $now ORDER BY id LIMIT $max)
+                    ORDER BY id LIMIT $max)
+                RETURNING {{SqliteInbox.ItemColumns}};
+                """;
+            _claimNow = _claim.Parameters.Add("$now", SqliteType.Integer);
+            _claimUntil = _claim.Parameters.Add("$until", SqliteType.Integer);
+            _claimMax = _claim.Parameters.Add("$max", SqliteType.Integer);
+
+            _insertNow.Value = _completeNow.Value = _claimNow.Value = _claimUntil.Value = 0L;
+            _claimMax.Value = 1;
             _id.Value = 0L;
             _key.Value = _subscription.Value = _payload.Value = string.Empty;
             _kind.Value = 0;
             _tokens.Value = DBNull.Value;
             _insert.Prepare();
             _complete.Prepare();
+            _claim.Prepare();
         }
 
         public void Enlist(SqliteTransaction transaction, long nowMs)
         {
             _insert.Transaction = transaction;
             _complete.Transaction = transaction;
+            _claim.Transaction = transaction;
+            _nowMs = nowMs;
             _insertNow.Value = nowMs;
             _completeNow.Value = nowMs;
+            _claimNow.Value = nowMs;
         }
 
         public bool Insert(InboxEntry entry)
@@ -157,10 +185,28 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _complete.ExecuteNonQuery();
         }
 
+        public List<InboxItem> Claim(int max, TimeSpan lease)
+        {
+            _claimUntil.Value = _nowMs + (long)lease.TotalMilliseconds;
+            _claimMax.Value = max;
+            var items = new List<InboxItem>(max);
+            using (var reader = _claim.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    items.Add(SqliteInbox.ReadItem(reader));
+                }
+            }
+
+            items.Sort((a, b) => a.Id.CompareTo(b.Id));
+            return items;
+        }
+
         public void Dispose()
         {
             _insert.Dispose();
             _complete.Dispose();
+            _claim.Dispose();
         }
     }
 }
