@@ -100,8 +100,10 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
 
             _writer.Commit();
         }
-        catch (Exception ex) when (ex is SqliteException or IOException or InvalidOperationException)
+        catch (Exception ex)
         {
+            // Any failure (or a stop that could not wait) ends the round, rolled back, never the loop: every caller of
+            // the round gets its answer, and the next round opens a new connection.
             LogWriteFailed(_logger, ex, round.Count);
             await _writer.ResetAsync();
             foreach (var pending in round)
@@ -314,11 +316,34 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
     private sealed class PendingClaim(int max, TimeSpan lease) : PendingWrite<IReadOnlyList<InboxItem>>
     {
         private List<InboxItem> _items = [];
+        private Exception? _unreadable;
 
         public override int Count => max;
 
-        public override void Write(SqliteInboxWriter writer) => _items = writer.Claim(max, lease);
+        public override void Write(SqliteInboxWriter writer)
+        {
+            try
+            {
+                _items = writer.Claim(max, lease);
+            }
+            catch (Exception ex) when (ex is FormatException or InvalidCastException)
+            {
+                // A row that cannot be read fails this claim (its items stay claimed until the lease runs out, as an
+                // autocommitted claim did), not the appends sharing the round.
+                _unreadable = ex;
+            }
+        }
 
-        public override void Succeed() => Completion.TrySetResult(_items);
+        public override void Succeed()
+        {
+            if (_unreadable is null)
+            {
+                Completion.TrySetResult(_items);
+            }
+            else
+            {
+                Completion.TrySetException(_unreadable);
+            }
+        }
     }
 }

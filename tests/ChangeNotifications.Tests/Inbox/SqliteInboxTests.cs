@@ -66,15 +66,24 @@ public sealed class SqliteInboxTests : IDisposable
     }
 
     [Fact]
+    public async Task An_unreadable_row_fails_the_claim_but_not_the_appends_sharing_its_round()
+    {
+        await using var inbox = Open();
+        await inbox.AppendAsync([Entry("a")], default);
+        await ExecuteAsync("INSERT INTO inbox (dedup_key, kind, subscription_id, payload, received_at, not_before) VALUES ('bad', 0, 'not-a-guid', '{}', 0, 0);");
+
+        var claim = inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default);
+        var append = inbox.AppendAsync([Entry("b")], default);
+
+        await Assert.ThrowsAsync<FormatException>(() => claim);
+        Assert.Equal(new AppendResult(1, 0), await append);
+        Assert.Equal(new InboxCounts(Ready: 1, Claimed: 2, Done: 0, Dead: 0), await inbox.CountAsync(default));
+    }
+
+    [Fact]
     public async Task A_file_made_with_the_old_schema_is_opened_and_used_with_the_new_indexes()
     {
-        await using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _file.FilePath, Pooling = false }.ToString()))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = new OldInboxSchema().Sql + OldRow;
-            await command.ExecuteNonQueryAsync();
-        }
+        await ExecuteAsync(new OldInboxSchema().Sql + OldRow);
 
         await using var inbox = Open();
         Assert.Equal(new AppendResult(1, 1), await inbox.AppendAsync([Entry("new-1"), Entry("old-1")], default));
@@ -100,6 +109,15 @@ public sealed class SqliteInboxTests : IDisposable
         Assert.Equal("SCAN inbox USING COVERING INDEX ix_inbox_ready", await PlanAsync("SELECT id FROM inbox WHERE status = 0 AND not_before <= 1 ORDER BY id LIMIT 5"));
         Assert.Contains("USING COVERING INDEX ix_inbox_claimed (locked_until<?)", await PlanAsync("SELECT id FROM inbox WHERE status = 1 AND locked_until <= 1 ORDER BY id LIMIT 5"), StringComparison.Ordinal);
         Assert.Contains("ix_inbox_done", await PlanAsync("DELETE FROM inbox WHERE status = 2 AND finished_at < 1"), StringComparison.Ordinal);
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _file.FilePath, Pooling = false, DefaultTimeout = 30 }.ToString());
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
     }
 
     private async Task<List<string>> IndexesAsync()
