@@ -237,22 +237,27 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
         }
 
         _pending.Writer.TryComplete();
-        if (_writeLoop.IsValueCreated)
+        var stopped = true;
+        if (_writeLoop.IsValueCreated && !await StoppedWithinAsync(TimeSpan.FromSeconds(10)))
         {
-            try
-            {
-                await _writeLoop.Value.WaitAsync(TimeSpan.FromSeconds(10));
-            }
-            catch (TimeoutException)
-            {
-                await _stopping.CancelAsync();
-                await _writeLoop.Value.WaitAsync(TimeSpan.FromSeconds(10));
-            }
+            await _stopping.CancelAsync();
+            stopped = await StoppedWithinAsync(TimeSpan.FromSeconds(10));
         }
 
         await _stopping.CancelAsync();
-        await _writer.DisposeAsync();
+        if (stopped)
+        {
+            // A loop still inside a write keeps its connection: the process is ending anyway.
+            await _writer.DisposeAsync();
+        }
+
         _stopping.Dispose();
+    }
+
+    private async Task<bool> StoppedWithinAsync(TimeSpan timeout)
+    {
+        var loop = _writeLoop.Value;
+        return await Task.WhenAny(loop, Task.Delay(timeout, CancellationToken.None)) == loop;
     }
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Error, Message = "Inbox write of {RequestCount} batches failed; they are answered 503 so Graph retries")]
