@@ -16,6 +16,19 @@ public sealed class DispatcherOptions
     /// <summary>Items handled at once.</summary>
     public int Concurrency { get; set; } = 8;
 
+    /// <summary>
+    /// Items handled at once while the intake is busy (<see cref="BusyIntakeRequestsPerSecond"/>): acknowledging has
+    /// priority, handling can lag because the inbox is durable. At least 1, so handling never stops.
+    /// </summary>
+    public int ConcurrencyUnderLoad { get; set; } = 1;
+
+    /// <summary>Requests per second to the receiving endpoints from which the intake counts as busy; it is quiet
+    /// again after a whole second under half of it.</summary>
+    public int BusyIntakeRequestsPerSecond { get; set; } = 200;
+
+    /// <summary>Pause after each round while the intake is busy (zero: none), leaving the CPU to acknowledgements.</summary>
+    public TimeSpan PauseUnderLoad { get; set; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Attempts before an item is dead-lettered.</summary>
     public int MaxAttempts { get; set; } = 8;
 
@@ -47,6 +60,21 @@ internal sealed class DispatcherOptionsValidator : IValidateOptions<DispatcherOp
         if (options.Concurrency is < 1 or > 256)
         {
             errors.Add($"{s}:Concurrency must be between 1 and 256 (got {options.Concurrency}).");
+        }
+
+        if (options.ConcurrencyUnderLoad < 1 || options.ConcurrencyUnderLoad > options.Concurrency)
+        {
+            errors.Add($"{s}:ConcurrencyUnderLoad must be between 1 and {s}:Concurrency ({options.Concurrency}) (got {options.ConcurrencyUnderLoad}).");
+        }
+
+        if (options.BusyIntakeRequestsPerSecond < 1)
+        {
+            errors.Add($"{s}:BusyIntakeRequestsPerSecond must be at least 1 (got {options.BusyIntakeRequestsPerSecond}).");
+        }
+
+        if (options.PauseUnderLoad < TimeSpan.Zero || options.PauseUnderLoad > TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"{s}:PauseUnderLoad must be between 00:00:00 and 00:00:01 (got {options.PauseUnderLoad}).");
         }
 
         if (options.MaxAttempts is < 1 or > 100)

@@ -1,3 +1,4 @@
+using ChangeNotifications.Receiving;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -15,6 +16,8 @@ public static class DispatchingServiceCollectionExtensions
         services.TryAddSingleton<ILifecycleEventHandler, LoggingLifecycleEventHandler>();
         services.TryAddSingleton<IRichNotificationProcessor, NoRichNotificationProcessor>();
         services.AddSingleton<NotificationProcessor>();
+        services.TryAddSingleton<IntakeLoad>();
+        services.AddSingleton<DispatchPacing>();
         services.AddSingleton<NotificationDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
         return services;

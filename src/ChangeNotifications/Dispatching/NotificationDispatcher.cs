@@ -1,18 +1,23 @@
 using System.Diagnostics;
 using ChangeNotifications.Inbox;
+using ChangeNotifications.Subscriptions;
 using Microsoft.Extensions.Options;
 
 namespace ChangeNotifications.Dispatching;
 
 /// <summary>
 /// Claims items from the inbox and hands each to its handler (change) or to the lifecycle handler;
-/// marks them done, retries failures with exponential backoff and jitter, dead-letters after
-/// <see cref="DispatcherOptions.MaxAttempts"/>. On start it releases claims left by a process that died.
+/// marks the handled ones done together at the end of the round (one inbox write, and the subscriptions' last
+/// notification time once each), retries failures with exponential backoff and jitter, dead-letters after
+/// <see cref="DispatcherOptions.MaxAttempts"/>. Handles fewer at once while the intake is busy (<see cref="DispatchPacing"/>).
+/// On start it releases claims left by a process that died: items handled but not yet marked done are handled again.
 /// </summary>
 public sealed partial class NotificationDispatcher(
     IInbox inbox,
     InboxSignal signal,
     NotificationProcessor processor,
+    DispatchPacing pacing,
+    ISubscriptionStore subscriptions,
     IOptions<DispatcherOptions> options,
     TimeProvider time,
     ILogger<NotificationDispatcher> logger) : BackgroundService
@@ -38,11 +43,16 @@ public sealed partial class NotificationDispatcher(
         {
             try
             {
-                var handled = await RunOnceAsync(stoppingToken);
+                var pace = pacing.Next();
+                var handled = await RunRoundAsync(pace.Concurrency, stoppingToken);
                 await PurgeIfDueAsync(stoppingToken);
                 if (handled == 0)
                 {
                     await signal.WaitAsync(settings.PollInterval, time, stoppingToken);
+                }
+                else if (pace.Pause > TimeSpan.Zero)
+                {
+                    await Task.Delay(pace.Pause, time, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -57,8 +67,12 @@ public sealed partial class NotificationDispatcher(
         }
     }
 
-    /// <summary>One round: claims a batch and handles it. Returns how many items were claimed.</summary>
-    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    /// <summary>One round (at the concurrency the intake's load allows, without the pause): claims a batch and handles
+    /// it. Returns how many items were claimed.</summary>
+    public Task<int> RunOnceAsync(CancellationToken cancellationToken) =>
+        RunRoundAsync(pacing.Next().Concurrency, cancellationToken);
+
+    private async Task<int> RunRoundAsync(int concurrency, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var items = await inbox.ClaimAsync(settings.BatchSize, settings.Lease, cancellationToken);
@@ -67,20 +81,40 @@ public sealed partial class NotificationDispatcher(
             return 0;
         }
 
-        await Parallel.ForEachAsync(
-            items,
-            new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },
-            async (item, ct) => await DispatchAsync(item, ct));
+        var handled = new HandledItems();
+        try
+        {
+            await Parallel.ForEachAsync(
+                items,
+                new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
+                async (item, ct) => await DispatchAsync(item, handled, ct));
+        }
+        finally
+        {
+            // Also when stopping: what was handled is marked done, the rest stays claimed for the next start.
+            await CompleteAsync(handled);
+        }
+
         return items.Count;
     }
 
-    private async Task DispatchAsync(InboxItem item, CancellationToken cancellationToken)
+    private async Task CompleteAsync(HandledItems handled)
+    {
+        await inbox.CompleteAsync(handled.Ids, CancellationToken.None);
+        var now = time.GetUtcNow();
+        foreach (var subscriptionId in handled.Notified)
+        {
+            await subscriptions.RecordNotificationAsync(subscriptionId, now, CancellationToken.None);
+        }
+    }
+
+    private async Task DispatchAsync(InboxItem item, HandledItems handled, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
             await processor.ProcessAsync(item, cancellationToken);
-            await inbox.CompleteAsync(item.Id, cancellationToken);
+            handled.Add(item);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -8,13 +8,15 @@ using Microsoft.Kiota.Serialization.Json;
 
 namespace ChangeNotifications.Dispatching;
 
-/// <summary>Turns one inbox item into a handler call (change) or a lifecycle-handler call.</summary>
+/// <summary>
+/// Turns one inbox item into a handler call (change) or a lifecycle-handler call. The dispatcher, not this, marks the
+/// item done and records the subscription's last notification time, once per round.
+/// </summary>
 public sealed partial class NotificationProcessor(
     HandlerRegistry handlers,
     ILifecycleEventHandler lifecycle,
     IRichNotificationProcessor rich,
     ISubscriptionStore subscriptions,
-    TimeProvider time,
     ILogger<NotificationProcessor> logger)
 {
     public async Task ProcessAsync(InboxItem item, CancellationToken cancellationToken)
@@ -46,7 +48,6 @@ public sealed partial class NotificationProcessor(
             DecryptedContent = decrypted,
         };
         await handlers.For(type).HandleAsync(context, cancellationToken);
-        await subscriptions.RecordNotificationAsync(item.SubscriptionId, time.GetUtcNow(), cancellationToken);
         LogHandled(logger, context.ChangeTypeName, type, notification.Resource, item.SubscriptionId, notification.TenantId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 

@@ -16,7 +16,11 @@ public interface IInbox
     /// <summary>Claims up to <paramref name="max"/> ready items (due, or whose lease ran out), for <paramref name="lease"/>.</summary>
     Task<IReadOnlyList<InboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken);
 
-    Task CompleteAsync(long id, CancellationToken cancellationToken);
+    /// <summary>
+    /// Marks the items done, together (the dispatcher completes a round at once, after handling it): when the task
+    /// completes, all are durably done; on failure none need be, and they are handled again (at-least-once).
+    /// </summary>
+    Task CompleteAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken);
 
     /// <summary>Gives the item back, not to be claimed before <paramref name="notBefore"/>.</summary>
     Task RetryLaterAsync(long id, DateTimeOffset notBefore, string error, CancellationToken cancellationToken);
@@ -62,6 +66,8 @@ public sealed record InboxEntry(
 
 public sealed record AppendResult(int Inserted, int Duplicates);
 
+/// <param name="Id">Unique among stored items and increasing in arrival order (the claim order); an id may be given
+/// again only after every newer item was purged, so it names an item in logs, not forever.</param>
 public sealed record InboxItem(
     long Id,
     string DedupKey,

@@ -5,21 +5,23 @@ using Microsoft.Data.Sqlite;
 namespace ChangeNotifications.Inbox;
 
 /// <summary>
-/// The SQLite inbox. Appends from concurrent requests are queued and written by one writer in one
-/// transaction per round (group commit): one fsync acknowledges every request of the round.
-/// Dispatcher operations use their own short transactions.
+/// The SQLite inbox. Appends from concurrent requests and the dispatcher's completions are queued and written by one
+/// writer, over one long-lived connection, in one transaction per round (group commit): one fsync acknowledges every
+/// request of the round, and the dispatcher's claims and completions ride along (no lock to wait for between them and
+/// the appends). Retries, dead letters and maintenance use their own short transactions.
 /// </summary>
 public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
 {
     private const int MaxEntriesPerCommit = 2_000;
 
-    private readonly SqliteDatabase _database;
     private readonly TimeProvider _time;
     private readonly ILogger<SqliteInbox> _logger;
-    private readonly Channel<PendingAppend> _pending = Channel.CreateUnbounded<PendingAppend>(
+    private readonly SqliteDatabase _database;
+    private readonly SqliteInboxWriter _writer;
+    private readonly Channel<PendingWrite> _pending = Channel.CreateUnbounded<PendingWrite>(
         new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Lazy<Task> _writer;
+    private readonly Lazy<Task> _writeLoop;
     private int _disposed;
 
     public SqliteInbox(SqliteDatabase database, TimeProvider time, ILogger<SqliteInbox> logger)
@@ -27,19 +29,27 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
         _database = database;
         _time = time;
         _logger = logger;
-        _writer = new Lazy<Task>(() => Task.Run(WriteLoopAsync), LazyThreadSafetyMode.ExecutionAndPublication);
+        _writer = new SqliteInboxWriter(database);
+        _writeLoop = new Lazy<Task>(() => Task.Run(WriteLoopAsync), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public Task<AppendResult> AppendAsync(IReadOnlyList<InboxEntry> entries, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        if (entries.Count == 0)
-        {
-            return Task.FromResult(new AppendResult(0, 0));
-        }
+        return entries.Count == 0
+            ? Task.FromResult(new AppendResult(0, 0))
+            : EnqueueAsync(new PendingAppend(entries), cancellationToken);
+    }
 
-        _ = _writer.Value;
-        var pending = new PendingAppend(entries);
+    public Task CompleteAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        return ids.Count == 0 ? Task.CompletedTask : EnqueueAsync(new PendingCompletion(ids), cancellationToken);
+    }
+
+    private Task<T> EnqueueAsync<T>(PendingWrite<T> pending, CancellationToken cancellationToken)
+    {
+        _ = _writeLoop.Value;
         if (!_pending.Writer.TryWrite(pending))
         {
             throw new InboxUnavailableException("The inbox is shutting down.");
@@ -50,7 +60,7 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
 
     private async Task WriteLoopAsync()
     {
-        var round = new List<PendingAppend>();
+        var round = new List<PendingWrite>();
         var reader = _pending.Reader;
         try
         {
@@ -61,7 +71,7 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
                 while (count < MaxEntriesPerCommit && reader.TryRead(out var next))
                 {
                     round.Add(next);
-                    count += next.Entries.Count;
+                    count += next.Count;
                 }
 
                 await CommitRoundAsync(round);
@@ -73,97 +83,51 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
 
         while (reader.TryRead(out var left))
         {
-            left.Completion.TrySetException(new InboxUnavailableException("The inbox is shutting down."));
+            left.Fail(new InboxUnavailableException("The inbox is shutting down."));
         }
     }
 
-    private async Task CommitRoundAsync(List<PendingAppend> round)
+    private async Task CommitRoundAsync(List<PendingWrite> round)
     {
         try
         {
-            var results = await WriteAsync(round);
-            for (var i = 0; i < round.Count; i++)
-            {
-                round[i].Completion.TrySetResult(results[i]);
-            }
-        }
-        catch (Exception ex) when (ex is SqliteException or IOException or InvalidOperationException)
-        {
-            LogAppendFailed(_logger, ex, round.Count);
+            await _writer.EnsureOpenAsync(_stopping.Token);
+            _writer.Begin(_time.GetUtcNow());
             foreach (var pending in round)
             {
-                pending.Completion.TrySetException(new InboxUnavailableException("The inbox could not store the batch.", ex));
+                pending.Write(_writer);
             }
+
+            _writer.Commit();
         }
-    }
-
-    private async Task<AppendResult[]> WriteAsync(List<PendingAppend> round)
-    {
-        await using var connection = await _database.OpenAsync(_stopping.Token);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(_stopping.Token);
-        await using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = """
-            INSERT INTO inbox (dedup_key, kind, subscription_id, payload, validation_tokens, received_at, not_before)
-            VALUES ($key, $kind, $sub, $payload, $tokens, $now, $now)
-            ON CONFLICT (dedup_key) DO NOTHING;
-            """;
-        var key = insert.Parameters.Add("$key", SqliteType.Text);
-        var kind = insert.Parameters.Add("$kind", SqliteType.Integer);
-        var sub = insert.Parameters.Add("$sub", SqliteType.Text);
-        var payload = insert.Parameters.Add("$payload", SqliteType.Text);
-        var tokens = insert.Parameters.Add("$tokens", SqliteType.Text);
-        insert.Parameters.AddWithValue("$now", UnixTime.ToMs(_time.GetUtcNow()));
-        insert.Prepare();
-
-        var results = new AppendResult[round.Count];
-        for (var i = 0; i < round.Count; i++)
+        catch (Exception ex)
         {
-            var inserted = 0;
-            foreach (var entry in round[i].Entries)
+            // Any failure (or a stop that could not wait) ends the round, rolled back, never the loop: every caller of
+            // the round gets its answer, and the next round opens a new connection.
+            LogWriteFailed(_logger, ex, round.Count);
+            await _writer.ResetAsync();
+            foreach (var pending in round)
             {
-                key.Value = entry.DedupKey;
-                kind.Value = (int)entry.Kind;
-                sub.Value = entry.SubscriptionId.ToString();
-                payload.Value = entry.Payload;
-                tokens.Value = (object?)entry.ValidationTokens ?? DBNull.Value;
-                inserted += await insert.ExecuteNonQueryAsync(_stopping.Token);
+                pending.Fail(new InboxUnavailableException("The inbox could not store the batch.", ex));
             }
 
-            results[i] = new AppendResult(inserted, round[i].Entries.Count - inserted);
+            return;
         }
 
-        await transaction.CommitAsync(_stopping.Token);
-        return results;
+        foreach (var pending in round)
+        {
+            pending.Succeed();
+        }
     }
 
+    /// <summary>Runs in the writer's next round (it shares its transaction, and there is no lock to wait for between
+    /// the claim and the appends). A caller that gives up waiting may leave the items claimed until their lease runs out
+    /// or the next start releases them.</summary>
     public async Task<IReadOnlyList<InboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
-        await using var connection = await _database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            UPDATE inbox SET status = 1, attempts = attempts + 1, locked_until = $until
-            WHERE id IN (
-                SELECT id FROM inbox
-                WHERE (status = 0 AND not_before <= $now) OR (status = 1 AND locked_until <= $now)
-                ORDER BY id LIMIT $max)
-            RETURNING id, dedup_key, kind, subscription_id, payload, validation_tokens, attempts, received_at, status, last_error;
-            """;
-        command.Parameters.AddWithValue("$now", UnixTime.ToMs(now));
-        command.Parameters.AddWithValue("$until", UnixTime.ToMs(now + lease));
-        command.Parameters.AddWithValue("$max", max);
-        var items = await ReadItemsAsync(command, cancellationToken);
-        items.Sort((a, b) => a.Id.CompareTo(b.Id));
-        return items;
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        return await EnqueueAsync(new PendingClaim(max, lease), cancellationToken);
     }
-
-    public Task CompleteAsync(long id, CancellationToken cancellationToken) =>
-        ExecuteAsync(
-            "UPDATE inbox SET status = 2, locked_until = NULL, finished_at = $now WHERE id = $id;",
-            cancellationToken,
-            ("$id", id),
-            ("$now", UnixTime.ToMs(_time.GetUtcNow())));
 
     public Task RetryLaterAsync(long id, DateTimeOffset notBefore, string error, CancellationToken cancellationToken) =>
         ExecuteAsync(
@@ -216,13 +180,28 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
     {
         await using var connection = await _database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT id, dedup_key, kind, subscription_id, payload, validation_tokens, attempts, received_at, status, last_error
+        command.CommandText = $$"""
+            SELECT {{ItemColumns}}
             FROM inbox WHERE status = 3 ORDER BY id DESC LIMIT $max;
             """;
         command.Parameters.AddWithValue("$max", max);
         return await ReadItemsAsync(command, cancellationToken);
     }
+
+    /// <summary>The columns <see cref="ReadItem"/> reads, in its order.</summary>
+    internal const string ItemColumns = "id, dedup_key, kind, subscription_id, payload, validation_tokens, attempts, received_at, status, last_error";
+
+    internal static InboxItem ReadItem(SqliteDataReader reader) => new(
+        Id: reader.GetInt64(0),
+        DedupKey: reader.GetString(1),
+        Kind: (InboxItemKind)reader.GetInt32(2),
+        SubscriptionId: Guid.Parse(reader.GetString(3)),
+        Payload: reader.GetString(4),
+        ValidationTokens: reader.IsDBNull(5) ? null : reader.GetString(5),
+        Attempts: reader.GetInt32(6),
+        ReceivedAt: UnixTime.FromMs(reader.GetInt64(7)),
+        Status: (InboxItemStatus)reader.GetInt32(8),
+        LastError: reader.IsDBNull(9) ? null : reader.GetString(9));
 
     private static async Task<List<InboxItem>> ReadItemsAsync(SqliteCommand command, CancellationToken cancellationToken)
     {
@@ -230,17 +209,7 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            items.Add(new InboxItem(
-                Id: reader.GetInt64(0),
-                DedupKey: reader.GetString(1),
-                Kind: (InboxItemKind)reader.GetInt32(2),
-                SubscriptionId: Guid.Parse(reader.GetString(3)),
-                Payload: reader.GetString(4),
-                ValidationTokens: reader.IsDBNull(5) ? null : reader.GetString(5),
-                Attempts: reader.GetInt32(6),
-                ReceivedAt: UnixTime.FromMs(reader.GetInt64(7)),
-                Status: (InboxItemStatus)reader.GetInt32(8),
-                LastError: reader.IsDBNull(9) ? null : reader.GetString(9)));
+            items.Add(ReadItem(reader));
         }
 
         return items;
@@ -268,29 +237,118 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
         }
 
         _pending.Writer.TryComplete();
-        if (_writer.IsValueCreated)
+        var stopped = true;
+        if (_writeLoop.IsValueCreated && !await StoppedWithinAsync(TimeSpan.FromSeconds(10)))
         {
-            try
-            {
-                await _writer.Value.WaitAsync(TimeSpan.FromSeconds(10));
-            }
-            catch (TimeoutException)
-            {
-                await _stopping.CancelAsync();
-            }
+            await _stopping.CancelAsync();
+            stopped = await StoppedWithinAsync(TimeSpan.FromSeconds(10));
         }
 
         await _stopping.CancelAsync();
+        if (stopped)
+        {
+            // A loop still inside a write keeps its connection: the process is ending anyway.
+            await _writer.DisposeAsync();
+        }
+
         _stopping.Dispose();
     }
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Error, Message = "Inbox write of {RequestCount} batches failed; they are answered 503 so Graph retries")]
-    private static partial void LogAppendFailed(ILogger logger, Exception exception, int requestCount);
-
-    private sealed class PendingAppend(IReadOnlyList<InboxEntry> entries)
+    private async Task<bool> StoppedWithinAsync(TimeSpan timeout)
     {
-        public IReadOnlyList<InboxEntry> Entries { get; } = entries;
+        var loop = _writeLoop.Value;
+        return await Task.WhenAny(loop, Task.Delay(timeout, CancellationToken.None)) == loop;
+    }
 
-        public TaskCompletionSource<AppendResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Error, Message = "Inbox write of {RequestCount} batches failed; they are answered 503 so Graph retries")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, int requestCount);
+
+    /// <summary>What one caller queued for the writer's next round.</summary>
+    private abstract class PendingWrite
+    {
+        /// <summary>Rows it writes (a round holds at most <see cref="MaxEntriesPerCommit"/>, unless one caller asks for more).</summary>
+        public abstract int Count { get; }
+
+        /// <summary>Writes it inside the round's transaction.</summary>
+        public abstract void Write(SqliteInboxWriter writer);
+
+        /// <summary>The round committed: the caller's task completes.</summary>
+        public abstract void Succeed();
+
+        public abstract void Fail(Exception exception);
+    }
+
+    private abstract class PendingWrite<T> : PendingWrite
+    {
+        public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void Fail(Exception exception) => Completion.TrySetException(exception);
+    }
+
+    private sealed class PendingAppend(IReadOnlyList<InboxEntry> entries) : PendingWrite<AppendResult>
+    {
+        private int _inserted;
+
+        public override int Count => entries.Count;
+
+        public override void Write(SqliteInboxWriter writer)
+        {
+            _inserted = 0;
+            foreach (var entry in entries)
+            {
+                _inserted += writer.Insert(entry) ? 1 : 0;
+            }
+        }
+
+        public override void Succeed() => Completion.TrySetResult(new AppendResult(_inserted, entries.Count - _inserted));
+    }
+
+    private sealed class PendingCompletion(IReadOnlyCollection<long> ids) : PendingWrite<bool>
+    {
+        public override int Count => ids.Count;
+
+        public override void Write(SqliteInboxWriter writer)
+        {
+            foreach (var id in ids)
+            {
+                writer.Complete(id);
+            }
+        }
+
+        public override void Succeed() => Completion.TrySetResult(true);
+    }
+
+    private sealed class PendingClaim(int max, TimeSpan lease) : PendingWrite<IReadOnlyList<InboxItem>>
+    {
+        private List<InboxItem> _items = [];
+        private Exception? _unreadable;
+
+        public override int Count => max;
+
+        public override void Write(SqliteInboxWriter writer)
+        {
+            try
+            {
+                _items = writer.Claim(max, lease);
+            }
+            catch (Exception ex) when (ex is FormatException or InvalidCastException)
+            {
+                // A row that cannot be read fails this claim (its items stay claimed until the lease runs out, as an
+                // autocommitted claim did), not the appends sharing the round.
+                _unreadable = ex;
+            }
+        }
+
+        public override void Succeed()
+        {
+            if (_unreadable is null)
+            {
+                Completion.TrySetResult(_items);
+            }
+            else
+            {
+                Completion.TrySetException(_unreadable);
+            }
+        }
     }
 }

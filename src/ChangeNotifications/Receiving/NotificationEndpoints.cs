@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace ChangeNotifications.Receiving;
@@ -14,6 +15,8 @@ public static class NotificationEndpoints
         services.AddSingleton<ValidationHandshake>();
         services.AddSingleton<NotificationIntake>();
         services.AddSingleton<ReceivingMetrics>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IntakeLoad>();
         return services;
     }
 
@@ -24,15 +27,19 @@ public static class NotificationEndpoints
     public static RouteGroupBuilder MapNotificationEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api").AllowAnonymous().WithTags("Graph webhooks");
-        group.MapPost("/notifications", (HttpContext context, ValidationHandshake handshake, NotificationIntake intake) =>
-            Receive(context, handshake, intake, "notifications"));
-        group.MapPost("/lifecycle", (HttpContext context, ValidationHandshake handshake, NotificationIntake intake) =>
-            Receive(context, handshake, intake, "lifecycle"));
+        group.MapPost("/notifications", (HttpContext context, ValidationHandshake handshake, NotificationIntake intake, IntakeLoad load) =>
+            Receive(context, handshake, intake, load, "notifications"));
+        group.MapPost("/lifecycle", (HttpContext context, ValidationHandshake handshake, NotificationIntake intake, IntakeLoad load) =>
+            Receive(context, handshake, intake, load, "lifecycle"));
         return group;
     }
 
-    private static Task<IResult> Receive(HttpContext context, ValidationHandshake handshake, NotificationIntake intake, string endpoint) =>
-        ValidationHandshake.IsHandshake(context.Request, out var token)
+    /// <summary>Counts the request in <see cref="IntakeLoad"/> (the dispatcher yields to a busy intake), then answers it.</summary>
+    private static Task<IResult> Receive(HttpContext context, ValidationHandshake handshake, NotificationIntake intake, IntakeLoad load, string endpoint)
+    {
+        load.RequestStarted();
+        return ValidationHandshake.IsHandshake(context.Request, out var token)
             ? Task.FromResult(handshake.Answer(context.Response, token, endpoint))
             : intake.ReceiveAsync(context, endpoint);
+    }
 }

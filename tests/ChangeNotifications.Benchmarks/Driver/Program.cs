@@ -8,6 +8,7 @@ internal static class DriverProgram
         ["seed", .. var rest] => await SeedCommand.RunAsync(CommandLine.Parse(rest)),
         ["e2e", .. var rest] => await EndToEndCommand.RunAsync(CommandLine.Parse(rest)),
         ["drain", .. var rest] => await DrainCommand.RunAsync(CommandLine.Parse(rest)),
+        ["inbox-micro", .. var rest] => await InboxMicro.InboxMicroCommand.RunAsync(CommandLine.Parse(rest)),
         ["free-port"] => FreePort(),
         _ => Usage(),
     };
@@ -34,6 +35,9 @@ internal static class DriverProgram
               ChangeNotifications.Benchmarks.Driver drain --db <service sqlite file> [--timeout-s 120]
                 Waits until the running service has no inbox item ready or claimed; prints the backlog it found and how
                 fast it was handled.
+              ChangeNotifications.Benchmarks.Driver inbox-micro [--rows 20000] [--callers 64] [--repeat 1]
+                Appends <rows> inbox entries from <callers> concurrent callers (batches of 1 and of 100) through the old
+                append path and the service's SqliteInbox, and prints rows/s and µs of process CPU per row.
               ChangeNotifications.Benchmarks.Driver free-port
             """);
         return 2;

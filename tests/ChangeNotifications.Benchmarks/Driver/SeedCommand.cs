@@ -2,7 +2,6 @@ using System.Text;
 using ChangeNotifications.GraphEmulator.Tenant;
 using ChangeNotifications.Storage;
 using ChangeNotifications.Subscriptions;
-using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -83,16 +82,5 @@ public static class SeedCommand
         }
 
         return text.AppendLine("  },").AppendLine("}").ToString();
-    }
-
-    private sealed class FixedEnvironment(string root) : IHostEnvironment
-    {
-        public string EnvironmentName { get; set; } = "Benchmark";
-
-        public string ApplicationName { get; set; } = "ChangeNotifications.Benchmarks.Driver";
-
-        public string ContentRootPath { get; set; } = root;
-
-        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
     }
 }

@@ -1,0 +1,212 @@
+using ChangeNotifications.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace ChangeNotifications.Inbox;
+
+/// <summary>
+/// The connection of the inbox's single writer, kept open with its statements prepared (insert, complete, claim): a
+/// round costs one transaction and its fsync, not an open, its pragmas and a prepare. After a failed round the connection is dropped and opened
+/// again for the next one. Not thread-safe: only the write loop uses it.
+/// </summary>
+internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposable
+{
+    /// <summary>Page cache of the writer's connection, in KiB (SQLite's default is 2 000): the dedup key index and the
+    /// table's last pages stay in memory between rounds.</summary>
+    public const int CacheKib = 8 * 1024;
+
+    private SqliteConnection? _connection;
+    private SqliteTransaction? _transaction;
+    private Statements? _statements;
+
+    /// <summary>Opens the connection if the last round dropped it (or on the first round).</summary>
+    public async Task EnsureOpenAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is not null)
+        {
+            return;
+        }
+
+        var connection = await database.OpenAsync(cancellationToken);
+        try
+        {
+            await using (var pragma = connection.CreateCommand())
+            {
+                pragma.CommandText = $"PRAGMA cache_size=-{CacheKib};";
+                await pragma.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            _statements = new Statements(connection);
+            _connection = connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts the round's transaction; <paramref name="now"/> is the time stored on its rows.</summary>
+    public void Begin(DateTimeOffset now)
+    {
+        var statements = _statements ?? throw new InvalidOperationException("The inbox writer is not open.");
+        _transaction = _connection!.BeginTransaction(deferred: false);
+        statements.Enlist(_transaction, UnixTime.ToMs(now));
+    }
+
+    /// <summary>Inserts <paramref name="entry"/> unless its dedup key is stored; true when it was inserted.</summary>
+    public bool Insert(InboxEntry entry) => Current.Insert(entry);
+
+    /// <summary>Marks the item done.</summary>
+    public void Complete(long id) => Current.Complete(id);
+
+    /// <summary>Claims up to <paramref name="max"/> ready items (due, or whose lease ran out) for <paramref name="lease"/>, in id order.</summary>
+    public List<InboxItem> Claim(int max, TimeSpan lease) => Current.Claim(max, lease);
+
+    public void Commit()
+    {
+        var transaction = _transaction ?? throw new InvalidOperationException("No round is open.");
+        transaction.Commit();
+        transaction.Dispose();
+        _transaction = null;
+    }
+
+    /// <summary>Drops the connection after a failed round (its transaction rolls back); the next round opens a new one.</summary>
+    public async ValueTask ResetAsync()
+    {
+        if (_transaction is not null)
+        {
+            await _transaction.DisposeAsync();
+            _transaction = null;
+        }
+
+        _statements?.Dispose();
+        _statements = null;
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+            _connection = null;
+        }
+    }
+
+    public ValueTask DisposeAsync() => ResetAsync();
+
+    private Statements Current => _transaction is not null ? _statements! : throw new InvalidOperationException("No round is open.");
+
+    /// <summary>The prepared insert, complete and claim, with their parameters.</summary>
+    private sealed class Statements : IDisposable
+    {
+        private readonly SqliteCommand _insert;
+        private readonly SqliteCommand _complete;
+        private readonly SqliteCommand _claim;
+        private readonly SqliteParameter _claimNow;
+        private readonly SqliteParameter _claimUntil;
+        private readonly SqliteParameter _claimMax;
+        private long _nowMs;
+        private readonly SqliteParameter _key;
+        private readonly SqliteParameter _kind;
+        private readonly SqliteParameter _subscription;
+        private readonly SqliteParameter _payload;
+        private readonly SqliteParameter _tokens;
+        private readonly SqliteParameter _insertNow;
+        private readonly SqliteParameter _id;
+        private readonly SqliteParameter _completeNow;
+
+        public Statements(SqliteConnection connection)
+        {
+            _insert = connection.CreateCommand();
+            _insert.CommandText = """
+                INSERT INTO inbox (dedup_key, kind, subscription_id, payload, validation_tokens, received_at, not_before)
+                VALUES ($key, $kind, $sub, $payload, $tokens, $now, $now)
+                ON CONFLICT (dedup_key) DO NOTHING;
+                """;
+            _key = _insert.Parameters.Add("$key", SqliteType.Text);
+            _kind = _insert.Parameters.Add("$kind", SqliteType.Integer);
+            _subscription = _insert.Parameters.Add("$sub", SqliteType.Text);
+            _payload = _insert.Parameters.Add("$payload", SqliteType.Text);
+            _tokens = _insert.Parameters.Add("$tokens", SqliteType.Text);
+            _insertNow = _insert.Parameters.Add("$now", SqliteType.Integer);
+
+            _complete = connection.CreateCommand();
+            _complete.CommandText = "UPDATE inbox SET status = 2, locked_until = NULL, finished_at = $now WHERE id = $id;";
+            _id = _complete.Parameters.Add("$id", SqliteType.Integer);
+            _completeNow = _complete.Parameters.Add("$now", SqliteType.Integer);
+
+            // Ready rows and rows whose lease ran out are looked up apart, each through its partial index (SQLite does
+            // not use partial indexes for the terms of an OR).
+            _claim = connection.CreateCommand();
+            _claim.CommandText = $$"""
+                UPDATE inbox SET status = 1, attempts = attempts + 1, locked_until = $until
+                WHERE id IN (
+                    SELECT id FROM (SELECT id FROM inbox WHERE status = 0 AND not_before <= $now ORDER BY id LIMIT $max)
+                    UNION ALL
+                    SELECT id FROM (SELECT id FROM inbox WHERE status = 1 AND locked_until <= $now ORDER BY id LIMIT $max)
+                    ORDER BY id LIMIT $max)
+                RETURNING {{SqliteInbox.ItemColumns}};
+                """;
+            _claimNow = _claim.Parameters.Add("$now", SqliteType.Integer);
+            _claimUntil = _claim.Parameters.Add("$until", SqliteType.Integer);
+            _claimMax = _claim.Parameters.Add("$max", SqliteType.Integer);
+
+            _insertNow.Value = _completeNow.Value = _claimNow.Value = _claimUntil.Value = 0L;
+            _claimMax.Value = 1;
+            _id.Value = 0L;
+            _key.Value = _subscription.Value = _payload.Value = string.Empty;
+            _kind.Value = 0;
+            _tokens.Value = DBNull.Value;
+            _insert.Prepare();
+            _complete.Prepare();
+            _claim.Prepare();
+        }
+
+        public void Enlist(SqliteTransaction transaction, long nowMs)
+        {
+            _insert.Transaction = transaction;
+            _complete.Transaction = transaction;
+            _claim.Transaction = transaction;
+            _nowMs = nowMs;
+            _insertNow.Value = nowMs;
+            _completeNow.Value = nowMs;
+            _claimNow.Value = nowMs;
+        }
+
+        public bool Insert(InboxEntry entry)
+        {
+            _key.Value = entry.DedupKey;
+            _kind.Value = (int)entry.Kind;
+            _subscription.Value = entry.SubscriptionId.ToString();
+            _payload.Value = entry.Payload;
+            _tokens.Value = (object?)entry.ValidationTokens ?? DBNull.Value;
+            return _insert.ExecuteNonQuery() > 0;
+        }
+
+        public void Complete(long id)
+        {
+            _id.Value = id;
+            _complete.ExecuteNonQuery();
+        }
+
+        public List<InboxItem> Claim(int max, TimeSpan lease)
+        {
+            _claimUntil.Value = _nowMs + (long)lease.TotalMilliseconds;
+            _claimMax.Value = max;
+            var items = new List<InboxItem>(max);
+            using (var reader = _claim.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    items.Add(SqliteInbox.ReadItem(reader));
+                }
+            }
+
+            items.Sort((a, b) => a.Id.CompareTo(b.Id));
+            return items;
+        }
+
+        public void Dispose()
+        {
+            _insert.Dispose();
+            _complete.Dispose();
+            _claim.Dispose();
+        }
+    }
+}

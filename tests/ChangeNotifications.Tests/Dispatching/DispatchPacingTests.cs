@@ -1,0 +1,141 @@
+using System.Net;
+using ChangeNotifications.Dispatching;
+using ChangeNotifications.Receiving;
+using ChangeNotifications.Resources;
+using ChangeNotifications.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ChangeNotifications.Tests.Dispatching;
+
+public sealed class DispatchPacingTests
+{
+    private const int UnderLoadEventId = 2006;
+    private const int QuietEventId = 2007;
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 8, 0, 0, TimeSpan.Zero));
+    private readonly FakeLogger<DispatchPacing> _logger = new();
+    private readonly IntakeLoad _load;
+    private readonly DispatchPacing _pacing;
+
+    public DispatchPacingTests()
+    {
+        _load = new IntakeLoad(_time);
+        var options = new DispatcherOptions { Concurrency = 8, ConcurrencyUnderLoad = 2, BusyIntakeRequestsPerSecond = 100, PauseUnderLoad = TimeSpan.FromMilliseconds(5) };
+        _pacing = new DispatchPacing(_load, Options.Create(options), _logger);
+    }
+
+    private void Requests(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            _load.RequestStarted();
+        }
+    }
+
+    private int Logged(int eventId) => _logger.Collector.GetSnapshot().Count(r => r.Id.Id == eventId);
+
+    [Fact]
+    public void Quiet_intake_gets_full_concurrency_and_no_pause()
+    {
+        Requests(99);
+
+        Assert.Equal(new DispatchPace(8, TimeSpan.Zero, UnderLoad: false), _pacing.Next());
+        Assert.Equal(0, _logger.Collector.Count);
+    }
+
+    [Fact]
+    public void Busy_intake_slows_handling_to_the_load_concurrency_until_a_second_under_half_the_threshold()
+    {
+        Requests(100);
+        Assert.Equal(new DispatchPace(2, TimeSpan.FromMilliseconds(5), UnderLoad: true), _pacing.Next());
+        Assert.True(_pacing.Next().UnderLoad);
+        var busy = Assert.Single(_logger.Collector.GetSnapshot());
+        Assert.Equal(UnderLoadEventId, busy.Id.Id);
+        Assert.Equal(LogLevel.Information, busy.Level);
+        Assert.Equal("100", busy.GetStructuredStateValue("RequestsPerSecond"));
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Requests(60);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(_pacing.Next().UnderLoad, "60 requests/s is above half the threshold: still busy");
+
+        Requests(49);
+        Assert.True(_pacing.Next().UnderLoad, "the current second has not ended: the last full one (60) counts");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(new DispatchPace(8, TimeSpan.Zero, UnderLoad: false), _pacing.Next());
+        Assert.False(_pacing.Next().UnderLoad);
+
+        Assert.Equal(1, Logged(UnderLoadEventId));
+        Assert.Equal(1, Logged(QuietEventId));
+    }
+
+    [Fact]
+    public async Task Dispatcher_under_a_busy_intake_handles_one_at_a_time_and_still_handles_everything()
+    {
+        var handler = new RecordingHandler(ResourceType.Message);
+        using var service = new ServiceFactory()
+            .WithSetting("Dispatcher:BusyIntakeRequestsPerSecond", "1")
+            .WithHandler(handler);
+        var sub = service.Subscriptions.Add("/users/5b0c9a6d-1e2f-4a3b-8c4d-9e0f1a2b3c4d/messages");
+        var items = Enumerable.Range(0, 6).Select(_ => Payloads.Item(sub)).ToArray();
+        var response = await service.CreateClient().PostAsync("/api/notifications", Payloads.Json(Payloads.Batch(items)));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+
+        Assert.Equal(6, await service.Dispatcher.RunOnceAsync(default));
+
+        Assert.Equal(6, handler.Handled.Count);
+        Assert.Equal(1, handler.MaxInFlight);
+        Assert.Equal(6, (await service.Inbox.CountAsync(default)).Done);
+        Assert.Contains(service.Logs.GetSnapshot(), r => r.Id.Id == UnderLoadEventId);
+    }
+
+    [Fact]
+    public async Task Dispatcher_under_a_quiet_intake_handles_items_at_once()
+    {
+        var handler = new RecordingHandler(ResourceType.Message) { WaitForPeers = 3 };
+        using var service = new ServiceFactory().WithHandler(handler);
+        var sub = service.Subscriptions.Add("/users/5b0c9a6d-1e2f-4a3b-8c4d-9e0f1a2b3c4d/messages");
+        var response = await service.CreateClient().PostAsync("/api/notifications", Payloads.Json(Payloads.Batch(Payloads.Item(sub), Payloads.Item(sub), Payloads.Item(sub))));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+
+        Assert.Equal(3, await service.Dispatcher.RunOnceAsync(default));
+
+        Assert.Equal(3, handler.Handled.Count);
+        Assert.Equal(3, handler.MaxInFlight);
+        Assert.False(service.Services.GetRequiredService<DispatchPacing>().UnderLoad);
+    }
+
+    [Theory]
+    [InlineData("0", "Dispatcher:ConcurrencyUnderLoad must be between 1 and Dispatcher:Concurrency")]
+    [InlineData("9", "Dispatcher:ConcurrencyUnderLoad must be between 1 and Dispatcher:Concurrency")]
+    public void Load_concurrency_outside_one_to_concurrency_is_refused_naming_the_setting(string value, string message)
+    {
+        var result = ValidateWith(o => o.ConcurrencyUnderLoad = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.True(result.Failed);
+        Assert.Contains(message, result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Threshold_and_pause_are_validated_naming_the_setting()
+    {
+        var result = ValidateWith(o =>
+        {
+            o.BusyIntakeRequestsPerSecond = 0;
+            o.PauseUnderLoad = TimeSpan.FromSeconds(2);
+        });
+
+        Assert.Contains("Dispatcher:BusyIntakeRequestsPerSecond must be at least 1", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Dispatcher:PauseUnderLoad must be between", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    private static ValidateOptionsResult ValidateWith(Action<DispatcherOptions> change)
+    {
+        var options = new DispatcherOptions();
+        change(options);
+        return new DispatcherOptionsValidator().Validate(null, options);
+    }
+}

@@ -1,0 +1,154 @@
+using ChangeNotifications.Benchmarks.Driver.InboxMicro;
+using ChangeNotifications.Inbox;
+using ChangeNotifications.Storage;
+using ChangeNotifications.Tests.Subscriptions;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ChangeNotifications.Tests.Inbox;
+
+public sealed class SqliteInboxTests : IDisposable
+{
+    private const string OldRow = """
+        INSERT INTO inbox (dedup_key, kind, subscription_id, payload, received_at, not_before)
+        VALUES ('old-1', 0, '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f', '{"id":"old-1"}', 0, 0);
+        """;
+
+    private static readonly Guid Subscription = Guid.Parse("6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f");
+    private readonly TempSqlite _file = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 8, 0, 0, TimeSpan.Zero));
+
+    public void Dispose() => _file.Dispose();
+
+    private SqliteInbox Open() => new(
+        new SqliteDatabase(
+            Options.Create(new StorageOptions { SqlitePath = _file.FilePath, Durability = StorageDurability.Normal }),
+            new TestEnvironment(_file.Directory),
+            [new SqliteInboxSchema()]),
+        _time,
+        NullLogger<SqliteInbox>.Instance);
+
+    private static InboxEntry Entry(string key) => new(key, InboxItemKind.Change, Subscription, $$"""{"id":"{{key}}"}""", null);
+
+    [Fact]
+    public async Task Completes_the_given_items_together_and_leaves_the_others_claimed()
+    {
+        await using var inbox = Open();
+        Assert.Equal(new AppendResult(3, 0), await inbox.AppendAsync([Entry("a"), Entry("b"), Entry("c")], default));
+        var claimed = await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default);
+
+        await inbox.CompleteAsync([claimed[0].Id, claimed[2].Id], default);
+        await inbox.CompleteAsync([], default);
+
+        Assert.Equal(new InboxCounts(Ready: 0, Claimed: 1, Done: 2, Dead: 0), await inbox.CountAsync(default));
+        _time.Advance(TimeSpan.FromMinutes(2));
+        var again = Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
+        Assert.Equal("b", again.DedupKey);
+        Assert.Equal(2, again.Attempts);
+    }
+
+    [Fact]
+    public async Task Appends_and_completions_queued_together_share_a_round_and_all_land()
+    {
+        await using var inbox = Open();
+        await inbox.AppendAsync([Entry("first")], default);
+        var first = Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
+
+        var writes = Enumerable.Range(0, 50).Select(i => inbox.AppendAsync([Entry($"k{i}"), Entry($"k{i}")], default)).ToList();
+        var completion = inbox.CompleteAsync([first.Id], default);
+        var results = await Task.WhenAll(writes);
+        await completion;
+
+        Assert.All(results, r => Assert.Equal(new AppendResult(1, 1), r));
+        Assert.Equal(new InboxCounts(Ready: 50, Claimed: 0, Done: 1, Dead: 0), await inbox.CountAsync(default));
+    }
+
+    [Fact]
+    public async Task An_unreadable_row_fails_the_claim_but_not_the_appends_sharing_its_round()
+    {
+        await using var inbox = Open();
+        await inbox.AppendAsync([Entry("a")], default);
+        await ExecuteAsync("INSERT INTO inbox (dedup_key, kind, subscription_id, payload, received_at, not_before) VALUES ('bad', 0, 'not-a-guid', '{}', 0, 0);");
+
+        var claim = inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default);
+        var append = inbox.AppendAsync([Entry("b")], default);
+
+        await Assert.ThrowsAsync<FormatException>(() => claim);
+        Assert.Equal(new AppendResult(1, 0), await append);
+        Assert.Equal(new InboxCounts(Ready: 1, Claimed: 2, Done: 0, Dead: 0), await inbox.CountAsync(default));
+    }
+
+    [Fact]
+    public async Task A_file_made_with_the_old_schema_is_opened_and_used_with_the_new_indexes()
+    {
+        await ExecuteAsync(new OldInboxSchema().Sql + OldRow);
+
+        await using var inbox = Open();
+        Assert.Equal(new AppendResult(1, 1), await inbox.AppendAsync([Entry("new-1"), Entry("old-1")], default));
+        var claimed = await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default);
+        Assert.Equal(["old-1", "new-1"], claimed.Select(i => i.DedupKey));
+        Assert.True(claimed[1].Id > claimed[0].Id);
+        await inbox.CompleteAsync(claimed.Select(i => i.Id).ToList(), default);
+        Assert.Equal(new InboxCounts(Ready: 0, Claimed: 0, Done: 2, Dead: 0), await inbox.CountAsync(default));
+
+        _time.Advance(TimeSpan.FromHours(7));
+        Assert.Equal(2, await inbox.PurgeCompletedAsync(_time.GetUtcNow() - TimeSpan.FromHours(6), default));
+        Assert.Equal(
+            ["ix_inbox_claimed", "ix_inbox_dead", "ix_inbox_done", "ix_inbox_ready"],
+            await IndexesAsync());
+    }
+
+    [Fact]
+    public async Task Claim_and_purge_read_the_partial_indexes()
+    {
+        await using var inbox = Open();
+        await inbox.AppendAsync([Entry("a")], default);
+
+        Assert.Equal("SCAN inbox USING COVERING INDEX ix_inbox_ready", await PlanAsync("SELECT id FROM inbox WHERE status = 0 AND not_before <= 1 ORDER BY id LIMIT 5"));
+        Assert.Contains("USING COVERING INDEX ix_inbox_claimed (locked_until<?)", await PlanAsync("SELECT id FROM inbox WHERE status = 1 AND locked_until <= 1 ORDER BY id LIMIT 5"), StringComparison.Ordinal);
+        Assert.Contains("ix_inbox_done", await PlanAsync("DELETE FROM inbox WHERE status = 2 AND finished_at < 1"), StringComparison.Ordinal);
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _file.FilePath, Pooling = false, DefaultTimeout = 30 }.ToString());
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<List<string>> IndexesAsync()
+    {
+        var names = new List<string>();
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _file.FilePath, Pooling = false }.ToString());
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'inbox' AND sql IS NOT NULL ORDER BY name;";
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
+    private async Task<string> PlanAsync(string sql)
+    {
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _file.FilePath, Pooling = false }.ToString());
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        var plan = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            plan.Add(reader.GetString(3));
+        }
+
+        return string.Join(" | ", plan);
+    }
+}
