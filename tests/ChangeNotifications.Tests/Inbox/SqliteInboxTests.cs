@@ -1,6 +1,7 @@
 using ChangeNotifications.Benchmarks.Driver.InboxMicro;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Storage;
+using ChangeNotifications.Tests.Infrastructure;
 using ChangeNotifications.Tests.Subscriptions;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
