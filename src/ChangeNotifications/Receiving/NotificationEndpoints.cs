@@ -1,3 +1,5 @@
+using ChangeNotifications.Logging;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace ChangeNotifications.Receiving;
@@ -11,6 +13,10 @@ public static class NotificationEndpoints
     {
         services.AddOptions<ReceivingOptions>().Bind(configuration.GetSection(ReceivingOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ReceivingOptions>, ReceivingOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new LogRateLimiter(
+            sp.GetRequiredService<IOptions<ReceivingOptions>>().Value.LogLinesPerSecond,
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ValidationHandshake>();
         services.AddSingleton<NotificationIntake>();
         services.AddSingleton<ReceivingMetrics>();
