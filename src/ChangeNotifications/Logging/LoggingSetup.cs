@@ -31,7 +31,7 @@ public static class LoggingSetup
         {
             options.GetLevel = (context, _, error) => error is not null || context.Response.StatusCode >= 500
                 ? Serilog.Events.LogEventLevel.Error
-                : context.Response.StatusCode >= 400 && !context.RequestAborted.IsCancellationRequested
+                : context.Response.StatusCode is >= 400 and not StatusCodes.Status499ClientClosedRequest && !context.RequestAborted.IsCancellationRequested
                     ? Serilog.Events.LogEventLevel.Warning
                     : Serilog.Events.LogEventLevel.Debug;
         });

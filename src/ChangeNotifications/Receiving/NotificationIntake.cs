@@ -52,7 +52,14 @@ public sealed partial class NotificationIntake(
         catch (Exception ex) when (IsClientAbort(ex, context.RequestAborted))
         {
             LogClientAbortedBody(logger, ex, endpoint);
-            return TypedResults.StatusCode(ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status499ClientClosedRequest);
+            if (ex is BadHttpRequestException { StatusCode: not StatusCodes.Status400BadRequest } bad)
+            {
+                return TypedResults.StatusCode(bad.StatusCode);
+            }
+
+            // Close the connection: Kestrel would otherwise try to drain a body it can no longer read, and log an error.
+            context.Abort();
+            return TypedResults.StatusCode(StatusCodes.Status499ClientClosedRequest);
         }
 
         if (body is null)
@@ -198,12 +205,13 @@ public sealed partial class NotificationIntake(
     }
 
     /// <summary>
-    /// Kestrel's errors about the client's request (it closed the connection mid-body, sent too slowly), and I/O
-    /// errors or cancellations once the request was aborted.
+    /// What reading the request body throws when the client went away or misbehaved: Kestrel's errors about the
+    /// request (the body ended early: 499; too slow, too large: their own status), the connection's I/O errors, and
+    /// the cancellation of the aborted request.
     /// </summary>
     private static bool IsClientAbort(Exception exception, CancellationToken requestAborted) =>
-        exception is BadHttpRequestException
-        || (exception is IOException or OperationCanceledException && requestAborted.IsCancellationRequested);
+        exception is BadHttpRequestException or IOException
+        || (exception is OperationCanceledException && requestAborted.IsCancellationRequested);
 
     /// <summary>Constant-time comparison of the stored and the received clientState.</summary>
     public static bool ClientStateMatches(string expected, string? received)
@@ -307,7 +315,7 @@ public sealed partial class NotificationIntake(
     [LoggerMessage(EventId = 1013, Level = LogLevel.Error, Message = "Could not store {ItemCount} notifications received on {Endpoint}; answered 503")]
     private static partial void LogStoreFailed(ILogger logger, Exception exception, string endpoint, int itemCount);
 
-    [LoggerMessage(EventId = 1014, Level = LogLevel.Debug, Message = "The client went away while sending a notification body on {Endpoint}")]
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Debug, Message = "The client went away, or failed, while sending a notification body on {Endpoint}")]
     private static partial void LogClientAbortedBody(ILogger logger, Exception exception, string endpoint);
 
     [LoggerMessage(EventId = 1015, Level = LogLevel.Debug, Message = "The client went away while {ItemCount} notifications received on {Endpoint} were being stored; they may still be stored")]
