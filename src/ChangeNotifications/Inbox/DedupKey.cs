@@ -43,13 +43,13 @@ public static class DedupKey
         var maxChars = (3 * GuidChars) + (2 * EnumChars) + NumberChars + 12
             + Length(fields.Resource) + Length(fields.Id) + Length(fields.ResourceId) + Length(fields.ETag) + Length(fields.EncryptedSignature);
         char[]? rentedChars = null;
-        var chars = maxChars <= StackChars ? stackalloc char[StackChars] : (rentedChars = ArrayPool<char>.Shared.Rent(maxChars));
+        var chars = maxChars <= StackChars ? stackalloc char[maxChars] : (rentedChars = ArrayPool<char>.Shared.Rent(maxChars));
         byte[]? rentedBytes = null;
         try
         {
             var text = chars[..Write(chars, fields, distinguishable)];
-            var maxBytes = Encoding.UTF8.GetMaxByteCount(text.Length);
-            var bytes = maxBytes <= 3 * StackChars ? stackalloc byte[3 * StackChars] : (rentedBytes = ArrayPool<byte>.Shared.Rent(maxBytes));
+            var byteCount = Encoding.UTF8.GetByteCount(text);
+            var bytes = byteCount <= 3 * StackChars ? stackalloc byte[byteCount] : (rentedBytes = ArrayPool<byte>.Shared.Rent(byteCount));
             var length = Encoding.UTF8.GetBytes(text, bytes);
 
             Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];

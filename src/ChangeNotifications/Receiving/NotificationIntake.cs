@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Logging;
@@ -27,6 +25,8 @@ public sealed partial class NotificationIntake(
     private const int BatchReceivedEvent = 1010;
     private const int DroppedEvent = 1011;
     private const int RejectedEvent = 1012;
+
+    private readonly ClientStateCheck _clientState = new();
 
     public async Task<IResult> ReceiveAsync(HttpContext context, string endpoint)
     {
@@ -184,7 +184,7 @@ public sealed partial class NotificationIntake(
             return null;
         }
 
-        if (!ClientStateMatches(subscription.ClientState, notification.ClientState))
+        if (!_clientState.Matches(subscription, notification.ClientState))
         {
             Dropped(subscriptionId, DropReason.ClientStateMismatch);
             return null;
@@ -212,34 +212,6 @@ public sealed partial class NotificationIntake(
     private static bool IsClientAbort(Exception exception, CancellationToken requestAborted) =>
         exception is BadHttpRequestException or IOException
         || (exception is OperationCanceledException && requestAborted.IsCancellationRequested);
-
-    /// <summary>Constant-time comparison of the stored and the received clientState.</summary>
-    public static bool ClientStateMatches(string expected, string? received)
-    {
-        ArgumentNullException.ThrowIfNull(expected);
-        if (received is null)
-        {
-            return false;
-        }
-
-        Span<byte> a = stackalloc byte[SHA256.HashSizeInBytes];
-        Span<byte> b = stackalloc byte[SHA256.HashSizeInBytes];
-        HashUtf8(expected, a);
-        HashUtf8(received, b);
-        return CryptographicOperations.FixedTimeEquals(a, b);
-    }
-
-    private static void HashUtf8(string text, Span<byte> hash)
-    {
-        var maxBytes = Encoding.UTF8.GetMaxByteCount(text.Length);
-        byte[]? rented = null;
-        var bytes = maxBytes <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
-        SHA256.HashData(bytes[..Encoding.UTF8.GetBytes(text, bytes)], hash);
-        if (rented is not null)
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
-    }
 
     private static bool IsJson(string? contentType) =>
         contentType is not null

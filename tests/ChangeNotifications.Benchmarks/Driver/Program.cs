@@ -7,6 +7,7 @@ internal static class DriverProgram
     {
         ["seed", .. var rest] => await SeedCommand.RunAsync(CommandLine.Parse(rest)),
         ["e2e", .. var rest] => await EndToEndCommand.RunAsync(CommandLine.Parse(rest)),
+        ["intake-micro", .. var rest] => IntakeMicroCommand.Run(CommandLine.Parse(rest)),
         ["free-port"] => FreePort(),
         _ => Usage(),
     };
@@ -30,6 +31,9 @@ internal static class DriverProgram
               ChangeNotifications.Benchmarks.Driver e2e --log <service stdout with compact JSON events> [--count 100] [--gap-ms 50]
                 Asks the service's in-process emulator for <count> changes and prints the latency from each send to its
                 handler's start (p50/p99/max).
+              ChangeNotifications.Benchmarks.Driver intake-micro [--rounds 5]
+                CPU µs and bytes allocated per notification item of intake's request-thread pieces, single-threaded, for
+                batches of 1 and 100: the Graph SDK's parse (as before) and intake's reader, side by side. Build Release.
               ChangeNotifications.Benchmarks.Driver free-port
             """);
         return 2;
