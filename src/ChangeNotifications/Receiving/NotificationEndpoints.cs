@@ -1,3 +1,4 @@
+using ChangeNotifications.Logging;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -12,10 +13,13 @@ public static class NotificationEndpoints
     {
         services.AddOptions<ReceivingOptions>().Bind(configuration.GetSection(ReceivingOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ReceivingOptions>, ReceivingOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new LogRateLimiter(
+            sp.GetRequiredService<IOptions<ReceivingOptions>>().Value.LogLinesPerSecond,
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ValidationHandshake>();
         services.AddSingleton<NotificationIntake>();
         services.AddSingleton<ReceivingMetrics>();
-        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IntakeLoad>();
         return services;
     }

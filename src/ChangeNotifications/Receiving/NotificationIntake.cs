@@ -1,19 +1,17 @@
 using System.Buffers;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using ChangeNotifications.Inbox;
+using ChangeNotifications.Logging;
 using ChangeNotifications.Subscriptions;
 using Microsoft.Extensions.Options;
-using Microsoft.Graph.Models;
-using Microsoft.Kiota.Serialization.Json;
 
 namespace ChangeNotifications.Receiving;
 
 /// <summary>
-/// The hot path: checks size and content type, parses the batch with the Graph SDK's models, keeps the
-/// items that match a known subscription and its clientState, stores them in the inbox in one durable
-/// write, answers 202. No Graph call, no decryption, no handler on this path.
+/// The hot path: checks size and content type, reads each item of the batch (<see cref="NotificationItemReader"/>,
+/// with the Graph SDK's outcomes), keeps the items that match a known subscription and its clientState, stores
+/// them in the inbox in one durable write, answers 202. No Graph call, no decryption, no handler on this path.
+/// A client that goes away mid-request is answered 499 and logged at Debug only.
 /// </summary>
 public sealed partial class NotificationIntake(
     IInbox inbox,
@@ -21,8 +19,15 @@ public sealed partial class NotificationIntake(
     ISubscriptionStore subscriptions,
     ReceivingMetrics metrics,
     IOptions<ReceivingOptions> options,
+    LogRateLimiter logLimit,
     ILogger<NotificationIntake> logger)
 {
+    private const int BatchReceivedEvent = 1010;
+    private const int DroppedEvent = 1011;
+    private const int RejectedEvent = 1012;
+
+    private readonly ClientStateCheck _clientState = new();
+
     public async Task<IResult> ReceiveAsync(HttpContext context, string endpoint)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -39,7 +44,24 @@ public sealed partial class NotificationIntake(
             return Reject(StatusCodes.Status413PayloadTooLarge, "Body too large", $"The body is over the limit of {limit} bytes.");
         }
 
-        var body = await ReadBodyAsync(request.Body, limit, context.RequestAborted);
+        PooledBody? body;
+        try
+        {
+            body = await ReadBodyAsync(request.Body, limit, context.RequestAborted);
+        }
+        catch (Exception ex) when (IsClientAbort(ex, context.RequestAborted))
+        {
+            LogClientAbortedBody(logger, ex, endpoint);
+            if (ex is BadHttpRequestException { StatusCode: not StatusCodes.Status400BadRequest } bad)
+            {
+                return TypedResults.StatusCode(bad.StatusCode);
+            }
+
+            // Close the connection: Kestrel would otherwise try to drain a body it can no longer read, and log an error.
+            context.Abort();
+            return TypedResults.StatusCode(StatusCodes.Status499ClientClosedRequest);
+        }
+
         if (body is null)
         {
             return Reject(StatusCodes.Status413PayloadTooLarge, "Body too large", $"The body is over the limit of {limit} bytes.");
@@ -50,7 +72,7 @@ public sealed partial class NotificationIntake(
         try
         {
             using var document = JsonDocument.Parse(body.Value.Memory);
-            var parsed = await ParseBatchAsync(document.RootElement, context.RequestAborted);
+            var parsed = await ReadBatchAsync(document.RootElement, context.RequestAborted);
             if (parsed.Error is not null)
             {
                 return Reject(StatusCodes.Status400BadRequest, "Malformed notification batch", parsed.Error);
@@ -77,6 +99,12 @@ public sealed partial class NotificationIntake(
                 timeout.CancelAfter(options.Value.StoreTimeout);
                 result = await inbox.AppendAsync(entries, timeout.Token);
             }
+            catch (OperationCanceledException ex) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away; the write may still commit, and if it does not, Graph sends the batch again.
+                LogClientAbortedStore(logger, ex, endpoint, entries.Count);
+                return TypedResults.StatusCode(StatusCodes.Status499ClientClosedRequest);
+            }
             catch (Exception ex) when (ex is InboxUnavailableException or OperationCanceledException)
             {
                 LogStoreFailed(logger, ex, endpoint, entries.Count);
@@ -95,11 +123,15 @@ public sealed partial class NotificationIntake(
             }
         }
 
-        LogBatchReceived(logger, endpoint, received, result.Inserted, result.Duplicates, received - entries.Count);
+        if (logLimit.ShouldLog(logger, LogLevel.Information, BatchReceivedEvent))
+        {
+            LogBatchReceived(logger, endpoint, received, result.Inserted, result.Duplicates, received - entries.Count);
+        }
+
         return TypedResults.Accepted((string?)null);
     }
 
-    private async Task<ParsedBatch> ParseBatchAsync(JsonElement root, CancellationToken cancellationToken)
+    private async Task<ParsedBatch> ReadBatchAsync(JsonElement root, CancellationToken cancellationToken)
     {
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Array)
         {
@@ -122,12 +154,7 @@ public sealed partial class NotificationIntake(
                 return ParsedBatch.Invalid($"Item {received - 1} of 'value' is not an object.");
             }
 
-            ChangeNotification notification;
-            try
-            {
-                notification = new JsonParseNode(element).GetObjectValue(ChangeNotification.CreateFromDiscriminatorValue)!;
-            }
-            catch (Exception ex) when (ex is FormatException or InvalidOperationException or JsonException or OverflowException)
+            if (!NotificationItemReader.TryRead(element, out var notification))
             {
                 return ParsedBatch.Invalid($"Item {received - 1} of 'value' has a field of the wrong type.");
             }
@@ -142,50 +169,49 @@ public sealed partial class NotificationIntake(
         return new ParsedBatch(entries, received, null);
     }
 
-    private async ValueTask<InboxEntry?> MatchAsync(ChangeNotification notification, JsonElement element, string? tokens, CancellationToken cancellationToken)
+    private async ValueTask<InboxEntry?> MatchAsync(NotificationItem notification, JsonElement element, string? tokens, CancellationToken cancellationToken)
     {
-        var hasChange = notification.ChangeType is not null;
-        var hasLifecycle = notification.LifecycleEvent is not null;
-        if (notification.SubscriptionId is not { } subscriptionId || hasChange == hasLifecycle)
+        if (notification.SubscriptionId is not { } subscriptionId || notification.IsChange == notification.IsLifecycle)
         {
-            metrics.Dropped(DropReason.InvalidItem);
-            LogDropped(logger, notification.SubscriptionId, DropReason.InvalidItem);
+            Dropped(notification.SubscriptionId, DropReason.InvalidItem);
             return null;
         }
 
         var subscription = await subscriptions.FindByGraphIdAsync(subscriptionId, cancellationToken);
         if (subscription is null)
         {
-            metrics.Dropped(DropReason.UnknownSubscription);
-            LogDropped(logger, subscriptionId, DropReason.UnknownSubscription);
+            Dropped(subscriptionId, DropReason.UnknownSubscription);
             return null;
         }
 
-        if (!ClientStateMatches(subscription.ClientState, notification.ClientState))
+        if (!_clientState.Matches(subscription, notification.ClientState))
         {
-            metrics.Dropped(DropReason.ClientStateMismatch);
-            LogDropped(logger, subscriptionId, DropReason.ClientStateMismatch);
+            Dropped(subscriptionId, DropReason.ClientStateMismatch);
             return null;
         }
 
-        var kind = hasLifecycle ? InboxItemKind.Lifecycle : InboxItemKind.Change;
-        var key = DedupKey.For(notification, notification.EncryptedContent?.DataSignature);
+        var kind = notification.IsLifecycle ? InboxItemKind.Lifecycle : InboxItemKind.Change;
+        var key = DedupKey.For(notification.Fields);
         return new InboxEntry(key, kind, subscriptionId, element.GetRawText(), tokens);
     }
 
-    /// <summary>Constant-time comparison of the stored and the received clientState.</summary>
-    public static bool ClientStateMatches(string expected, string? received)
+    private void Dropped(Guid? subscriptionId, DropReason reason)
     {
-        ArgumentNullException.ThrowIfNull(expected);
-        if (received is null)
+        metrics.Dropped(reason);
+        if (logLimit.ShouldLog(logger, LogLevel.Warning, DroppedEvent))
         {
-            return false;
+            LogDropped(logger, subscriptionId, reason);
         }
-
-        var a = SHA256.HashData(Encoding.UTF8.GetBytes(expected));
-        var b = SHA256.HashData(Encoding.UTF8.GetBytes(received));
-        return CryptographicOperations.FixedTimeEquals(a, b);
     }
+
+    /// <summary>
+    /// What reading the request body throws when the client went away or misbehaved: Kestrel's errors about the
+    /// request (the body ended early: 499; too slow, too large: their own status), the connection's I/O errors, and
+    /// the cancellation of the aborted request.
+    /// </summary>
+    private static bool IsClientAbort(Exception exception, CancellationToken requestAborted) =>
+        exception is BadHttpRequestException or IOException
+        || (exception is OperationCanceledException && requestAborted.IsCancellationRequested);
 
     private static bool IsJson(string? contentType) =>
         contentType is not null
@@ -195,7 +221,11 @@ public sealed partial class NotificationIntake(
     private IResult Reject(int status, string title, string detail)
     {
         metrics.RejectedRequest(status);
-        LogRejected(logger, status, title);
+        if (logLimit.ShouldLog(logger, LogLevel.Warning, RejectedEvent))
+        {
+            LogRejected(logger, status, title);
+        }
+
         return TypedResults.Problem(statusCode: status, title: title, detail: detail);
     }
 
@@ -245,17 +275,23 @@ public sealed partial class NotificationIntake(
         }
     }
 
-    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Received {ItemCount} notifications on {Endpoint}: {Stored} stored, {Duplicates} duplicates, {Dropped} dropped")]
+    [LoggerMessage(EventId = BatchReceivedEvent, Level = LogLevel.Information, Message = "Received {ItemCount} notifications on {Endpoint}: {Stored} stored, {Duplicates} duplicates, {Dropped} dropped")]
     private static partial void LogBatchReceived(ILogger logger, string endpoint, int itemCount, int stored, int duplicates, int dropped);
 
-    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Dropped a notification for subscription {SubscriptionId}: {Reason}")]
+    [LoggerMessage(EventId = DroppedEvent, Level = LogLevel.Warning, Message = "Dropped a notification for subscription {SubscriptionId}: {Reason}")]
     private static partial void LogDropped(ILogger logger, Guid? subscriptionId, DropReason reason);
 
-    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Notification request rejected with {StatusCode}: {Problem}")]
+    [LoggerMessage(EventId = RejectedEvent, Level = LogLevel.Warning, Message = "Notification request rejected with {StatusCode}: {Problem}")]
     private static partial void LogRejected(ILogger logger, int statusCode, string problem);
 
     [LoggerMessage(EventId = 1013, Level = LogLevel.Error, Message = "Could not store {ItemCount} notifications received on {Endpoint}; answered 503")]
     private static partial void LogStoreFailed(ILogger logger, Exception exception, string endpoint, int itemCount);
+
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Debug, Message = "The client went away, or failed, while sending a notification body on {Endpoint}")]
+    private static partial void LogClientAbortedBody(ILogger logger, Exception exception, string endpoint);
+
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Debug, Message = "The client went away while {ItemCount} notifications received on {Endpoint} were being stored; they may still be stored")]
+    private static partial void LogClientAbortedStore(ILogger logger, Exception exception, string endpoint, int itemCount);
 
     private sealed record ParsedBatch(List<InboxEntry> Entries, int Received, string? Error)
     {

@@ -18,6 +18,12 @@ public sealed class ReceivingOptions
     /// so this stays well under it.
     /// </summary>
     public TimeSpan StoreTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Most lines a second, per event id, of the log lines anyone can cause on the anonymous endpoints (batch
+    /// received, item dropped, request rejected, handshake answered or refused); 0 = no limit.
+    /// </summary>
+    public int LogLinesPerSecond { get; set; } = 20;
 }
 
 internal sealed class ReceivingOptionsValidator : IValidateOptions<ReceivingOptions>
@@ -38,6 +44,11 @@ internal sealed class ReceivingOptionsValidator : IValidateOptions<ReceivingOpti
         if (options.StoreTimeout <= TimeSpan.Zero || options.StoreTimeout >= TimeSpan.FromSeconds(3))
         {
             errors.Add($"{ReceivingOptions.Section}:StoreTimeout must be above zero and under 00:00:03, Graph's acknowledgement limit (got {options.StoreTimeout}).");
+        }
+
+        if (options.LogLinesPerSecond is < 0 or > 100_000)
+        {
+            errors.Add($"{ReceivingOptions.Section}:LogLinesPerSecond must be between 0 (no limit) and 100000 (got {options.LogLinesPerSecond}).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

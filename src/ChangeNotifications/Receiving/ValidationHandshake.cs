@@ -1,3 +1,4 @@
+using ChangeNotifications.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ChangeNotifications.Receiving;
@@ -7,9 +8,12 @@ namespace ChangeNotifications.Receiving;
 /// reading the body or touching storage. Tokens too long, or carrying control characters or angle
 /// brackets (never sent by Graph, the stuff of reflected XSS), get 400.
 /// </summary>
-public sealed partial class ValidationHandshake(IOptions<ReceivingOptions> options, ILogger<ValidationHandshake> logger)
+public sealed partial class ValidationHandshake(IOptions<ReceivingOptions> options, LogRateLimiter logLimit, ILogger<ValidationHandshake> logger)
 {
     public const string QueryKey = "validationToken";
+
+    private const int AnsweredEvent = 1001;
+    private const int RefusedEvent = 1002;
 
     public static bool IsHandshake(HttpRequest request, out string token)
     {
@@ -29,7 +33,7 @@ public sealed partial class ValidationHandshake(IOptions<ReceivingOptions> optio
         ArgumentNullException.ThrowIfNull(response);
         if (token.Length == 0 || token.Length > options.Value.MaxValidationTokenLength)
         {
-            LogRejected(logger, endpoint, "length", token.Length);
+            LogRefused(endpoint, "length", token.Length);
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status400BadRequest,
                 title: "Invalid validation token",
@@ -40,7 +44,7 @@ public sealed partial class ValidationHandshake(IOptions<ReceivingOptions> optio
         {
             if (char.IsControl(c) || c is '<' or '>')
             {
-                LogRejected(logger, endpoint, "characters", token.Length);
+                LogRefused(endpoint, "characters", token.Length);
                 return TypedResults.Problem(
                     statusCode: StatusCodes.Status400BadRequest,
                     title: "Invalid validation token",
@@ -50,13 +54,25 @@ public sealed partial class ValidationHandshake(IOptions<ReceivingOptions> optio
 
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers.CacheControl = "no-store";
-        LogAnswered(logger, endpoint);
+        if (logLimit.ShouldLog(logger, LogLevel.Information, AnsweredEvent))
+        {
+            LogAnswered(logger, endpoint);
+        }
+
         return TypedResults.Text(token, "text/plain");
     }
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Validation handshake answered on {Endpoint}")]
+    private void LogRefused(string endpoint, string problem, int tokenLength)
+    {
+        if (logLimit.ShouldLog(logger, LogLevel.Warning, RefusedEvent))
+        {
+            LogRejected(logger, endpoint, problem, tokenLength);
+        }
+    }
+
+    [LoggerMessage(EventId = AnsweredEvent, Level = LogLevel.Information, Message = "Validation handshake answered on {Endpoint}")]
     private static partial void LogAnswered(ILogger logger, string endpoint);
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Validation handshake on {Endpoint} refused: token {Problem} (length {TokenLength})")]
+    [LoggerMessage(EventId = RefusedEvent, Level = LogLevel.Warning, Message = "Validation handshake on {Endpoint} refused: token {Problem} (length {TokenLength})")]
     private static partial void LogRejected(ILogger logger, string endpoint, string problem, int tokenLength);
 }

@@ -9,6 +9,7 @@ internal static class DriverProgram
         ["e2e", .. var rest] => await EndToEndCommand.RunAsync(CommandLine.Parse(rest)),
         ["drain", .. var rest] => await DrainCommand.RunAsync(CommandLine.Parse(rest)),
         ["inbox-micro", .. var rest] => await InboxMicro.InboxMicroCommand.RunAsync(CommandLine.Parse(rest)),
+        ["intake-micro", .. var rest] => IntakeMicroCommand.Run(CommandLine.Parse(rest)),
         ["free-port"] => FreePort(),
         _ => Usage(),
     };
@@ -38,6 +39,9 @@ internal static class DriverProgram
               ChangeNotifications.Benchmarks.Driver inbox-micro [--rows 20000] [--callers 64] [--repeat 1]
                 Appends <rows> inbox entries from <callers> concurrent callers (batches of 1 and of 100) through the old
                 append path and the service's SqliteInbox, and prints rows/s and µs of process CPU per row.
+              ChangeNotifications.Benchmarks.Driver intake-micro [--rounds 5]
+                CPU µs and bytes allocated per notification item of intake's request-thread pieces, single-threaded, for
+                batches of 1 and 100: the Graph SDK's parse (as before) and intake's reader, side by side. Build Release.
               ChangeNotifications.Benchmarks.Driver free-port
             """);
         return 2;

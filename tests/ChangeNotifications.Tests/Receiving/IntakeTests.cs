@@ -205,6 +205,9 @@ public sealed class IntakeTests : IDisposable
         var response = await client.PostAsync("/api/notifications", Payloads.Json(Payloads.Batch(Payloads.Item(sub))));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var logs = service.Logs.GetSnapshot();
+        Assert.Equal(LogLevel.Error, Assert.Single(logs, r => r.Id.Id == 1013).Level);
+        Assert.DoesNotContain(logs, r => r.Id.Id == 1015);
     }
 
     [Fact]

@@ -1,0 +1,300 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using ChangeNotifications.Inbox;
+using Microsoft.Graph.Models;
+using Microsoft.Kiota.Abstractions.Helpers;
+using Microsoft.Kiota.Abstractions.Serialization;
+using Microsoft.Kiota.Serialization.Json;
+
+namespace ChangeNotifications.Receiving;
+
+/// <summary>
+/// Reads the few fields intake needs from one item of a notification batch, straight from the
+/// <see cref="JsonElement"/>, with the outcomes of the Graph SDK's (Kiota's) <see cref="ChangeNotification"/>
+/// parse, which costs ten times more:
+/// <list type="bullet">
+/// <item>properties match by exact name; a repeated one: the last wins; a JSON <c>null</c> leaves the field as it was;</item>
+/// <item>a field of another JSON kind than it should be reads as absent (a number as subscriptionId, an array as
+/// resource), except <c>changeType</c> and <c>lifecycleEvent</c>, where the SDK throws: the item is of the wrong type;</item>
+/// <item>subscriptionId is a GUID only in the 36-character form (else absent); an expiry that reads as neither an ISO
+/// date nor an invariant-culture date is absent; enum values as the SDK reads them (case-insensitive, numbers and
+/// comma lists included; unknown ones absent);</item>
+/// <item>a repeated <c>resourceData.id</c> or <c>@odata.etag</c>: the first wins (the SDK's additional data), rendered as
+/// the SDK's additional-data value renders as text (a GUID, date or number normalised);</item>
+/// <item>an item with a lone UTF-16 surrogate escape anywhere (where the SDK throws for some strings and not others) is
+/// read by the SDK itself.</item>
+/// </list>
+/// NotificationItemReaderTests compare both on a corpus; the dispatcher still reads stored items with the SDK.
+/// </summary>
+public static class NotificationItemReader
+{
+    private static readonly string UntypedArrayText = typeof(UntypedArray).FullName!;
+    private static readonly string UntypedObjectText = typeof(UntypedObject).FullName!;
+
+    private static readonly (byte[] Wire, ChangeType Member)[] ChangeTypes =
+        [("created"u8.ToArray(), ChangeType.Created), ("updated"u8.ToArray(), ChangeType.Updated), ("deleted"u8.ToArray(), ChangeType.Deleted)];
+
+    private static readonly (byte[] Wire, LifecycleEventType Member)[] LifecycleEvents =
+    [
+        ("reauthorizationRequired"u8.ToArray(), LifecycleEventType.ReauthorizationRequired),
+        ("subscriptionRemoved"u8.ToArray(), LifecycleEventType.SubscriptionRemoved),
+        ("missed"u8.ToArray(), LifecycleEventType.Missed),
+    ];
+
+    /// <summary>False when the SDK would refuse the item (a field of the wrong type).</summary>
+    public static bool TryRead(JsonElement item, out NotificationItem notification)
+    {
+        if (item.ValueKind != JsonValueKind.Object)
+        {
+            throw new ArgumentException("A notification item is a JSON object.", nameof(item));
+        }
+
+        if (HasSurrogateEscape(item))
+        {
+            return TryReadWithSdk(item, out notification);
+        }
+
+        try
+        {
+            return TryReadFields(item, out notification);
+        }
+        catch (InvalidOperationException)
+        {
+            // What the SDK may refuse or read otherwise (a number no type holds): let it decide.
+            return TryReadWithSdk(item, out notification);
+        }
+    }
+
+    private static bool TryReadFields(JsonElement item, out NotificationItem notification)
+    {
+        notification = default;
+        Guid? subscriptionId = null;
+        ChangeType? changeType = null;
+        LifecycleEventType? lifecycleEvent = null;
+        string? clientState = null, resource = null, id = null, resourceId = null, etag = null, signature = null;
+        DateTimeOffset? expiry = null;
+
+        foreach (var property in item.EnumerateObject())
+        {
+            var value = property.Value;
+            if (value.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            if (property.NameEquals("subscriptionId"u8))
+            {
+                subscriptionId = value.ValueKind == JsonValueKind.String && value.TryGetGuid(out var guid) ? guid : null;
+            }
+            else if (property.NameEquals("clientState"u8))
+            {
+                clientState = StringOrNull(value);
+            }
+            else if (property.NameEquals("changeType"u8))
+            {
+                if (!TryReadEnum(value, ChangeTypes, out changeType))
+                {
+                    return false;
+                }
+            }
+            else if (property.NameEquals("lifecycleEvent"u8))
+            {
+                if (!TryReadEnum(value, LifecycleEvents, out lifecycleEvent))
+                {
+                    return false;
+                }
+            }
+            else if (property.NameEquals("resource"u8))
+            {
+                resource = StringOrNull(value);
+            }
+            else if (property.NameEquals("id"u8))
+            {
+                id = StringOrNull(value);
+            }
+            else if (property.NameEquals("subscriptionExpirationDateTime"u8))
+            {
+                expiry = DateOrNull(value);
+            }
+            else if (property.NameEquals("resourceData"u8))
+            {
+                // The SDK makes a new, empty resourceData for any non-null value, an object or not.
+                (resourceId, etag) = ReadResourceData(value);
+            }
+            else if (property.NameEquals("encryptedContent"u8))
+            {
+                signature = ReadSignature(value);
+            }
+        }
+
+        notification = new NotificationItem(
+            new DedupKeyFields(subscriptionId, changeType, lifecycleEvent, resource, id, resourceId, etag, signature, expiry),
+            clientState);
+        return true;
+    }
+
+    private static (string? ResourceId, string? ETag) ReadResourceData(JsonElement value)
+    {
+        string? resourceId = null, etag = null;
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            return (null, null);
+        }
+
+        bool idSeen = false, etagSeen = false;
+        foreach (var property in value.EnumerateObject())
+        {
+            if (!idSeen && property.NameEquals("id"u8))
+            {
+                idSeen = true;
+                resourceId = AdditionalDataText(property.Value);
+            }
+            else if (!etagSeen && property.NameEquals("@odata.etag"u8))
+            {
+                etagSeen = true;
+                etag = AdditionalDataText(property.Value);
+            }
+        }
+
+        return (resourceId, etag);
+    }
+
+    private static string? ReadSignature(JsonElement value)
+    {
+        string? signature = null;
+        if (value.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in value.EnumerateObject())
+            {
+                if (property.Value.ValueKind != JsonValueKind.Null && property.NameEquals("dataSignature"u8))
+                {
+                    signature = StringOrNull(property.Value);
+                }
+            }
+        }
+
+        return signature;
+    }
+
+    /// <summary>
+    /// An enum as the SDK reads it: the wire names Graph sends compared as they are, anything else through the SDK's
+    /// own helper. False (the SDK throws) when the value is not a string.
+    /// </summary>
+    private static bool TryReadEnum<T>(JsonElement value, (byte[] Wire, T Member)[] wireNames, out T? member)
+        where T : struct, Enum
+    {
+        member = null;
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            return false;
+        }
+
+        foreach (var (wire, known) in wireNames)
+        {
+            if (value.ValueEquals(wire))
+            {
+                member = known;
+                return true;
+            }
+        }
+
+        member = EnumHelpers.GetEnumValue<T>(value.GetString()!);
+        return true;
+    }
+
+    private static string? StringOrNull(JsonElement value) =>
+        value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static DateTimeOffset? DateOrNull(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        if (value.TryGetDateTimeOffset(out var iso))
+        {
+            return iso;
+        }
+
+        return DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var parsed) ? parsed : null;
+    }
+
+    /// <summary>The SDK's additional-data value of <paramref name="value"/>, as its <c>ToString()</c> renders it.</summary>
+    private static string? AdditionalDataText(JsonElement value)
+    {
+        var culture = CultureInfo.CurrentCulture;
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Number:
+                return value.TryGetDecimal(out var number) ? number.ToString(culture)
+                    : value.TryGetDouble(out var real) ? real.ToString(culture)
+                    : throw new InvalidOperationException("A number the SDK cannot read.");
+            case JsonValueKind.String:
+                return value.TryGetDateTime(out var dateTime) ? dateTime.ToString(culture)
+                    : value.TryGetDateTimeOffset(out var dateTimeOffset) ? dateTimeOffset.ToString(culture)
+                    : value.TryGetGuid(out var guid) ? guid.ToString()
+                    : value.GetString();
+            case JsonValueKind.True:
+                return bool.TrueString;
+            case JsonValueKind.False:
+                return bool.FalseString;
+            case JsonValueKind.Array:
+                return UntypedArrayText;
+            case JsonValueKind.Object:
+                return UntypedObjectText;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// Whether the item's text has a <c>\uD800</c>–<c>\uDFFF</c> escape: a lone one makes the SDK throw on some
+    /// strings and not on others. Such items (and the rare ones with an escaped surrogate pair) go to the SDK.
+    /// </summary>
+    private static bool HasSurrogateEscape(JsonElement item)
+    {
+        var text = JsonMarshal.GetRawUtf8Value(item);
+        for (var at = text.IndexOf("\\u"u8); at >= 0 && at + 3 < text.Length; at = NextEscape(text, at))
+        {
+            if (text[at + 2] is (byte)'d' or (byte)'D' && text[at + 3] is (>= (byte)'8' and <= (byte)'9') or (>= (byte)'a' and <= (byte)'f') or (>= (byte)'A' and <= (byte)'F'))
+            {
+                return true;
+            }
+        }
+
+        return false;
+
+        static int NextEscape(ReadOnlySpan<byte> text, int at)
+        {
+            var next = text[(at + 2)..].IndexOf("\\u"u8);
+            return next < 0 ? -1 : at + 2 + next;
+        }
+    }
+
+    private static bool TryReadWithSdk(JsonElement item, out NotificationItem notification)
+    {
+        try
+        {
+            var parsed = new JsonParseNode(item).GetObjectValue(ChangeNotification.CreateFromDiscriminatorValue)!;
+            notification = new NotificationItem(DedupKeyFields.From(parsed, parsed.EncryptedContent?.DataSignature), parsed.ClientState);
+            return true;
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException or JsonException or OverflowException)
+        {
+            notification = default;
+            return false;
+        }
+    }
+}
+
+/// <summary>What intake reads from one notification item: the fields of its dedup key and its clientState.</summary>
+public readonly record struct NotificationItem(DedupKeyFields Fields, string? ClientState)
+{
+    public Guid? SubscriptionId => Fields.SubscriptionId;
+
+    public bool IsChange => Fields.ChangeType is not null;
+
+    public bool IsLifecycle => Fields.LifecycleEvent is not null;
+}
