@@ -120,6 +120,14 @@ internal sealed partial class NotificationDispatcher(
         if (next is { } due)
         {
             waits.Add(Task.Delay(due - now, Time, wake.Token));
+
+            // The clock may have moved between reading it and starting the timer (a test advancing a fake clock):
+            // the timer then counts from the later time, so look again rather than wait past the due time.
+            if (Time.GetUtcNow() >= due)
+            {
+                await wake.CancelAsync();
+                return;
+            }
         }
 
         await Task.WhenAny(waits);
