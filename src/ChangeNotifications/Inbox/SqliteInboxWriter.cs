@@ -10,6 +10,21 @@ namespace ChangeNotifications.Inbox;
 /// </summary>
 internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposable
 {
+    /// <summary>
+    /// The claim. Ready rows and rows whose lease ran out are looked up apart, each through its partial index in that
+    /// index's order (SQLite uses no partial index for the terms of an OR, and a lookup ordered otherwise may be planned
+    /// as a scan of the whole table: with half a million rows that scan took 120 ms per claim).
+    /// </summary>
+    internal const string ClaimSql = $$"""
+        UPDATE inbox SET status = 1, attempts = attempts + 1, locked_until = $until
+        WHERE id IN (
+            SELECT id FROM (SELECT id FROM inbox WHERE status = 0 AND not_before <= $now ORDER BY id LIMIT $max)
+            UNION ALL
+            SELECT id FROM (SELECT id FROM inbox WHERE status = 1 AND locked_until <= $now ORDER BY locked_until LIMIT $max)
+            ORDER BY id LIMIT $max)
+        RETURNING {{SqliteInbox.ItemColumns}};
+        """;
+
     /// <summary>Page cache of the writer's connection, in KiB (SQLite's default is 2 000): the dedup key index and the
     /// table's last pages stay in memory between rounds.</summary>
     public const int CacheKib = 8 * 1024;
@@ -131,18 +146,8 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _id = _complete.Parameters.Add("$id", SqliteType.Integer);
             _completeNow = _complete.Parameters.Add("$now", SqliteType.Integer);
 
-            // Ready rows and rows whose lease ran out are looked up apart, each through its partial index (SQLite does
-            // not use partial indexes for the terms of an OR).
             _claim = connection.CreateCommand();
-            _claim.CommandText = $$"""
-                UPDATE inbox SET status = 1, attempts = attempts + 1, locked_until = $until
-                WHERE id IN (
-                    SELECT id FROM (SELECT id FROM inbox WHERE status = 0 AND not_before <= $now ORDER BY id LIMIT $max)
-                    UNION ALL
-                    SELECT id FROM (SELECT id FROM inbox WHERE status = 1 AND locked_until <= $now ORDER BY id LIMIT $max)
-                    ORDER BY id LIMIT $max)
-                RETURNING {{SqliteInbox.ItemColumns}};
-                """;
+            _claim.CommandText = ClaimSql;
             _claimNow = _claim.Parameters.Add("$now", SqliteType.Integer);
             _claimUntil = _claim.Parameters.Add("$until", SqliteType.Integer);
             _claimMax = _claim.Parameters.Add("$max", SqliteType.Integer);
