@@ -4,10 +4,12 @@ using Microsoft.Extensions.Options;
 namespace ChangeNotifications.Dispatching;
 
 /// <summary>
-/// Decides before each dispatcher round how hard to handle: at <see cref="DispatcherOptions.Concurrency"/> while the
-/// intake is quiet, at <see cref="DispatcherOptions.ConcurrencyUnderLoad"/> (at least one item: never a stop) with
-/// <see cref="DispatcherOptions.PauseUnderLoad"/> between rounds while it is busy, so acknowledgements keep the CPU.
-/// Busy from <see cref="DispatcherOptions.BusyIntakeRequestsPerSecond"/>, quiet again under half of it. Logs each switch once.
+/// Decides before each dispatcher round how hard to handle: <see cref="DispatcherOptions.BatchSize"/> items,
+/// <see cref="DispatcherOptions.Concurrency"/> at a time, while the intake keeps up; while its requests queue
+/// (<see cref="DispatcherOptions.BusyIntakeInFlight"/>) <see cref="DispatcherOptions.BatchSizeUnderLoad"/> items,
+/// <see cref="DispatcherOptions.ConcurrencyUnderLoad"/> at a time (at least one: never a stop), with
+/// <see cref="DispatcherOptions.PauseUnderLoad"/> between rounds, so acknowledgements keep the CPU. Quiet again after a
+/// whole second under half the threshold. Logs each switch once.
 /// </summary>
 public sealed partial class DispatchPacing(IntakeLoad load, IOptions<DispatcherOptions> options, ILogger<DispatchPacing> logger)
 {
@@ -18,33 +20,33 @@ public sealed partial class DispatchPacing(IntakeLoad load, IOptions<DispatcherO
     public DispatchPace Next()
     {
         var settings = options.Value;
-        var rate = load.RecentRequestsPerSecond();
+        var recent = load.Recent();
         var underLoad = UnderLoad
-            ? rate * 2 >= settings.BusyIntakeRequestsPerSecond
-            : rate >= settings.BusyIntakeRequestsPerSecond;
+            ? recent.AverageInFlight * 2 >= settings.BusyIntakeInFlight
+            : recent.AverageInFlight >= settings.BusyIntakeInFlight;
         if (Interlocked.Exchange(ref _underLoad, underLoad ? 1 : 0) != (underLoad ? 1 : 0))
         {
             if (underLoad)
             {
-                LogUnderLoad(logger, rate, settings.ConcurrencyUnderLoad, settings.PauseUnderLoad.TotalMilliseconds);
+                LogUnderLoad(logger, recent.RequestsPerSecond, recent.AverageInFlight, settings.ConcurrencyUnderLoad, settings.BatchSizeUnderLoad, settings.PauseUnderLoad.TotalMilliseconds);
             }
             else
             {
-                LogQuiet(logger, rate, settings.Concurrency);
+                LogQuiet(logger, recent.RequestsPerSecond, recent.AverageInFlight, settings.Concurrency);
             }
         }
 
         return underLoad
-            ? new DispatchPace(settings.ConcurrencyUnderLoad, settings.PauseUnderLoad, UnderLoad: true)
-            : new DispatchPace(settings.Concurrency, TimeSpan.Zero, UnderLoad: false);
+            ? new DispatchPace(settings.ConcurrencyUnderLoad, settings.BatchSizeUnderLoad, settings.PauseUnderLoad, UnderLoad: true)
+            : new DispatchPace(settings.Concurrency, settings.BatchSize, TimeSpan.Zero, UnderLoad: false);
     }
 
-    [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "Intake busy ({RequestsPerSecond} requests/s): dispatcher handles {Concurrency} at a time, pausing {PauseMs} ms between rounds")]
-    private static partial void LogUnderLoad(ILogger logger, int requestsPerSecond, int concurrency, double pauseMs);
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "Intake busy ({RequestsPerSecond} requests/s, {InFlight:0.0} in flight): dispatcher handles {Concurrency} at a time, {BatchSize} a round, pausing {PauseMs} ms between rounds")]
+    private static partial void LogUnderLoad(ILogger logger, int requestsPerSecond, double inFlight, int concurrency, int batchSize, double pauseMs);
 
-    [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "Intake quiet ({RequestsPerSecond} requests/s): dispatcher handles {Concurrency} at a time again")]
-    private static partial void LogQuiet(ILogger logger, int requestsPerSecond, int concurrency);
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "Intake keeps up again ({RequestsPerSecond} requests/s, {InFlight:0.0} in flight): dispatcher handles {Concurrency} at a time")]
+    private static partial void LogQuiet(ILogger logger, int requestsPerSecond, double inFlight, int concurrency);
 }
 
-/// <summary>How one dispatcher round runs: items at once, and the pause after it.</summary>
-public readonly record struct DispatchPace(int Concurrency, TimeSpan Pause, bool UnderLoad);
+/// <summary>How one dispatcher round runs: items at once, items claimed, and the pause after it.</summary>
+public readonly record struct DispatchPace(int Concurrency, int BatchSize, TimeSpan Pause, bool UnderLoad);

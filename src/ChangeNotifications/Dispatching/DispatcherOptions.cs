@@ -17,17 +17,22 @@ public sealed class DispatcherOptions
     public int Concurrency { get; set; } = 8;
 
     /// <summary>
-    /// Items handled at once while the intake is busy (<see cref="BusyIntakeRequestsPerSecond"/>): acknowledging has
-    /// priority, handling can lag because the inbox is durable. At least 1, so handling never stops.
+    /// Items handled at once while the intake is busy (<see cref="BusyIntakeInFlight"/>): acknowledging has priority,
+    /// handling can lag because the inbox is durable. At least 1, so handling never stops.
     /// </summary>
     public int ConcurrencyUnderLoad { get; set; } = 1;
 
-    /// <summary>Requests per second to the receiving endpoints from which the intake counts as busy; it is quiet
-    /// again after a whole second under half of it.</summary>
-    public int BusyIntakeRequestsPerSecond { get; set; } = 200;
+    /// <summary>Items claimed per round while the intake is busy.</summary>
+    public int BatchSizeUnderLoad { get; set; } = 8;
+
+    /// <summary>
+    /// The intake is busy when its requests find, on average over a second, at least this many other requests still
+    /// being answered (they queue: the CPU is short); it is quiet again after a whole second under half of it.
+    /// </summary>
+    public double BusyIntakeInFlight { get; set; } = 4;
 
     /// <summary>Pause after each round while the intake is busy (zero: none), leaving the CPU to acknowledgements.</summary>
-    public TimeSpan PauseUnderLoad { get; set; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan PauseUnderLoad { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Attempts before an item is dead-lettered.</summary>
     public int MaxAttempts { get; set; } = 8;
@@ -67,9 +72,14 @@ internal sealed class DispatcherOptionsValidator : IValidateOptions<DispatcherOp
             errors.Add($"{s}:ConcurrencyUnderLoad must be between 1 and {s}:Concurrency ({options.Concurrency}) (got {options.ConcurrencyUnderLoad}).");
         }
 
-        if (options.BusyIntakeRequestsPerSecond < 1)
+        if (options.BatchSizeUnderLoad < 1 || options.BatchSizeUnderLoad > options.BatchSize)
         {
-            errors.Add($"{s}:BusyIntakeRequestsPerSecond must be at least 1 (got {options.BusyIntakeRequestsPerSecond}).");
+            errors.Add($"{s}:BatchSizeUnderLoad must be between 1 and {s}:BatchSize ({options.BatchSize}) (got {options.BatchSizeUnderLoad}).");
+        }
+
+        if (!(options.BusyIntakeInFlight >= 1))
+        {
+            errors.Add($"{s}:BusyIntakeInFlight must be at least 1 (got {options.BusyIntakeInFlight}).");
         }
 
         if (options.PauseUnderLoad < TimeSpan.Zero || options.PauseUnderLoad > TimeSpan.FromSeconds(1))

@@ -44,7 +44,7 @@ public sealed partial class NotificationDispatcher(
             try
             {
                 var pace = pacing.Next();
-                var handled = await RunRoundAsync(pace.Concurrency, stoppingToken);
+                var handled = await RunRoundAsync(pace, stoppingToken);
                 await PurgeIfDueAsync(stoppingToken);
                 if (handled == 0)
                 {
@@ -70,12 +70,12 @@ public sealed partial class NotificationDispatcher(
     /// <summary>One round (at the concurrency the intake's load allows, without the pause): claims a batch and handles
     /// it. Returns how many items were claimed.</summary>
     public Task<int> RunOnceAsync(CancellationToken cancellationToken) =>
-        RunRoundAsync(pacing.Next().Concurrency, cancellationToken);
+        RunRoundAsync(pacing.Next(), cancellationToken);
 
-    private async Task<int> RunRoundAsync(int concurrency, CancellationToken cancellationToken)
+    private async Task<int> RunRoundAsync(DispatchPace pace, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var items = await inbox.ClaimAsync(settings.BatchSize, settings.Lease, cancellationToken);
+        var items = await inbox.ClaimAsync(pace.BatchSize, settings.Lease, cancellationToken);
         if (items.Count == 0)
         {
             return 0;
@@ -86,7 +86,7 @@ public sealed partial class NotificationDispatcher(
         {
             await Parallel.ForEachAsync(
                 items,
-                new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
+                new ParallelOptions { MaxDegreeOfParallelism = pace.Concurrency, CancellationToken = cancellationToken },
                 async (item, ct) => await DispatchAsync(item, handled, ct));
         }
         finally

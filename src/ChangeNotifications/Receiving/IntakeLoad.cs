@@ -1,62 +1,65 @@
 namespace ChangeNotifications.Receiving;
 
 /// <summary>
-/// How busy the receiving endpoints are: requests started in the current second and in the one before it, on the
-/// injected clock. The endpoints count every request (notifications, lifecycle, handshakes); the dispatcher reads it to
-/// leave the CPU to acknowledgements while Graph is sending a lot. One interlocked increment per request; a lock only
-/// when a second rolls over.
+/// How hard the receiving endpoints are pressed: how many requests arrive in a second and how many other requests each
+/// one finds still in flight (requests queueing up: by Little's law, arrival rate × time to answer), per second on the
+/// injected clock. The endpoints report every request (notifications, lifecycle, handshakes); the dispatcher reads it
+/// to leave the CPU to acknowledgements while they queue. A fast machine answering many requests quickly finds few in
+/// flight and is not slowed; a saturated one finds many.
 /// </summary>
 public sealed class IntakeLoad(TimeProvider time)
 {
-    private readonly Lock _roll = new();
+    private readonly Lock _gate = new();
     private long _second = -10;
-    private int _current;
-    private int _previous;
+    private Window _current;
+    private Window _previous;
+    private int _inFlight;
 
-    /// <summary>Counts one request.</summary>
+    /// <summary>Counts one request arriving; call <see cref="RequestFinished"/> once it is answered.</summary>
     public void RequestStarted()
     {
+        var others = Interlocked.Increment(ref _inFlight) - 1;
         var second = Second();
-        if (second != Volatile.Read(ref _second))
+        lock (_gate)
         {
             Roll(second);
+            _current = new Window(_current.Requests + 1, _current.OthersInFlight + others);
         }
-
-        Interlocked.Increment(ref _current);
     }
 
+    public void RequestFinished() => Interlocked.Decrement(ref _inFlight);
+
     /// <summary>
-    /// Requests in the last full second, or in the current one when it already had more (a burst counts at once, a
-    /// quiet spell only after a whole second of it).
+    /// The last full second, or the current one when it already had more requests (a burst counts at once, a quiet
+    /// spell only after a whole second of it).
     /// </summary>
-    public int RecentRequestsPerSecond()
+    public IntakeSample Recent()
     {
         var second = Second();
-        lock (_roll)
+        lock (_gate)
         {
-            return (second - _second) switch
-            {
-                0 => Math.Max(_previous, Volatile.Read(ref _current)),
-                1 => Volatile.Read(ref _current),
-                _ => 0,
-            };
+            Roll(second);
+            var window = _current.Requests > _previous.Requests ? _current : _previous;
+            return new IntakeSample(window.Requests, window.Requests == 0 ? 0 : (double)window.OthersInFlight / window.Requests);
         }
     }
 
     private void Roll(long second)
     {
-        lock (_roll)
+        if (second == _second)
         {
-            if (second <= _second)
-            {
-                return;
-            }
-
-            _previous = second == _second + 1 ? Interlocked.Exchange(ref _current, 0) : 0;
-            Interlocked.Exchange(ref _current, 0);
-            Volatile.Write(ref _second, second);
+            return;
         }
+
+        _previous = second == _second + 1 ? _current : default;
+        _current = default;
+        _second = second;
     }
 
     private long Second() => time.GetTimestamp() / time.TimestampFrequency;
+
+    private readonly record struct Window(int Requests, long OthersInFlight);
 }
+
+/// <summary>Requests in a second, and how many other requests each found in flight on average.</summary>
+public readonly record struct IntakeSample(int RequestsPerSecond, double AverageInFlight);

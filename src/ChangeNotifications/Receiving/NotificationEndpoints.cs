@@ -38,12 +38,19 @@ public static class NotificationEndpoints
         return group;
     }
 
-    /// <summary>Counts the request in <see cref="IntakeLoad"/> (the dispatcher yields to a busy intake), then answers it.</summary>
-    private static Task<IResult> Receive(HttpContext context, ValidationHandshake handshake, NotificationIntake intake, IntakeLoad load, string endpoint)
+    /// <summary>Reports the request to <see cref="IntakeLoad"/> (the dispatcher yields while requests queue), then answers it.</summary>
+    private static async Task<IResult> Receive(HttpContext context, ValidationHandshake handshake, NotificationIntake intake, IntakeLoad load, string endpoint)
     {
         load.RequestStarted();
-        return ValidationHandshake.IsHandshake(context.Request, out var token)
-            ? Task.FromResult(handshake.Answer(context.Response, token, endpoint))
-            : intake.ReceiveAsync(context, endpoint);
+        try
+        {
+            return ValidationHandshake.IsHandshake(context.Request, out var token)
+                ? handshake.Answer(context.Response, token, endpoint)
+                : await intake.ReceiveAsync(context, endpoint);
+        }
+        finally
+        {
+            load.RequestFinished();
+        }
     }
 }

@@ -23,49 +23,66 @@ public sealed class DispatchPacingTests
     public DispatchPacingTests()
     {
         _load = new IntakeLoad(_time);
-        var options = new DispatcherOptions { Concurrency = 8, ConcurrencyUnderLoad = 2, BusyIntakeRequestsPerSecond = 100, PauseUnderLoad = TimeSpan.FromMilliseconds(5) };
+        var options = new DispatcherOptions { Concurrency = 8, BatchSize = 64, ConcurrencyUnderLoad = 2, BatchSizeUnderLoad = 4, BusyIntakeInFlight = 10, PauseUnderLoad = TimeSpan.FromMilliseconds(5) };
         _pacing = new DispatchPacing(_load, Options.Create(options), _logger);
     }
 
-    private void Requests(int count)
+    /// <summary><paramref name="count"/> requests in flight at once, then answered: on average (count − 1) / 2 others in flight.</summary>
+    private void Overlapping(int count)
     {
         for (var i = 0; i < count; i++)
         {
             _load.RequestStarted();
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            _load.RequestFinished();
+        }
+    }
+
+    private void OneByOne(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            _load.RequestStarted();
+            _load.RequestFinished();
         }
     }
 
     private int Logged(int eventId) => _logger.Collector.GetSnapshot().Count(r => r.Id.Id == eventId);
 
     [Fact]
-    public void Quiet_intake_gets_full_concurrency_and_no_pause()
+    public void Many_requests_answered_as_they_come_leave_handling_at_full_speed()
     {
-        Requests(99);
+        OneByOne(10_000);
+        Overlapping(19);
 
-        Assert.Equal(new DispatchPace(8, TimeSpan.Zero, UnderLoad: false), _pacing.Next());
+        Assert.Equal(new DispatchPace(8, 64, TimeSpan.Zero, UnderLoad: false), _pacing.Next());
         Assert.Equal(0, _logger.Collector.Count);
     }
 
     [Fact]
-    public void Busy_intake_slows_handling_to_the_load_concurrency_until_a_second_under_half_the_threshold()
+    public void Queueing_requests_slow_handling_until_a_second_under_half_the_threshold()
     {
-        Requests(100);
-        Assert.Equal(new DispatchPace(2, TimeSpan.FromMilliseconds(5), UnderLoad: true), _pacing.Next());
+        Overlapping(21);
+        Assert.Equal(new DispatchPace(2, 4, TimeSpan.FromMilliseconds(5), UnderLoad: true), _pacing.Next());
         Assert.True(_pacing.Next().UnderLoad);
         var busy = Assert.Single(_logger.Collector.GetSnapshot());
         Assert.Equal(UnderLoadEventId, busy.Id.Id);
         Assert.Equal(LogLevel.Information, busy.Level);
-        Assert.Equal("100", busy.GetStructuredStateValue("RequestsPerSecond"));
+        Assert.Equal("21", busy.GetStructuredStateValue("RequestsPerSecond"));
+        Assert.Equal("10", busy.GetStructuredStateValue("InFlight"));
 
         _time.Advance(TimeSpan.FromSeconds(1));
-        Requests(60);
+        Overlapping(11);
         _time.Advance(TimeSpan.FromSeconds(1));
-        Assert.True(_pacing.Next().UnderLoad, "60 requests/s is above half the threshold: still busy");
+        Assert.True(_pacing.Next().UnderLoad, "5 in flight is at half the threshold: still busy");
 
-        Requests(49);
-        Assert.True(_pacing.Next().UnderLoad, "the current second has not ended: the last full one (60) counts");
+        Overlapping(9);
+        Assert.True(_pacing.Next().UnderLoad, "the current second has fewer requests: the last full one counts");
         _time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(new DispatchPace(8, TimeSpan.Zero, UnderLoad: false), _pacing.Next());
+        Assert.Equal(new DispatchPace(8, 64, TimeSpan.Zero, UnderLoad: false), _pacing.Next());
         Assert.False(_pacing.Next().UnderLoad);
 
         Assert.Equal(1, Logged(UnderLoadEventId));
@@ -77,14 +94,21 @@ public sealed class DispatchPacingTests
     {
         var handler = new RecordingHandler(ResourceType.Message);
         using var service = new ServiceFactory()
-            .WithSetting("Dispatcher:BusyIntakeRequestsPerSecond", "1")
+            .WithSetting("Dispatcher:BusyIntakeInFlight", "1")
+            .WithSetting("Dispatcher:BatchSizeUnderLoad", "4")
             .WithHandler(handler);
         var sub = service.Subscriptions.Add("/users/5b0c9a6d-1e2f-4a3b-8c4d-9e0f1a2b3c4d/messages");
         var items = Enumerable.Range(0, 6).Select(_ => Payloads.Item(sub)).ToArray();
         var response = await service.CreateClient().PostAsync("/api/notifications", Payloads.Json(Payloads.Batch(items)));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var load = service.Services.GetRequiredService<IntakeLoad>();
+        for (var i = 0; i < 5; i++)
+        {
+            load.RequestStarted(); // five requests still being answered: the intake queues
+        }
 
-        Assert.Equal(6, await service.Dispatcher.RunOnceAsync(default));
+        Assert.Equal(4, await service.Dispatcher.RunOnceAsync(default));
+        Assert.Equal(2, await service.Dispatcher.RunOnceAsync(default));
 
         Assert.Equal(6, handler.Handled.Count);
         Assert.Equal(1, handler.MaxInFlight);
@@ -124,11 +148,13 @@ public sealed class DispatchPacingTests
     {
         var result = ValidateWith(o =>
         {
-            o.BusyIntakeRequestsPerSecond = 0;
+            o.BusyIntakeInFlight = 0.5;
+            o.BatchSizeUnderLoad = 65;
             o.PauseUnderLoad = TimeSpan.FromSeconds(2);
         });
 
-        Assert.Contains("Dispatcher:BusyIntakeRequestsPerSecond must be at least 1", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Dispatcher:BusyIntakeInFlight must be at least 1", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Dispatcher:BatchSizeUnderLoad must be between 1 and Dispatcher:BatchSize (64)", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Dispatcher:PauseUnderLoad must be between", result.FailureMessage, StringComparison.Ordinal);
     }
 
