@@ -24,17 +24,27 @@ public static class LoggingSetup
         return builder;
     }
 
+    private static readonly PathString WebhookPrefix = new("/api");
+
     public static WebApplication UseServiceRequestLogging(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.UseSerilogRequestLogging(options =>
-        {
-            options.GetLevel = (context, _, error) => error is not null || context.Response.StatusCode >= 500
-                ? Serilog.Events.LogEventLevel.Error
-                : context.Response.StatusCode is >= 400 and not StatusCodes.Status499ClientClosedRequest && !context.RequestAborted.IsCancellationRequested
-                    ? Serilog.Events.LogEventLevel.Warning
-                    : Serilog.Events.LogEventLevel.Debug;
-        });
+
+        // Not on the webhook routes: their hot path logs its own outcomes (rate-limited, since anyone can call them),
+        // and a request-log line per Graph POST would cost CPU on every acknowledgement and flood the log.
+        app.UseWhen(
+            context => !context.Request.Path.StartsWithSegments(WebhookPrefix, StringComparison.OrdinalIgnoreCase),
+            branch => branch.UseSerilogRequestLogging(options =>
+            {
+                // The service's logger: the middleware otherwise writes to Serilog's static logger, which this
+                // service leaves silent (preserveStaticLogger), and its lines were lost.
+                options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
+                options.GetLevel = (context, _, error) => error is not null || context.Response.StatusCode >= 500
+                    ? Serilog.Events.LogEventLevel.Error
+                    : context.Response.StatusCode is >= 400 and not StatusCodes.Status499ClientClosedRequest && !context.RequestAborted.IsCancellationRequested
+                        ? Serilog.Events.LogEventLevel.Warning
+                        : Serilog.Events.LogEventLevel.Debug;
+            }));
         return app;
     }
 }
