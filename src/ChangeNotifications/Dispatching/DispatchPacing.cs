@@ -6,7 +6,7 @@ namespace ChangeNotifications.Dispatching;
 /// <summary>
 /// Decides before each dispatcher round how hard to handle: <see cref="DispatcherOptions.BatchSize"/> items,
 /// <see cref="DispatcherOptions.Concurrency"/> at a time, while the intake keeps up; while its requests queue
-/// (<see cref="DispatcherOptions.BusyIntakeInFlight"/>) <see cref="DispatcherOptions.BatchSizeUnderLoad"/> items,
+/// (<see cref="DispatcherOptions.BusyIntakeInFlight"/>) or flood in (<see cref="DispatcherOptions.BusyIntakeRequestsPerSecond"/>) <see cref="DispatcherOptions.BatchSizeUnderLoad"/> items,
 /// <see cref="DispatcherOptions.ConcurrencyUnderLoad"/> at a time (at least one: never a stop), with
 /// <see cref="DispatcherOptions.PauseUnderLoad"/> between rounds, so acknowledgements keep the CPU. Quiet again after a
 /// whole second under half the threshold. Logs each switch once.
@@ -22,8 +22,8 @@ public sealed partial class DispatchPacing(IntakeLoad load, IOptions<DispatcherO
         var settings = options.Value;
         var recent = load.Recent();
         var underLoad = UnderLoad
-            ? recent.AverageInFlight * 2 >= settings.BusyIntakeInFlight
-            : recent.AverageInFlight >= settings.BusyIntakeInFlight;
+            ? recent.AverageInFlight * 2 >= settings.BusyIntakeInFlight || recent.RequestsPerSecond * 2 >= settings.BusyIntakeRequestsPerSecond
+            : recent.AverageInFlight >= settings.BusyIntakeInFlight || recent.RequestsPerSecond >= settings.BusyIntakeRequestsPerSecond;
         if (Interlocked.Exchange(ref _underLoad, underLoad ? 1 : 0) != (underLoad ? 1 : 0))
         {
             if (underLoad)

@@ -31,6 +31,12 @@ public sealed class DispatcherOptions
     /// </summary>
     public double BusyIntakeInFlight { get; set; } = 4;
 
+    /// <summary>
+    /// The intake is also busy from this many requests a second, however fast each is answered (handshakes are answered
+    /// at once and never count as in flight, yet a flood of them takes the CPU); quiet again under half of it.
+    /// </summary>
+    public int BusyIntakeRequestsPerSecond { get; set; } = 5_000;
+
     /// <summary>Pause after each round while the intake is busy (zero: none), leaving the CPU to acknowledgements.</summary>
     public TimeSpan PauseUnderLoad { get; set; } = TimeSpan.FromMilliseconds(100);
 
@@ -80,6 +86,11 @@ internal sealed class DispatcherOptionsValidator : IValidateOptions<DispatcherOp
         if (!(options.BusyIntakeInFlight >= 1))
         {
             errors.Add($"{s}:BusyIntakeInFlight must be at least 1 (got {options.BusyIntakeInFlight}).");
+        }
+
+        if (options.BusyIntakeRequestsPerSecond < 1)
+        {
+            errors.Add($"{s}:BusyIntakeRequestsPerSecond must be at least 1 (got {options.BusyIntakeRequestsPerSecond}).");
         }
 
         if (options.PauseUnderLoad < TimeSpan.Zero || options.PauseUnderLoad > TimeSpan.FromSeconds(1))

@@ -23,7 +23,7 @@ public sealed class DispatchPacingTests
     public DispatchPacingTests()
     {
         _load = new IntakeLoad(_time);
-        var options = new DispatcherOptions { Concurrency = 8, BatchSize = 64, ConcurrencyUnderLoad = 2, BatchSizeUnderLoad = 4, BusyIntakeInFlight = 10, PauseUnderLoad = TimeSpan.FromMilliseconds(5) };
+        var options = new DispatcherOptions { Concurrency = 8, BatchSize = 64, ConcurrencyUnderLoad = 2, BatchSizeUnderLoad = 4, BusyIntakeInFlight = 10, BusyIntakeRequestsPerSecond = 1_000, PauseUnderLoad = TimeSpan.FromMilliseconds(5) };
         _pacing = new DispatchPacing(_load, Options.Create(options), _logger);
     }
 
@@ -53,9 +53,27 @@ public sealed class DispatchPacingTests
     private int Logged(int eventId) => _logger.Collector.GetSnapshot().Count(r => r.Id.Id == eventId);
 
     [Fact]
+    public void A_flood_of_requests_answered_at_once_slows_handling_too_until_under_half_the_rate()
+    {
+        OneByOne(1_000);
+        Assert.True(_pacing.Next().UnderLoad, "1 000 requests/s reach the rate threshold though none found another in flight");
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        OneByOne(500);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(_pacing.Next().UnderLoad, "500 requests/s is half the threshold: still busy");
+
+        OneByOne(499);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(_pacing.Next().UnderLoad);
+        Assert.Equal(1, Logged(UnderLoadEventId));
+        Assert.Equal(1, Logged(QuietEventId));
+    }
+
+    [Fact]
     public void Many_requests_answered_as_they_come_leave_handling_at_full_speed()
     {
-        OneByOne(10_000);
+        OneByOne(900);
         Overlapping(19);
 
         Assert.Equal(new DispatchPace(8, 64, TimeSpan.Zero, UnderLoad: false), _pacing.Next());
@@ -149,11 +167,13 @@ public sealed class DispatchPacingTests
         var result = ValidateWith(o =>
         {
             o.BusyIntakeInFlight = 0.5;
+            o.BusyIntakeRequestsPerSecond = 0;
             o.BatchSizeUnderLoad = 65;
             o.PauseUnderLoad = TimeSpan.FromSeconds(2);
         });
 
         Assert.Contains("Dispatcher:BusyIntakeInFlight must be at least 1", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Dispatcher:BusyIntakeRequestsPerSecond must be at least 1", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Dispatcher:BatchSizeUnderLoad must be between 1 and Dispatcher:BatchSize (64)", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Dispatcher:PauseUnderLoad must be between", result.FailureMessage, StringComparison.Ordinal);
     }
