@@ -125,6 +125,21 @@ public sealed class DeltaTests(TenantHost host) : IClassFixture<TenantHost>, IAs
     }
 
     [Fact]
+    public async Task Resync_of_a_list_enumerates_it_once_then_only_changes()
+    {
+        var list = $"sites/{SeedIds.SiteId}/lists/{SeedIds.ListId}";
+        await _h.ResyncAsync(list, "subscriptionRemoved");
+        var first = _h.Lines(5171).Count;
+        Assert.True(first >= 1, "the first resync logs the list's items");
+
+        _h.Tenant.MakeChange(list, "updated");
+        await _h.ResyncAsync(list);
+
+        Assert.Equal(first + 1, _h.Lines(5171).Count);
+        Assert.NotNull(await _h.DeltaLinks.GetAsync($"List:{list}", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Resync_of_groups_uses_group_delta()
     {
         await _h.ResyncAsync("groups");
