@@ -46,9 +46,9 @@ public sealed class IntakeLoad(TimeProvider time)
 
     private void Roll(long second)
     {
-        if (second == _second)
+        if (second <= _second)
         {
-            return;
+            return; // this second, or a caller that read the clock before another rolled it on
         }
 
         _previous = second == _second + 1 ? _current : default;
