@@ -21,10 +21,12 @@ public sealed partial class DispatchPacing(IntakeLoad load, IOptions<DispatcherO
     {
         var settings = options.Value;
         var recent = load.Recent();
-        var underLoad = UnderLoad
-            ? recent.AverageInFlight * 2 >= settings.BusyIntakeInFlight || recent.RequestsPerSecond * 2 >= settings.BusyIntakeRequestsPerSecond
-            : recent.AverageInFlight >= settings.BusyIntakeInFlight || recent.RequestsPerSecond >= settings.BusyIntakeRequestsPerSecond;
-        if (Interlocked.Exchange(ref _underLoad, underLoad ? 1 : 0) != (underLoad ? 1 : 0))
+        // Once busy, it takes a load under half of each threshold to be quiet again.
+        var scale = UnderLoad ? 2 : 1;
+        var underLoad = recent.AverageInFlight * scale >= settings.BusyIntakeInFlight
+            || recent.RequestsPerSecond * scale >= settings.BusyIntakeRequestsPerSecond;
+        var state = underLoad ? 1 : 0;
+        if (Interlocked.Exchange(ref _underLoad, state) != state)
         {
             if (underLoad)
             {

@@ -1,3 +1,4 @@
+using ChangeNotifications.Receiving;
 using Serilog;
 
 namespace ChangeNotifications.Logging;
@@ -24,7 +25,7 @@ public static class LoggingSetup
         return builder;
     }
 
-    private static readonly PathString WebhookPrefix = new("/api");
+    private static readonly PathString WebhookRoutes = new(NotificationEndpoints.RoutePrefix);
 
     public static WebApplication UseServiceRequestLogging(this WebApplication app)
     {
@@ -33,7 +34,7 @@ public static class LoggingSetup
         // Not on the webhook routes: their hot path logs its own outcomes (rate-limited, since anyone can call them),
         // and a request-log line per Graph POST would cost CPU on every acknowledgement and flood the log.
         app.UseWhen(
-            context => !context.Request.Path.StartsWithSegments(WebhookPrefix, StringComparison.OrdinalIgnoreCase),
+            context => !context.Request.Path.StartsWithSegments(WebhookRoutes, StringComparison.OrdinalIgnoreCase),
             branch => branch.UseSerilogRequestLogging(options =>
             {
                 // The service's logger: the middleware otherwise writes to Serilog's static logger, which this

@@ -6,8 +6,10 @@ namespace ChangeNotifications.Receiving;
 
 public static class NotificationEndpoints
 {
-    public const string NotificationsPath = "/api/notifications";
-    public const string LifecyclePath = "/api/lifecycle";
+    /// <summary>Where the webhook routes live (anonymous; other middleware may leave them out of its work).</summary>
+    public const string RoutePrefix = "/api";
+    public const string NotificationsPath = RoutePrefix + "/notifications";
+    public const string LifecyclePath = RoutePrefix + "/lifecycle";
 
     public static IServiceCollection AddReceiving(this IServiceCollection services, IConfiguration configuration)
     {
@@ -30,7 +32,7 @@ public static class NotificationEndpoints
     /// </summary>
     public static RouteGroupBuilder MapNotificationEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api").AllowAnonymous().WithTags("Graph webhooks");
+        var group = endpoints.MapGroup(RoutePrefix).AllowAnonymous().WithTags("Graph webhooks");
         group.MapPost("/notifications", (HttpContext context, ValidationHandshake handshake, NotificationIntake intake, IntakeLoad load) =>
             Receive(context, handshake, intake, load, "notifications"));
         group.MapPost("/lifecycle", (HttpContext context, ValidationHandshake handshake, NotificationIntake intake, IntakeLoad load) =>

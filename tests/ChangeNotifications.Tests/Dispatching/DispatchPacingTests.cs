@@ -3,6 +3,7 @@ using ChangeNotifications.Dispatching;
 using ChangeNotifications.Receiving;
 using ChangeNotifications.Resources;
 using ChangeNotifications.Tests.Infrastructure;
+using ChangeNotifications.Tests.Receiving;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -27,43 +28,20 @@ public sealed class DispatchPacingTests
         _pacing = new DispatchPacing(_load, Options.Create(options), _logger);
     }
 
-    /// <summary><paramref name="count"/> requests in flight at once, then answered: on average (count − 1) / 2 others in flight.</summary>
-    private void Overlapping(int count)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            _load.RequestStarted();
-        }
-
-        for (var i = 0; i < count; i++)
-        {
-            _load.RequestFinished();
-        }
-    }
-
-    private void OneByOne(int count)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            _load.RequestStarted();
-            _load.RequestFinished();
-        }
-    }
-
     private int Logged(int eventId) => _logger.Collector.GetSnapshot().Count(r => r.Id.Id == eventId);
 
     [Fact]
     public void A_flood_of_requests_answered_at_once_slows_handling_too_until_under_half_the_rate()
     {
-        OneByOne(1_000);
+        _load.OneByOne(1_000);
         Assert.True(_pacing.Next().UnderLoad, "1 000 requests/s reach the rate threshold though none found another in flight");
 
         _time.Advance(TimeSpan.FromSeconds(1));
-        OneByOne(500);
+        _load.OneByOne(500);
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.True(_pacing.Next().UnderLoad, "500 requests/s is half the threshold: still busy");
 
-        OneByOne(499);
+        _load.OneByOne(499);
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.False(_pacing.Next().UnderLoad);
         Assert.Equal(1, Logged(UnderLoadEventId));
@@ -73,8 +51,8 @@ public sealed class DispatchPacingTests
     [Fact]
     public void Many_requests_answered_as_they_come_leave_handling_at_full_speed()
     {
-        OneByOne(900);
-        Overlapping(19);
+        _load.OneByOne(900);
+        _load.Overlapping(19);
 
         Assert.Equal(new DispatchPace(8, 64, TimeSpan.Zero, UnderLoad: false), _pacing.Next());
         Assert.Equal(0, _logger.Collector.Count);
@@ -83,7 +61,7 @@ public sealed class DispatchPacingTests
     [Fact]
     public void Queueing_requests_slow_handling_until_a_second_under_half_the_threshold()
     {
-        Overlapping(21);
+        _load.Overlapping(21);
         Assert.Equal(new DispatchPace(2, 4, TimeSpan.FromMilliseconds(5), UnderLoad: true), _pacing.Next());
         Assert.True(_pacing.Next().UnderLoad);
         var busy = Assert.Single(_logger.Collector.GetSnapshot());
@@ -93,11 +71,11 @@ public sealed class DispatchPacingTests
         Assert.Equal("10", busy.GetStructuredStateValue("InFlight"));
 
         _time.Advance(TimeSpan.FromSeconds(1));
-        Overlapping(11);
+        _load.Overlapping(11);
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.True(_pacing.Next().UnderLoad, "5 in flight is at half the threshold: still busy");
 
-        Overlapping(9);
+        _load.Overlapping(9);
         Assert.True(_pacing.Next().UnderLoad, "the current second has fewer requests: the last full one counts");
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(new DispatchPace(8, 64, TimeSpan.Zero, UnderLoad: false), _pacing.Next());
