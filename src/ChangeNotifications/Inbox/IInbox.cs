@@ -2,18 +2,24 @@ namespace ChangeNotifications.Inbox;
 
 /// <summary>
 /// The durable work queue between intake and dispatcher: the source of truth for every notification
-/// answered 202. At-least-once, idempotent by <see cref="InboxEntry.DedupKey"/>. SQLite is the embedded
-/// implementation; a PostgreSQL one can follow behind the same interface.
+/// answered 202. At-least-once, idempotent by <see cref="InboxEntry.DedupKey"/>: a redelivered item is stored like any
+/// other (the append, on the acknowledgement's path, looks nothing up) and recognised when it is claimed. SQLite is the
+/// embedded implementation; a PostgreSQL one can follow behind the same interface.
 /// </summary>
 public interface IInbox
 {
     /// <summary>
     /// Appends a batch in one durable write (shared with concurrent callers): when the task completes, every
-    /// entry is on disk or was already there. All or nothing: on failure nothing of the batch is stored.
+    /// entry is on disk. All or nothing: on failure nothing of the batch is stored.
     /// </summary>
-    Task<AppendResult> AppendAsync(IReadOnlyList<InboxEntry> entries, CancellationToken cancellationToken);
+    Task AppendAsync(IReadOnlyList<InboxEntry> entries, CancellationToken cancellationToken);
 
-    /// <summary>Claims up to <paramref name="max"/> ready items (due, or whose lease ran out), for <paramref name="lease"/>.</summary>
+    /// <summary>
+    /// Claims up to <paramref name="max"/> ready items (due, or whose lease ran out), for <paramref name="lease"/>. An
+    /// item whose dedup key an earlier item already holds (Graph delivered it again) is not returned: it is marked done,
+    /// with the original's id as its last error, in the same write. The first item claimed with a key holds it until
+    /// <see cref="PurgeCompletedAsync"/> lets it go; claiming it again (a retry, a replay, a lease that ran out) returns it.
+    /// </summary>
     Task<IReadOnlyList<InboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken);
 
     /// <summary>
@@ -33,7 +39,7 @@ public interface IInbox
     /// <summary>Makes every claimed item ready again: on start of a single-node store, whose claims died with the process.</summary>
     Task<int> ReleaseAbandonedClaimsAsync(CancellationToken cancellationToken);
 
-    /// <summary>Removes finished items older than <paramref name="olderThan"/>; their dedup keys go with them.</summary>
+    /// <summary>Removes finished items, and the dedup keys claimed, older than <paramref name="olderThan"/>.</summary>
     Task<int> PurgeCompletedAsync(DateTimeOffset olderThan, CancellationToken cancellationToken);
 
     Task<InboxCounts> CountAsync(CancellationToken cancellationToken);
@@ -63,8 +69,6 @@ public sealed record InboxEntry(
     Guid SubscriptionId,
     string Payload,
     string? ValidationTokens);
-
-public sealed record AppendResult(int Inserted, int Duplicates);
 
 /// <param name="Id">Unique among stored items and increasing in arrival order (the claim order); an id may be given
 /// again only after every newer item was purged, so it names an item in logs, not forever.</param>

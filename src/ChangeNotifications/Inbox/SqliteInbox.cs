@@ -33,12 +33,10 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
         _writeLoop = new Lazy<Task>(() => Task.Run(WriteLoopAsync), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    public Task<AppendResult> AppendAsync(IReadOnlyList<InboxEntry> entries, CancellationToken cancellationToken)
+    public Task AppendAsync(IReadOnlyList<InboxEntry> entries, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        return entries.Count == 0
-            ? Task.FromResult(new AppendResult(0, 0))
-            : EnqueueAsync(new PendingAppend(entries), cancellationToken);
+        return entries.Count == 0 ? Task.CompletedTask : EnqueueAsync(new PendingAppend(entries), cancellationToken);
     }
 
     public Task CompleteAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken)
@@ -126,7 +124,13 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
     public async Task<IReadOnlyList<InboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
-        return await EnqueueAsync(new PendingClaim(max, lease), cancellationToken);
+        var claimed = await EnqueueAsync(new PendingClaim(max, lease), cancellationToken);
+        foreach (var duplicate in claimed.Duplicates)
+        {
+            LogDuplicate(_logger, duplicate.Item.Id, duplicate.Item.SubscriptionId, duplicate.HolderId);
+        }
+
+        return claimed.Items;
     }
 
     public Task RetryLaterAsync(long id, DateTimeOffset notBefore, string error, CancellationToken cancellationToken) =>
@@ -158,8 +162,13 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
     public Task<int> ReleaseAbandonedClaimsAsync(CancellationToken cancellationToken) =>
         ExecuteAsync("UPDATE inbox SET status = 0, locked_until = NULL WHERE status = 1;", cancellationToken);
 
-    public Task<int> PurgeCompletedAsync(DateTimeOffset olderThan, CancellationToken cancellationToken) =>
-        ExecuteAsync("DELETE FROM inbox WHERE status = 2 AND finished_at < $before;", cancellationToken, ("$before", UnixTime.ToMs(olderThan)));
+    public async Task<int> PurgeCompletedAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
+    {
+        var before = UnixTime.ToMs(olderThan);
+        var purged = await ExecuteAsync("DELETE FROM inbox WHERE status = 2 AND finished_at < $before;", cancellationToken, ("$before", before));
+        await ExecuteAsync("DELETE FROM inbox_keys WHERE claimed_at < $before;", cancellationToken, ("$before", before));
+        return purged;
+    }
 
     public async Task<InboxCounts> CountAsync(CancellationToken cancellationToken)
     {
@@ -260,6 +269,9 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
         return await Task.WhenAny(loop, Task.Delay(timeout, CancellationToken.None)) == loop;
     }
 
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Inbox item {ItemId} of subscription {SubscriptionId} is a redelivery of item {HolderId} (same dedup key): marked done, not handled again")]
+    private static partial void LogDuplicate(ILogger logger, long itemId, Guid subscriptionId, long holderId);
+
     [LoggerMessage(EventId = 1101, Level = LogLevel.Error, Message = "Inbox write of {RequestCount} batches failed; they are answered 503 so Graph retries")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, int requestCount);
 
@@ -285,22 +297,19 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
         public override void Fail(Exception exception) => Completion.TrySetException(exception);
     }
 
-    private sealed class PendingAppend(IReadOnlyList<InboxEntry> entries) : PendingWrite<AppendResult>
+    private sealed class PendingAppend(IReadOnlyList<InboxEntry> entries) : PendingWrite<bool>
     {
-        private int _inserted;
-
         public override int Count => entries.Count;
 
         public override void Write(SqliteInboxWriter writer)
         {
-            _inserted = 0;
             foreach (var entry in entries)
             {
-                _inserted += writer.Insert(entry) ? 1 : 0;
+                writer.Insert(entry);
             }
         }
 
-        public override void Succeed() => Completion.TrySetResult(new AppendResult(_inserted, entries.Count - _inserted));
+        public override void Succeed() => Completion.TrySetResult(true);
     }
 
     private sealed class PendingCompletion(IReadOnlyCollection<long> ids) : PendingWrite<bool>
@@ -318,9 +327,9 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
         public override void Succeed() => Completion.TrySetResult(true);
     }
 
-    private sealed class PendingClaim(int max, TimeSpan lease) : PendingWrite<IReadOnlyList<InboxItem>>
+    private sealed class PendingClaim(int max, TimeSpan lease) : PendingWrite<ClaimedItems>
     {
-        private List<InboxItem> _items = [];
+        private ClaimedItems _items = new([], []);
         private Exception? _unreadable;
 
         public override int Count => max;

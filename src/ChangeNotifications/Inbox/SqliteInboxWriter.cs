@@ -4,7 +4,8 @@ using Microsoft.Data.Sqlite;
 namespace ChangeNotifications.Inbox;
 
 /// <summary>
-/// The connection of the inbox's single writer, kept open with its statements prepared (insert, complete, claim): a
+/// The connection of the inbox's single writer, kept open with its statements prepared (insert, complete, claim and its
+/// dedup keys): a
 /// round costs one transaction and its fsync, not an open, its pragmas and a prepare. After a failed round the connection is dropped and opened
 /// again for the next one. Not thread-safe: only the write loop uses it.
 /// </summary>
@@ -68,14 +69,17 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
         statements.Enlist(_transaction, UnixTime.ToMs(now));
     }
 
-    /// <summary>Inserts <paramref name="entry"/> unless its dedup key is stored; true when it was inserted.</summary>
-    public bool Insert(InboxEntry entry) => Current.Insert(entry);
+    /// <summary>Inserts <paramref name="entry"/> (a redelivered item too: the claim recognises it).</summary>
+    public void Insert(InboxEntry entry) => Current.Insert(entry);
 
     /// <summary>Marks the item done.</summary>
     public void Complete(long id) => Current.Complete(id);
 
-    /// <summary>Claims up to <paramref name="max"/> ready items (due, or whose lease ran out) for <paramref name="lease"/>, in id order.</summary>
-    public List<InboxItem> Claim(int max, TimeSpan lease) => Current.Claim(max, lease);
+    /// <summary>
+    /// Claims up to <paramref name="max"/> ready items (due, or whose lease ran out) for <paramref name="lease"/>, in id
+    /// order, and records their dedup keys; an item whose key an earlier item holds is marked done, not returned.
+    /// </summary>
+    public ClaimedItems Claim(int max, TimeSpan lease) => Current.Claim(max, lease);
 
     public void Commit()
     {
@@ -107,12 +111,20 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
 
     private Statements Current => _transaction is not null ? _statements! : throw new InvalidOperationException("No round is open.");
 
-    /// <summary>The prepared insert, complete and claim, with their parameters.</summary>
+    /// <summary>The prepared insert, complete, claim and key statements, with their parameters.</summary>
     private sealed class Statements : IDisposable
     {
         private readonly SqliteCommand _insert;
         private readonly SqliteCommand _complete;
         private readonly SqliteCommand _claim;
+        private readonly SqliteCommand _holdKey;
+        private readonly SqliteParameter _holdKeyKey;
+        private readonly SqliteParameter _holdKeyId;
+        private readonly SqliteParameter _holdKeyNow;
+        private readonly SqliteCommand _duplicate;
+        private readonly SqliteParameter _duplicateId;
+        private readonly SqliteParameter _duplicateOf;
+        private readonly SqliteParameter _duplicateNow;
         private readonly SqliteParameter _claimNow;
         private readonly SqliteParameter _claimUntil;
         private readonly SqliteParameter _claimMax;
@@ -131,8 +143,7 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _insert = connection.CreateCommand();
             _insert.CommandText = """
                 INSERT INTO inbox (dedup_key, kind, subscription_id, payload, validation_tokens, received_at, not_before)
-                VALUES ($key, $kind, $sub, $payload, $tokens, $now, $now)
-                ON CONFLICT (dedup_key) DO NOTHING;
+                VALUES ($key, $kind, $sub, $payload, $tokens, $now, $now);
                 """;
             _key = _insert.Parameters.Add("$key", SqliteType.Text);
             _kind = _insert.Parameters.Add("$kind", SqliteType.Integer);
@@ -152,7 +163,29 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _claimUntil = _claim.Parameters.Add("$until", SqliteType.Integer);
             _claimMax = _claim.Parameters.Add("$max", SqliteType.Integer);
 
-            _insertNow.Value = _completeNow.Value = _claimNow.Value = _claimUntil.Value = 0L;
+            // The key's holder: the item that recorded it first (DO UPDATE, a no-op, makes RETURNING name it on a conflict).
+            _holdKey = connection.CreateCommand();
+            _holdKey.CommandText = """
+                INSERT INTO inbox_keys (dedup_key, inbox_id, claimed_at) VALUES ($key, $id, $now)
+                ON CONFLICT (dedup_key) DO UPDATE SET inbox_id = inbox_id
+                RETURNING inbox_id;
+                """;
+            _holdKeyKey = _holdKey.Parameters.Add("$key", SqliteType.Text);
+            _holdKeyId = _holdKey.Parameters.Add("$id", SqliteType.Integer);
+            _holdKeyNow = _holdKey.Parameters.Add("$now", SqliteType.Integer);
+
+            _duplicate = connection.CreateCommand();
+            _duplicate.CommandText = """
+                UPDATE inbox SET status = 2, locked_until = NULL, finished_at = $now, last_error = 'duplicate of item ' || $of
+                WHERE id = $id;
+                """;
+            _duplicateId = _duplicate.Parameters.Add("$id", SqliteType.Integer);
+            _duplicateOf = _duplicate.Parameters.Add("$of", SqliteType.Integer);
+            _duplicateNow = _duplicate.Parameters.Add("$now", SqliteType.Integer);
+
+            _insertNow.Value = _completeNow.Value = _claimNow.Value = _claimUntil.Value = _holdKeyNow.Value = _duplicateNow.Value = 0L;
+            _holdKeyId.Value = _duplicateId.Value = _duplicateOf.Value = 0L;
+            _holdKeyKey.Value = string.Empty;
             _claimMax.Value = 1;
             _id.Value = 0L;
             _key.Value = _subscription.Value = _payload.Value = string.Empty;
@@ -161,6 +194,8 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _insert.Prepare();
             _complete.Prepare();
             _claim.Prepare();
+            _holdKey.Prepare();
+            _duplicate.Prepare();
         }
 
         public void Enlist(SqliteTransaction transaction, long nowMs)
@@ -168,20 +203,20 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _insert.Transaction = transaction;
             _complete.Transaction = transaction;
             _claim.Transaction = transaction;
+            _holdKey.Transaction = transaction;
+            _duplicate.Transaction = transaction;
             _nowMs = nowMs;
-            _insertNow.Value = nowMs;
-            _completeNow.Value = nowMs;
-            _claimNow.Value = nowMs;
+            _insertNow.Value = _completeNow.Value = _claimNow.Value = _holdKeyNow.Value = _duplicateNow.Value = nowMs;
         }
 
-        public bool Insert(InboxEntry entry)
+        public void Insert(InboxEntry entry)
         {
             _key.Value = entry.DedupKey;
             _kind.Value = (int)entry.Kind;
             _subscription.Value = entry.SubscriptionId.ToString();
             _payload.Value = entry.Payload;
             _tokens.Value = (object?)entry.ValidationTokens ?? DBNull.Value;
-            return _insert.ExecuteNonQuery() > 0;
+            _insert.ExecuteNonQuery();
         }
 
         public void Complete(long id)
@@ -190,21 +225,46 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _complete.ExecuteNonQuery();
         }
 
-        public List<InboxItem> Claim(int max, TimeSpan lease)
+        public ClaimedItems Claim(int max, TimeSpan lease)
         {
             _claimUntil.Value = _nowMs + (long)lease.TotalMilliseconds;
             _claimMax.Value = max;
-            var items = new List<InboxItem>(max);
+            var claimed = new List<InboxItem>(max);
             using (var reader = _claim.ExecuteReader())
             {
                 while (reader.Read())
                 {
-                    items.Add(SqliteInbox.ReadItem(reader));
+                    claimed.Add(SqliteInbox.ReadItem(reader));
                 }
             }
 
-            items.Sort((a, b) => a.Id.CompareTo(b.Id));
-            return items;
+            claimed.Sort((a, b) => a.Id.CompareTo(b.Id));
+            var items = new List<InboxItem>(claimed.Count);
+            List<DuplicateItem>? duplicates = null;
+            foreach (var item in claimed)
+            {
+                var holder = HoldKey(item);
+                if (holder == item.Id)
+                {
+                    items.Add(item);
+                    continue;
+                }
+
+                _duplicateId.Value = item.Id;
+                _duplicateOf.Value = holder;
+                _duplicate.ExecuteNonQuery();
+                (duplicates ??= []).Add(new DuplicateItem(item, holder));
+            }
+
+            return new ClaimedItems(items, duplicates ?? []);
+        }
+
+        /// <summary>Records the item's dedup key unless an item holds it; returns the holder's id.</summary>
+        private long HoldKey(InboxItem item)
+        {
+            _holdKeyKey.Value = item.DedupKey;
+            _holdKeyId.Value = item.Id;
+            return (long)_holdKey.ExecuteScalar()!;
         }
 
         public void Dispose()
@@ -212,6 +272,14 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _insert.Dispose();
             _complete.Dispose();
             _claim.Dispose();
+            _holdKey.Dispose();
+            _duplicate.Dispose();
         }
     }
 }
+
+/// <summary>What a claim took: the items to handle, and those it found to be redeliveries of a held dedup key.</summary>
+internal sealed record ClaimedItems(List<InboxItem> Items, IReadOnlyList<DuplicateItem> Duplicates);
+
+/// <summary>An item claimed and marked done because item <paramref name="HolderId"/> holds its dedup key.</summary>
+internal sealed record DuplicateItem(InboxItem Item, long HolderId);

@@ -90,14 +90,13 @@ public sealed partial class NotificationIntake(
             body.Value.Dispose();
         }
 
-        var result = new AppendResult(0, 0);
         if (entries.Count > 0)
         {
             try
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
                 timeout.CancelAfter(options.Value.StoreTimeout);
-                result = await inbox.AppendAsync(entries, timeout.Token);
+                await inbox.AppendAsync(entries, timeout.Token);
             }
             catch (OperationCanceledException ex) when (context.RequestAborted.IsCancellationRequested)
             {
@@ -116,16 +115,13 @@ public sealed partial class NotificationIntake(
                     detail: "The notifications could not be stored; send them again.");
             }
 
-            metrics.Accepted(result.Inserted, result.Duplicates);
-            if (result.Inserted > 0)
-            {
-                signal.Notify();
-            }
+            metrics.Accepted(entries.Count);
+            signal.Notify();
         }
 
         if (logLimit.ShouldLog(logger, LogLevel.Information, BatchReceivedEvent))
         {
-            LogBatchReceived(logger, endpoint, received, result.Inserted, result.Duplicates, received - entries.Count);
+            LogBatchReceived(logger, endpoint, received, entries.Count, received - entries.Count);
         }
 
         return TypedResults.Accepted((string?)null);
@@ -275,8 +271,8 @@ public sealed partial class NotificationIntake(
         }
     }
 
-    [LoggerMessage(EventId = BatchReceivedEvent, Level = LogLevel.Information, Message = "Received {ItemCount} notifications on {Endpoint}: {Stored} stored, {Duplicates} duplicates, {Dropped} dropped")]
-    private static partial void LogBatchReceived(ILogger logger, string endpoint, int itemCount, int stored, int duplicates, int dropped);
+    [LoggerMessage(EventId = BatchReceivedEvent, Level = LogLevel.Information, Message = "Received {ItemCount} notifications on {Endpoint}: {Stored} stored, {Dropped} dropped")]
+    private static partial void LogBatchReceived(ILogger logger, string endpoint, int itemCount, int stored, int dropped);
 
     [LoggerMessage(EventId = DroppedEvent, Level = LogLevel.Warning, Message = "Dropped a notification for subscription {SubscriptionId}: {Reason}")]
     private static partial void LogDropped(ILogger logger, Guid? subscriptionId, DropReason reason);

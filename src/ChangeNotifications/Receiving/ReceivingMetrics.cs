@@ -2,13 +2,13 @@ using System.Diagnostics.Metrics;
 
 namespace ChangeNotifications.Receiving;
 
-/// <summary>Counters of intake: what was accepted, what was a duplicate, what was dropped and why.</summary>
+/// <summary>Counters of intake: what was accepted, what was dropped and why. (Redeliveries are stored like any
+/// item and recognised when claimed: the inbox logs them, event 1102.)</summary>
 public sealed class ReceivingMetrics
 {
     public const string MeterName = "ChangeNotifications.Receiving";
 
     private readonly Counter<long> _accepted;
-    private readonly Counter<long> _duplicates;
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _rejectedRequests;
     private long _droppedTotal;
@@ -18,7 +18,6 @@ public sealed class ReceivingMetrics
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
         _accepted = meter.CreateCounter<long>("changenotifications.notifications.accepted");
-        _duplicates = meter.CreateCounter<long>("changenotifications.notifications.duplicates");
         _dropped = meter.CreateCounter<long>("changenotifications.notifications.dropped");
         _rejectedRequests = meter.CreateCounter<long>("changenotifications.requests.rejected");
     }
@@ -26,14 +25,7 @@ public sealed class ReceivingMetrics
     /// <summary>Items dropped since start (unknown subscription, wrong clientState, invalid item).</summary>
     public long DroppedTotal => Interlocked.Read(ref _droppedTotal);
 
-    public void Accepted(int count, int duplicates)
-    {
-        _accepted.Add(count);
-        if (duplicates > 0)
-        {
-            _duplicates.Add(duplicates);
-        }
-    }
+    public void Accepted(int count) => _accepted.Add(count);
 
     public void Dropped(DropReason reason)
     {

@@ -11,6 +11,9 @@ public interface ISqliteSchema
 
     /// <summary>Idempotent DDL (<c>CREATE TABLE IF NOT EXISTS …</c>).</summary>
     string Sql { get; }
+
+    /// <summary>Brings a file made by an earlier version up to date, before <see cref="Sql"/> runs (nothing by default).</summary>
+    Task UpgradeAsync(SqliteConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>
@@ -93,6 +96,7 @@ public sealed class SqliteDatabase
 
             foreach (var schema in _schemas)
             {
+                await schema.UpgradeAsync(connection, cancellationToken);
                 await using var command = connection.CreateCommand();
                 command.CommandText = schema.Sql;
                 await command.ExecuteNonQueryAsync(cancellationToken);

@@ -3,7 +3,10 @@ using Microsoft.Data.Sqlite;
 
 namespace ChangeNotifications.Tests.Faults;
 
-/// <summary>Reads the inbox of a service's SQLite file from outside the process: each notification id and its status.</summary>
+/// <summary>
+/// Reads the inbox of a service's SQLite file from outside the process: each notification id and its status. A row the
+/// claim marked as a redelivery (<c>duplicate of item …</c>) is left out; two other rows for one id, both settled, fail.
+/// </summary>
 public static class InboxRows
 {
     public static async Task<Dictionary<string, InboxItemStatus>> ReadAsync(string databasePath)
@@ -12,15 +15,26 @@ public static class InboxRows
         await using var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COALESCE(json_extract(payload, '$.id'), dedup_key), status FROM inbox WHERE kind = $change;";
+        command.CommandText = """
+            SELECT COALESCE(json_extract(payload, '$.id'), dedup_key), status FROM inbox
+            WHERE kind = $change AND (last_error IS NULL OR last_error NOT LIKE 'duplicate of item %');
+            """;
         command.Parameters.AddWithValue("$change", (int)InboxItemKind.Change);
         var rows = new Dictionary<string, InboxItemStatus>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            // The dedup key is unique in the table, and every notification of the load has its own id: a second row
-            // for one id would be a duplicate the inbox let through.
-            Assert.True(rows.TryAdd(reader.GetString(0), (InboxItemStatus)reader.GetInt32(1)), $"Two inbox rows for notification {reader.GetString(0)}.");
+            // Every notification of the load has its own id. A redelivery not claimed yet is a second row for now; once
+            // both are settled, a second one not marked as a duplicate would have been handled twice.
+            var id = reader.GetString(0);
+            var status = (InboxItemStatus)reader.GetInt32(1);
+            if (rows.TryGetValue(id, out var other))
+            {
+                Assert.False(IsSettled(other) && IsSettled(status), $"Two inbox rows handled for notification {id}.");
+                status = IsSettled(status) ? other : status;
+            }
+
+            rows[id] = status;
         }
 
         return rows;
@@ -33,7 +47,7 @@ public static class InboxRows
         while (true)
         {
             var rows = await ReadAsync(databasePath);
-            if (rows.Values.All(s => s is InboxItemStatus.Done or InboxItemStatus.Dead) || DateTime.UtcNow > deadline)
+            if (rows.Values.All(IsSettled) || DateTime.UtcNow > deadline)
             {
                 return rows;
             }
@@ -41,4 +55,6 @@ public static class InboxRows
             await Task.Delay(200);
         }
     }
+
+    private static bool IsSettled(InboxItemStatus status) => status is InboxItemStatus.Done or InboxItemStatus.Dead;
 }

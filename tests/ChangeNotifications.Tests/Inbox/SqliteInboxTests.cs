@@ -4,7 +4,10 @@ using ChangeNotifications.Storage;
 using ChangeNotifications.Tests.Infrastructure;
 using ChangeNotifications.Tests.Subscriptions;
 using Microsoft.Data.Sqlite;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -17,19 +20,24 @@ public sealed class SqliteInboxTests : IDisposable
         VALUES ('old-1', 0, '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f', '{"id":"old-1"}', 0, 0);
         """;
 
+    private const string OldDoneRow = """
+        INSERT INTO inbox (dedup_key, kind, subscription_id, payload, received_at, not_before, status, attempts, finished_at)
+        VALUES ('old-done', 0, '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f', '{"id":"old-done"}', 0, 0, 2, 1, 1795762800000);
+        """;
+
     private static readonly Guid Subscription = Guid.Parse("6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f");
     private readonly TempSqlite _file = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 8, 0, 0, TimeSpan.Zero));
 
     public void Dispose() => _file.Dispose();
 
-    private SqliteInbox Open() => new(
+    private SqliteInbox Open(ILogger<SqliteInbox>? logger = null) => new(
         new SqliteDatabase(
             Options.Create(new StorageOptions { SqlitePath = _file.FilePath, Durability = StorageDurability.Normal }),
             new TestEnvironment(_file.Directory),
             [new SqliteInboxSchema()]),
         _time,
-        NullLogger<SqliteInbox>.Instance);
+        logger ?? NullLogger<SqliteInbox>.Instance);
 
     private static InboxEntry Entry(string key) => new(key, InboxItemKind.Change, Subscription, $$"""{"id":"{{key}}"}""", null);
 
@@ -37,7 +45,7 @@ public sealed class SqliteInboxTests : IDisposable
     public async Task Completes_the_given_items_together_and_leaves_the_others_claimed()
     {
         await using var inbox = Open();
-        Assert.Equal(new AppendResult(3, 0), await inbox.AppendAsync([Entry("a"), Entry("b"), Entry("c")], default));
+        await inbox.AppendAsync([Entry("a"), Entry("b"), Entry("c")], default);
         var claimed = await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default);
 
         await inbox.CompleteAsync([claimed[0].Id, claimed[2].Id], default);
@@ -59,11 +67,13 @@ public sealed class SqliteInboxTests : IDisposable
 
         var writes = Enumerable.Range(0, 50).Select(i => inbox.AppendAsync([Entry($"k{i}"), Entry($"k{i}")], default)).ToList();
         var completion = inbox.CompleteAsync([first.Id], default);
-        var results = await Task.WhenAll(writes);
+        await Task.WhenAll(writes);
         await completion;
 
-        Assert.All(results, r => Assert.Equal(new AppendResult(1, 1), r));
-        Assert.Equal(new InboxCounts(Ready: 50, Claimed: 0, Done: 1, Dead: 0), await inbox.CountAsync(default));
+        Assert.Equal(new InboxCounts(Ready: 100, Claimed: 0, Done: 1, Dead: 0), await inbox.CountAsync(default));
+        var claimed = await inbox.ClaimAsync(200, TimeSpan.FromMinutes(1), default);
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => $"k{i}").Order(StringComparer.Ordinal), claimed.Select(i => i.DedupKey).Order(StringComparer.Ordinal));
+        Assert.Equal(new InboxCounts(Ready: 0, Claimed: 50, Done: 51, Dead: 0), await inbox.CountAsync(default));
     }
 
     [Fact]
@@ -77,28 +87,86 @@ public sealed class SqliteInboxTests : IDisposable
         var append = inbox.AppendAsync([Entry("b")], default);
 
         await Assert.ThrowsAsync<FormatException>(() => claim);
-        Assert.Equal(new AppendResult(1, 0), await append);
+        await append;
         Assert.Equal(new InboxCounts(Ready: 1, Claimed: 2, Done: 0, Dead: 0), await inbox.CountAsync(default));
     }
 
     [Fact]
-    public async Task A_file_made_with_the_old_schema_is_opened_and_used_with_the_new_indexes()
+    public async Task A_file_made_with_the_old_schema_is_rebuilt_once_and_keeps_its_rows_and_their_claimed_keys()
     {
-        await ExecuteAsync(new OldInboxSchema().Sql + OldRow);
+        await ExecuteAsync(new OldInboxSchema().Sql + OldRow + OldDoneRow);
+
+        await using (var first = Open())
+        {
+            await first.CountAsync(default);
+        }
 
         await using var inbox = Open();
-        Assert.Equal(new AppendResult(1, 1), await inbox.AppendAsync([Entry("new-1"), Entry("old-1")], default));
+        Assert.Empty(await AutoIndexesAsync());
+        await inbox.AppendAsync([Entry("new-1"), Entry("old-1"), Entry("old-done")], default);
         var claimed = await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default);
         Assert.Equal(["old-1", "new-1"], claimed.Select(i => i.DedupKey));
         Assert.True(claimed[1].Id > claimed[0].Id);
         await inbox.CompleteAsync(claimed.Select(i => i.Id).ToList(), default);
-        Assert.Equal(new InboxCounts(Ready: 0, Claimed: 0, Done: 2, Dead: 0), await inbox.CountAsync(default));
+        Assert.Equal(new InboxCounts(Ready: 0, Claimed: 0, Done: 5, Dead: 0), await inbox.CountAsync(default));
 
         _time.Advance(TimeSpan.FromHours(7));
-        Assert.Equal(2, await inbox.PurgeCompletedAsync(_time.GetUtcNow() - TimeSpan.FromHours(6), default));
+        Assert.Equal(5, await inbox.PurgeCompletedAsync(_time.GetUtcNow() - TimeSpan.FromHours(6), default));
         Assert.Equal(
             ["ix_inbox_claimed", "ix_inbox_dead", "ix_inbox_done", "ix_inbox_ready"],
             await IndexesAsync());
+    }
+
+    [Fact]
+    public async Task A_redelivered_item_is_stored_and_marked_done_as_a_duplicate_when_claimed()
+    {
+        var logs = new FakeLogCollector();
+        await using var inbox = Open(new FakeLogger<SqliteInbox>(logs));
+        await inbox.AppendAsync([Entry("a"), Entry("a")], default);
+        var first = Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
+        await inbox.CompleteAsync([first.Id], default);
+
+        await inbox.AppendAsync([Entry("a")], default);
+        Assert.Empty(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
+
+        Assert.Equal(new InboxCounts(Ready: 0, Claimed: 0, Done: 3, Dead: 0), await inbox.CountAsync(default));
+        var duplicates = logs.GetSnapshot().Where(r => r.Id.Id == 1102).ToList();
+        Assert.Equal(2, duplicates.Count);
+        Assert.All(duplicates, r => Assert.Equal(first.Id.ToString(CultureInfo.InvariantCulture), r.GetStructuredStateValue("HolderId")));
+        Assert.Equal([$"duplicate of item {first.Id}"], await LastErrorsAsync());
+    }
+
+    [Fact]
+    public async Task The_item_holding_a_key_is_claimed_again_after_a_retry_a_replay_and_a_lost_lease()
+    {
+        await using var inbox = Open();
+        await inbox.AppendAsync([Entry("a")], default);
+        var item = Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
+
+        await inbox.RetryLaterAsync(item.Id, _time.GetUtcNow(), "try again", default);
+        Assert.Equal(item.Id, Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default)).Id);
+
+        _time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(item.Id, Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default)).Id);
+
+        await inbox.DeadLetterAsync(item.Id, "gave up", default);
+        Assert.Equal(1, await inbox.ReplayDeadLettersAsync(null, default));
+        Assert.Equal(item.Id, Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default)).Id);
+    }
+
+    [Fact]
+    public async Task A_purged_key_no_longer_holds_a_redelivery_back()
+    {
+        await using var inbox = Open();
+        await inbox.AppendAsync([Entry("a")], default);
+        var first = Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
+        await inbox.CompleteAsync([first.Id], default);
+
+        _time.Advance(TimeSpan.FromHours(7));
+        Assert.Equal(1, await inbox.PurgeCompletedAsync(_time.GetUtcNow() - TimeSpan.FromHours(6), default));
+        await inbox.AppendAsync([Entry("a")], default);
+
+        Assert.Equal("a", Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default)).DedupKey);
     }
 
     [Fact]
@@ -143,20 +211,30 @@ public sealed class SqliteInboxTests : IDisposable
         await command.ExecuteNonQueryAsync();
     }
 
-    private async Task<List<string>> IndexesAsync()
+    private Task<List<string>> IndexesAsync() =>
+        QueryAsync("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'inbox' AND sql IS NOT NULL ORDER BY name;");
+
+    private Task<List<string>> AutoIndexesAsync() =>
+        QueryAsync("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'inbox' AND sql IS NULL;");
+
+    private Task<List<string>> LastErrorsAsync() =>
+        QueryAsync("SELECT DISTINCT last_error FROM inbox WHERE last_error IS NOT NULL;");
+
+    /// <summary>The first column of each row of <paramref name="sql"/>, as text.</summary>
+    private async Task<List<string>> QueryAsync(string sql)
     {
-        var names = new List<string>();
+        var values = new List<string>();
         await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _file.FilePath, Pooling = false }.ToString());
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'inbox' AND sql IS NOT NULL ORDER BY name;";
+        command.CommandText = sql;
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            names.Add(reader.GetString(0));
+            values.Add(reader.GetString(0));
         }
 
-        return names;
+        return values;
     }
 
     private async Task<string> PlanAsync(string sql)

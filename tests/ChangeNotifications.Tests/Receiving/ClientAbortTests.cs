@@ -91,7 +91,6 @@ public sealed class ClientAbortTests
             {
                 await aborted.CancelAsync();
                 await Task.Delay(Timeout.Infinite, ct);
-                return new AppendResult(0, 0);
             });
         using var service = new ServiceFactory().WithServices(s => s.AddSingleton(inbox.Object));
         var subscription = service.Subscriptions.Add(Resource);

@@ -46,7 +46,7 @@ public sealed class IntakeTests : IDisposable
     }
 
     [Fact]
-    public async Task Redelivered_batch_is_stored_once()
+    public async Task Redelivered_batch_is_stored_and_claimed_once()
     {
         var sub = _service.Subscriptions.Add(MailResource);
         var body = Payloads.Batch(Payloads.Item(sub), Payloads.Item(sub));
@@ -57,9 +57,11 @@ public sealed class IntakeTests : IDisposable
 
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
-        Assert.Equal(2, (await _service.Inbox.CountAsync(default)).Total);
-        var second = _service.Logs.GetSnapshot().Where(r => r.Id.Id == 1010).Last();
-        Assert.Equal("2", second.GetStructuredStateValue("Duplicates"));
+        Assert.Equal("2", _service.Logs.GetSnapshot().Where(r => r.Id.Id == 1010).Last().GetStructuredStateValue("Stored"));
+        var claimed = await _service.Inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default);
+        Assert.Equal(2, claimed.Count);
+        Assert.Equal(new InboxCounts(Ready: 0, Claimed: 2, Done: 2, Dead: 0), await _service.Inbox.CountAsync(default));
+        Assert.Equal(2, _service.Logs.GetSnapshot().Count(r => r.Id.Id == 1102));
     }
 
     [Fact]
@@ -191,11 +193,7 @@ public sealed class IntakeTests : IDisposable
     {
         var stalled = new Mock<IInbox>();
         stalled.Setup(i => i.AppendAsync(It.IsAny<IReadOnlyList<InboxEntry>>(), It.IsAny<CancellationToken>()))
-            .Returns(async (IReadOnlyList<InboxEntry> _, CancellationToken ct) =>
-            {
-                await Task.Delay(Timeout.Infinite, ct);
-                return new AppendResult(0, 0);
-            });
+            .Returns((IReadOnlyList<InboxEntry> _, CancellationToken ct) => Task.Delay(Timeout.Infinite, ct));
         using var service = new ServiceFactory()
             .WithSetting("Receiving:StoreTimeout", "00:00:00.200")
             .WithServices(s => s.AddSingleton(stalled.Object));
