@@ -32,23 +32,28 @@ public static class NotificationEndpoints
     /// </summary>
     public static RouteGroupBuilder MapNotificationEndpoints(this IEndpointRouteBuilder endpoints)
     {
+        // The handlers' services are singletons, taken once here: binding them per request (a minimal API's
+        // parameters) opens a service scope for every acknowledgement.
+        var services = endpoints.ServiceProvider;
+        var handshake = services.GetRequiredService<ValidationHandshake>();
+        var intake = services.GetRequiredService<NotificationIntake>();
+        var load = services.GetRequiredService<IntakeLoad>();
         var group = endpoints.MapGroup(RoutePrefix).AllowAnonymous().WithTags("Graph webhooks");
-        group.MapPost("/notifications", (HttpContext context, ValidationHandshake handshake, NotificationIntake intake, IntakeLoad load) =>
-            Receive(context, handshake, intake, load, "notifications"));
-        group.MapPost("/lifecycle", (HttpContext context, ValidationHandshake handshake, NotificationIntake intake, IntakeLoad load) =>
-            Receive(context, handshake, intake, load, "lifecycle"));
+        group.MapPost("/notifications", context => ReceiveAsync(context, handshake, intake, load, "notifications"));
+        group.MapPost("/lifecycle", context => ReceiveAsync(context, handshake, intake, load, "lifecycle"));
         return group;
     }
 
     /// <summary>Reports the request to <see cref="IntakeLoad"/> (the dispatcher yields while requests queue), then answers it.</summary>
-    private static async Task<IResult> Receive(HttpContext context, ValidationHandshake handshake, NotificationIntake intake, IntakeLoad load, string endpoint)
+    private static async Task ReceiveAsync(HttpContext context, ValidationHandshake handshake, NotificationIntake intake, IntakeLoad load, string endpoint)
     {
         load.RequestStarted();
         try
         {
-            return ValidationHandshake.IsHandshake(context.Request, out var token)
+            var answer = ValidationHandshake.IsHandshake(context.Request, out var token)
                 ? handshake.Answer(context.Response, token, endpoint)
                 : await intake.ReceiveAsync(context, endpoint);
+            await answer.ExecuteAsync(context);
         }
         finally
         {

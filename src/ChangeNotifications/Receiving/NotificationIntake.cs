@@ -124,7 +124,7 @@ public sealed partial class NotificationIntake(
             LogBatchReceived(logger, endpoint, received, entries.Count, received - entries.Count);
         }
 
-        return TypedResults.Accepted((string?)null);
+        return WebhookAnswers.Accepted;
     }
 
     private async Task<ParsedBatch> ReadBatchAsync(JsonElement root, CancellationToken cancellationToken)

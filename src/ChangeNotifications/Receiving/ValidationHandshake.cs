@@ -59,7 +59,7 @@ public sealed partial class ValidationHandshake(IOptions<ReceivingOptions> optio
             LogAnswered(logger, endpoint);
         }
 
-        return TypedResults.Text(token, "text/plain");
+        return WebhookAnswers.PlainText(token);
     }
 
     private void LogRefused(string endpoint, string problem, int tokenLength)

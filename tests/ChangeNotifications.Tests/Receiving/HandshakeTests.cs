@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using ChangeNotifications.Tests.Infrastructure;
 
 namespace ChangeNotifications.Tests.Receiving;
@@ -25,6 +26,8 @@ public sealed class HandshakeTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("utf-8", response.Content.Headers.ContentType?.CharSet);
+        Assert.Equal(Encoding.UTF8.GetByteCount(token), response.Content.Headers.ContentLength);
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal(token, await response.Content.ReadAsStringAsync());
         Assert.Equal(0, (await _service.Inbox.CountAsync(default)).Total);
