@@ -1,13 +1,15 @@
 using ChangeNotifications.Storage;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace ChangeNotifications.Inbox;
 
 /// <summary>
 /// The connection of the inbox's single writer, kept open with its statements prepared (insert, complete, claim and its
-/// dedup keys): a
-/// round costs one transaction and its fsync, not an open, its pragmas and a prepare. After a failed round the connection is dropped and opened
-/// again for the next one. Not thread-safe: only the write loop uses it.
+/// dedup keys): a round costs one transaction and its fsync, not an open, its pragmas and a prepare. The statements of
+/// every round and every row (BEGIN, COMMIT, the insert) run through SQLite's own API (<see cref="SqliteRawStatement"/>),
+/// so the transaction is SQLite's, not a <see cref="SqliteTransaction"/>. After a failed round the connection is rolled
+/// back, dropped and opened again for the next one. Not thread-safe: only the write loop uses it.
 /// </summary>
 internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposable
 {
@@ -31,8 +33,8 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
     public const int CacheKib = 8 * 1024;
 
     private SqliteConnection? _connection;
-    private SqliteTransaction? _transaction;
     private Statements? _statements;
+    private bool _inRound;
 
     /// <summary>Opens the connection if the last round dropped it (or on the first round).</summary>
     public async Task EnsureOpenAsync(CancellationToken cancellationToken)
@@ -65,8 +67,8 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
     public void Begin(DateTimeOffset now)
     {
         var statements = _statements ?? throw new InvalidOperationException("The inbox writer is not open.");
-        _transaction = _connection!.BeginTransaction(deferred: false);
-        statements.Enlist(_transaction, UnixTime.ToMs(now));
+        statements.Begin(UnixTime.ToMs(now));
+        _inRound = true;
     }
 
     /// <summary>Inserts <paramref name="entry"/> (a redelivered item too: the claim recognises it).</summary>
@@ -83,21 +85,20 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
 
     public void Commit()
     {
-        var transaction = _transaction ?? throw new InvalidOperationException("No round is open.");
-        transaction.Commit();
-        transaction.Dispose();
-        _transaction = null;
+        Current.Commit();
+        _inRound = false;
     }
 
-    /// <summary>Drops the connection after a failed round (its transaction rolls back); the next round opens a new one.</summary>
+    /// <summary>Drops the connection after a failed round (its transaction rolled back first: the connection goes back to
+    /// the pool); the next round opens a new one.</summary>
     public async ValueTask ResetAsync()
     {
-        if (_transaction is not null)
+        if (_connection?.Handle is { } db && raw.sqlite3_get_autocommit(db) == 0)
         {
-            await _transaction.DisposeAsync();
-            _transaction = null;
+            raw.sqlite3_exec(db, "ROLLBACK;");
         }
 
+        _inRound = false;
         _statements?.Dispose();
         _statements = null;
         if (_connection is not null)
@@ -109,12 +110,20 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
 
     public ValueTask DisposeAsync() => ResetAsync();
 
-    private Statements Current => _transaction is not null ? _statements! : throw new InvalidOperationException("No round is open.");
+    private Statements Current => _inRound ? _statements! : throw new InvalidOperationException("No round is open.");
 
-    /// <summary>The prepared insert, complete, claim and key statements, with their parameters.</summary>
+    /// <summary>The prepared begin, commit, insert, complete, claim and key statements, with their parameters.</summary>
     private sealed class Statements : IDisposable
     {
-        private readonly SqliteCommand _insert;
+        private readonly SqliteRawStatement _begin;
+        private readonly SqliteRawStatement _commit;
+        private readonly SqliteRawStatement _insert;
+        private readonly int _key;
+        private readonly int _kind;
+        private readonly int _subscription;
+        private readonly int _payload;
+        private readonly int _tokens;
+        private readonly int _insertNow;
         private readonly SqliteCommand _complete;
         private readonly SqliteCommand _claim;
         private readonly SqliteCommand _holdKey;
@@ -129,28 +138,23 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
         private readonly SqliteParameter _claimUntil;
         private readonly SqliteParameter _claimMax;
         private long _nowMs;
-        private readonly SqliteParameter _key;
-        private readonly SqliteParameter _kind;
-        private readonly SqliteParameter _subscription;
-        private readonly SqliteParameter _payload;
-        private readonly SqliteParameter _tokens;
-        private readonly SqliteParameter _insertNow;
         private readonly SqliteParameter _id;
         private readonly SqliteParameter _completeNow;
 
         public Statements(SqliteConnection connection)
         {
-            _insert = connection.CreateCommand();
-            _insert.CommandText = """
+            _begin = new SqliteRawStatement(connection, "BEGIN IMMEDIATE;");
+            _commit = new SqliteRawStatement(connection, "COMMIT;");
+            _insert = new SqliteRawStatement(connection, """
                 INSERT INTO inbox (dedup_key, kind, subscription_id, payload, validation_tokens, received_at, not_before)
                 VALUES ($key, $kind, $sub, $payload, $tokens, $now, $now);
-                """;
-            _key = _insert.Parameters.Add("$key", SqliteType.Text);
-            _kind = _insert.Parameters.Add("$kind", SqliteType.Integer);
-            _subscription = _insert.Parameters.Add("$sub", SqliteType.Text);
-            _payload = _insert.Parameters.Add("$payload", SqliteType.Text);
-            _tokens = _insert.Parameters.Add("$tokens", SqliteType.Text);
-            _insertNow = _insert.Parameters.Add("$now", SqliteType.Integer);
+                """);
+            _key = _insert.IndexOf("$key");
+            _kind = _insert.IndexOf("$kind");
+            _subscription = _insert.IndexOf("$sub");
+            _payload = _insert.IndexOf("$payload");
+            _tokens = _insert.IndexOf("$tokens");
+            _insertNow = _insert.IndexOf("$now");
 
             _complete = connection.CreateCommand();
             _complete.CommandText = "UPDATE inbox SET status = 2, locked_until = NULL, finished_at = $now WHERE id = $id;";
@@ -183,40 +187,44 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _duplicateOf = _duplicate.Parameters.Add("$of", SqliteType.Integer);
             _duplicateNow = _duplicate.Parameters.Add("$now", SqliteType.Integer);
 
-            _insertNow.Value = _completeNow.Value = _claimNow.Value = _claimUntil.Value = _holdKeyNow.Value = _duplicateNow.Value = 0L;
+            _completeNow.Value = _claimNow.Value = _claimUntil.Value = _holdKeyNow.Value = _duplicateNow.Value = 0L;
             _holdKeyId.Value = _duplicateId.Value = _duplicateOf.Value = 0L;
             _holdKeyKey.Value = string.Empty;
             _claimMax.Value = 1;
             _id.Value = 0L;
-            _key.Value = _subscription.Value = _payload.Value = string.Empty;
-            _kind.Value = 0;
-            _tokens.Value = DBNull.Value;
-            _insert.Prepare();
             _complete.Prepare();
             _claim.Prepare();
             _holdKey.Prepare();
             _duplicate.Prepare();
         }
 
-        public void Enlist(SqliteTransaction transaction, long nowMs)
+        /// <summary>BEGIN IMMEDIATE; the commands run in SQLite's transaction (no <see cref="SqliteTransaction"/>).</summary>
+        public void Begin(long nowMs)
         {
-            _insert.Transaction = transaction;
-            _complete.Transaction = transaction;
-            _claim.Transaction = transaction;
-            _holdKey.Transaction = transaction;
-            _duplicate.Transaction = transaction;
+            _begin.Execute();
             _nowMs = nowMs;
-            _insertNow.Value = _completeNow.Value = _claimNow.Value = _holdKeyNow.Value = _duplicateNow.Value = nowMs;
+            _insert.BindInt64(_insertNow, nowMs);
+            _completeNow.Value = _claimNow.Value = _holdKeyNow.Value = _duplicateNow.Value = nowMs;
         }
+
+        public void Commit() => _commit.Execute();
 
         public void Insert(InboxEntry entry)
         {
-            _key.Value = entry.DedupKey;
-            _kind.Value = (int)entry.Kind;
-            _subscription.Value = entry.SubscriptionId.ToString();
-            _payload.Value = entry.Payload;
-            _tokens.Value = (object?)entry.ValidationTokens ?? DBNull.Value;
-            _insert.ExecuteNonQuery();
+            _insert.BindText(_key, entry.DedupKey);
+            _insert.BindInt64(_kind, (int)entry.Kind);
+            _insert.BindGuid(_subscription, entry.SubscriptionId);
+            _insert.BindText(_payload, entry.Payload);
+            if (entry.ValidationTokens is { } tokens)
+            {
+                _insert.BindText(_tokens, tokens);
+            }
+            else
+            {
+                _insert.BindNull(_tokens);
+            }
+
+            _insert.Execute();
         }
 
         public void Complete(long id)
@@ -269,6 +277,8 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
 
         public void Dispose()
         {
+            _begin.Dispose();
+            _commit.Dispose();
             _insert.Dispose();
             _complete.Dispose();
             _claim.Dispose();

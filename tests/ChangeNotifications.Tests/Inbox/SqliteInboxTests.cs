@@ -118,6 +118,21 @@ public sealed class SqliteInboxTests : IDisposable
     }
 
     [Fact]
+    public async Task A_failed_round_stores_nothing_of_it_and_the_next_round_writes_on_a_new_connection()
+    {
+        await using var inbox = Open();
+        await inbox.AppendAsync([Entry("before")], default);
+        await ExecuteAsync("CREATE TRIGGER refuse_boom BEFORE INSERT ON inbox WHEN NEW.dedup_key = 'boom' BEGIN SELECT RAISE(ABORT, 'boom refused'); END;");
+
+        var failed = await Assert.ThrowsAsync<InboxUnavailableException>(() => inbox.AppendAsync([Entry("a"), Entry("boom")], default));
+        Assert.Contains("boom refused", failed.InnerException?.Message, StringComparison.Ordinal);
+        Assert.Equal(new InboxCounts(Ready: 1, Claimed: 0, Done: 0, Dead: 0), await inbox.CountAsync(default));
+
+        await inbox.AppendAsync([Entry("after")], default);
+        Assert.Equal(["before", "after"], (await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default)).Select(i => i.DedupKey));
+    }
+
+    [Fact]
     public async Task A_redelivered_item_is_stored_and_marked_done_as_a_duplicate_when_claimed()
     {
         var logs = new FakeLogCollector();
