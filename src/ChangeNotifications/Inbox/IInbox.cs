@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace ChangeNotifications.Inbox;
 
 /// <summary>
@@ -62,13 +64,20 @@ public enum InboxItemStatus
     Dead = 3,
 }
 
-/// <summary>One notification item to store: its raw JSON and the batch's validation tokens (rich notifications).</summary>
+/// <summary>One notification item to store: its raw JSON as received (UTF-8) and the batch's validation tokens (rich
+/// notifications).</summary>
 public sealed record InboxEntry(
     string DedupKey,
     InboxItemKind Kind,
     Guid SubscriptionId,
-    string Payload,
-    string? ValidationTokens);
+    ReadOnlyMemory<byte> Payload,
+    string? ValidationTokens)
+{
+    public InboxEntry(string dedupKey, InboxItemKind kind, Guid subscriptionId, string payload, string? validationTokens)
+        : this(dedupKey, kind, subscriptionId, Encoding.UTF8.GetBytes(payload), validationTokens)
+    {
+    }
+}
 
 /// <param name="Id">Unique among stored items and increasing in arrival order (the claim order); an id may be given
 /// again only after every newer item was purged, so it names an item in logs, not forever.</param>

@@ -214,7 +214,7 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _insert.BindText(_key, entry.DedupKey);
             _insert.BindInt64(_kind, (int)entry.Kind);
             _insert.BindGuid(_subscription, entry.SubscriptionId);
-            _insert.BindText(_payload, entry.Payload);
+            _insert.BindText(_payload, entry.Payload.Span);
             if (entry.ValidationTokens is { } tokens)
             {
                 _insert.BindText(_tokens, tokens);

@@ -42,6 +42,9 @@ internal sealed class SqliteRawStatement : IDisposable
         Check(raw.sqlite3_bind_text(_statement, index, bytes));
     }
 
+    /// <summary>Binds <paramref name="utf8"/> as text (SQLite copies it).</summary>
+    public void BindText(int index, ReadOnlySpan<byte> utf8) => Check(raw.sqlite3_bind_text(_statement, index, utf8));
+
     /// <summary>Binds the GUID's "D" text (as <see cref="Guid.ToString()"/> writes it).</summary>
     public void BindGuid(int index, Guid value)
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Logging;
@@ -188,7 +189,7 @@ public sealed partial class NotificationIntake(
 
         var kind = notification.IsLifecycle ? InboxItemKind.Lifecycle : InboxItemKind.Change;
         var key = DedupKey.For(notification.Fields);
-        return new InboxEntry(key, kind, subscriptionId, element.GetRawText(), tokens);
+        return new InboxEntry(key, kind, subscriptionId, JsonMarshal.GetRawUtf8Value(element).ToArray(), tokens);
     }
 
     private void Dropped(Guid? subscriptionId, DropReason reason)

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Threading.Channels;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Storage;
@@ -87,7 +88,8 @@ internal sealed class LegacyInbox : IAsyncDisposable
                 key.Value = entry.DedupKey;
                 kind.Value = (int)entry.Kind;
                 sub.Value = entry.SubscriptionId.ToString();
-                payload.Value = entry.Payload;
+                // Entries carry UTF-8 now; the old path received a string (this decode, ~0.3 µs a row, was not in it).
+                payload.Value = Encoding.UTF8.GetString(entry.Payload.Span);
                 tokens.Value = (object?)entry.ValidationTokens ?? DBNull.Value;
                 results[i] += await insert.ExecuteNonQueryAsync();
             }
