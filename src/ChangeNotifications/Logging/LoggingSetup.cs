@@ -7,10 +7,19 @@ namespace ChangeNotifications.Logging;
 /// Serilog from the <c>Serilog</c> section of appsettings: a readable console line by default, compact JSON
 /// when configured (see README). Log events also reach other registered providers (tests add a fake one).
 /// Request logging writes failed requests only at Information and above: a line per Graph POST would drown
-/// the per-batch lines intake writes already. A request whose client went away is logged at Debug.
+/// the per-batch lines intake writes already. A request whose client went away is logged at Debug. ASP.NET's hosting
+/// diagnostics category is off (above Fatal): while any level of it is on, hosting starts an Activity and a log scope
+/// for every request (RequestId, RequestPath, ConnectionId on each line written during it), 5–7 % of a handshake's CPU;
+/// the webhook lines name their endpoint, and the request log keeps the path of everything else.
 /// </summary>
 public static class LoggingSetup
 {
+    /// <summary>The category whose being enabled makes hosting create an Activity and a log scope per request.</summary>
+    public const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
+    /// <summary>A Serilog level above <see cref="Serilog.Events.LogEventLevel.Fatal"/>: nothing of a category set to it is enabled.</summary>
+    private const Serilog.Events.LogEventLevel Off = (Serilog.Events.LogEventLevel)(1 + (int)Serilog.Events.LogEventLevel.Fatal);
+
     public static WebApplicationBuilder AddServiceLogging(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -19,7 +28,8 @@ public static class LoggingSetup
             (services, configuration) => configuration
                 .ReadFrom.Configuration(builder.Configuration)
                 .ReadFrom.Services(services)
-                .Enrich.FromLogContext(),
+                .Enrich.FromLogContext()
+                .MinimumLevel.Override(HostingDiagnosticsCategory, Off),
             preserveStaticLogger: true,
             writeToProviders: true);
         return builder;

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text;
+using ChangeNotifications.Logging;
 using ChangeNotifications.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace ChangeNotifications.Tests.Logging;
@@ -25,6 +27,22 @@ public sealed class RequestLoggingTests
         var logs = service.Logs.GetSnapshot();
         Assert.Contains(logs, r => r.Id.Id == 1012 && r.Level == LogLevel.Warning);
         Assert.DoesNotContain(logs, r => r.Category == RequestLogCategory);
+    }
+
+    [Fact]
+    public async Task Hosting_diagnostics_are_off_whatever_the_configuration_says_and_the_service_logs_as_before()
+    {
+        // Enabled at any level, this category makes hosting start an Activity and a log scope for every request.
+        using var service = new ServiceFactory().WithSetting($"Serilog:MinimumLevel:Override:{LoggingSetup.HostingDiagnosticsCategory}", "Verbose");
+        var loggers = service.Services.GetRequiredService<ILoggerFactory>();
+
+        var response = await service.CreateClient().GetAsync("/no-such-route");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.False(loggers.CreateLogger(LoggingSetup.HostingDiagnosticsCategory).IsEnabled(LogLevel.Critical));
+        Assert.True(loggers.CreateLogger("ChangeNotifications.Receiving.NotificationIntake").IsEnabled(LogLevel.Information));
+        Assert.DoesNotContain(service.Logs.GetSnapshot(), r => r.Category == LoggingSetup.HostingDiagnosticsCategory);
+        Assert.Contains(service.Logs.GetSnapshot(), r => r.Category == RequestLogCategory);
     }
 
     [Fact]
