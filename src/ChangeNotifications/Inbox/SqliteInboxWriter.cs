@@ -28,8 +28,8 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
         RETURNING {{SqliteInbox.ItemColumns}};
         """;
 
-    /// <summary>Page cache of the writer's connection, in KiB (SQLite's default is 2 000): the dedup key index and the
-    /// table's last pages stay in memory between rounds.</summary>
+    /// <summary>Page cache of the writer's connection, in KiB (SQLite's default is 2 000): the claimed keys' index
+    /// (<c>inbox_keys</c>) and the table's last pages stay in memory between rounds.</summary>
     public const int CacheKib = 8 * 1024;
 
     private SqliteConnection? _connection;
