@@ -58,6 +58,8 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
         }
         catch
         {
+            // Closed for good, not pooled: statements prepared before the one that failed may still be open on it.
+            SqliteConnection.ClearPool(connection);
             await connection.DisposeAsync();
             throw;
         }

@@ -133,6 +133,20 @@ public sealed class SqliteInboxTests : IDisposable
     }
 
     [Fact]
+    public async Task A_writer_that_cannot_prepare_its_statements_fails_the_round_and_recovers_once_it_can()
+    {
+        await using var inbox = Open();
+        await inbox.CountAsync(default);
+        await ExecuteAsync("ALTER TABLE inbox RENAME TO inbox_away;");
+
+        await Assert.ThrowsAsync<InboxUnavailableException>(() => inbox.AppendAsync([Entry("a")], default));
+
+        await ExecuteAsync("ALTER TABLE inbox_away RENAME TO inbox;");
+        await inbox.AppendAsync([Entry("b")], default);
+        Assert.Equal("b", Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default)).DedupKey);
+    }
+
+    [Fact]
     public async Task A_redelivered_item_is_stored_and_marked_done_as_a_duplicate_when_claimed()
     {
         var logs = new FakeLogCollector();
