@@ -133,7 +133,7 @@ public sealed class SqliteInboxTests : IDisposable
     }
 
     [Fact]
-    public async Task A_writer_that_cannot_prepare_its_statements_fails_the_round_and_recovers_once_it_can()
+    public async Task A_round_without_its_table_fails_and_the_writer_recovers_on_a_new_connection_once_the_table_is_back()
     {
         await using var inbox = Open();
         await inbox.CountAsync(default);
