@@ -249,8 +249,8 @@ public sealed class SqliteInboxTests : IDisposable
     private Task<List<string>> LastErrorsAsync() =>
         QueryAsync("SELECT DISTINCT last_error FROM inbox WHERE last_error IS NOT NULL;");
 
-    /// <summary>The first column of each row of <paramref name="sql"/>, as text.</summary>
-    private async Task<List<string>> QueryAsync(string sql)
+    /// <summary>Column <paramref name="column"/> of each row of <paramref name="sql"/>, as text.</summary>
+    private async Task<List<string>> QueryAsync(string sql, int column = 0)
     {
         var values = new List<string>();
         await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _file.FilePath, Pooling = false }.ToString());
@@ -260,25 +260,13 @@ public sealed class SqliteInboxTests : IDisposable
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            values.Add(reader.GetString(0));
+            values.Add(reader.GetString(column));
         }
 
         return values;
     }
 
-    private async Task<string> PlanAsync(string sql)
-    {
-        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _file.FilePath, Pooling = false }.ToString());
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
-        var plan = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            plan.Add(reader.GetString(3));
-        }
-
-        return string.Join(" | ", plan);
-    }
+    /// <summary>SQLite's plan for <paramref name="sql"/>, its steps joined by " | ".</summary>
+    private async Task<string> PlanAsync(string sql) =>
+        string.Join(" | ", await QueryAsync("EXPLAIN QUERY PLAN " + sql, column: 3));
 }
