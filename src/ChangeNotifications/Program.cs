@@ -22,9 +22,10 @@ builder.Services
     .AddRichNotifications(builder.Configuration);
 
 var app = builder.Build();
-app.UseServiceRequestLogging();
-app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseOutsideWebhookPosts(branch => branch
+    .UseServiceRequestLogging()
+    .UseExceptionHandler()
+    .UseStatusCodePages());
 app.MapNotificationEndpoints();
 app.MapHealthChecks("/health");
 app.Run();

@@ -1,4 +1,3 @@
-using ChangeNotifications.Receiving;
 using Serilog;
 
 namespace ChangeNotifications.Logging;
@@ -35,27 +34,25 @@ public static class LoggingSetup
         return builder;
     }
 
-    private static readonly PathString WebhookRoutes = new(NotificationEndpoints.RoutePrefix);
-
-    public static WebApplication UseServiceRequestLogging(this WebApplication app)
+    /// <summary>
+    /// Serilog's request log (one line per request, at the level <c>GetLevel</c> picks). Program adds it outside the
+    /// webhook POSTs only: their hot path logs its own outcomes (rate-limited, since anyone can call them), and a
+    /// request-log line per Graph POST would cost CPU on every acknowledgement and flood the log.
+    /// </summary>
+    public static IApplicationBuilder UseServiceRequestLogging(this IApplicationBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-
-        // Not on the webhook routes: their hot path logs its own outcomes (rate-limited, since anyone can call them),
-        // and a request-log line per Graph POST would cost CPU on every acknowledgement and flood the log.
-        app.UseWhen(
-            context => !context.Request.Path.StartsWithSegments(WebhookRoutes, StringComparison.OrdinalIgnoreCase),
-            branch => branch.UseSerilogRequestLogging(options =>
-            {
-                // The service's logger: the middleware otherwise writes to Serilog's static logger, which this
-                // service leaves silent (preserveStaticLogger), and its lines were lost.
-                options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
-                options.GetLevel = (context, _, error) => error is not null || context.Response.StatusCode >= 500
-                    ? Serilog.Events.LogEventLevel.Error
-                    : context.Response.StatusCode is >= 400 and not StatusCodes.Status499ClientClosedRequest && !context.RequestAborted.IsCancellationRequested
-                        ? Serilog.Events.LogEventLevel.Warning
-                        : Serilog.Events.LogEventLevel.Debug;
-            }));
-        return app;
+        var logger = app.ApplicationServices.GetRequiredService<Serilog.ILogger>();
+        return app.UseSerilogRequestLogging(options =>
+        {
+            // The service's logger: the middleware otherwise writes to Serilog's static logger, which this
+            // service leaves silent (preserveStaticLogger), and its lines were lost.
+            options.Logger = logger;
+            options.GetLevel = (context, _, error) => error is not null || context.Response.StatusCode >= 500
+                ? Serilog.Events.LogEventLevel.Error
+                : context.Response.StatusCode is >= 400 and not StatusCodes.Status499ClientClosedRequest && !context.RequestAborted.IsCancellationRequested
+                    ? Serilog.Events.LogEventLevel.Warning
+                    : Serilog.Events.LogEventLevel.Debug;
+        });
     }
 }
