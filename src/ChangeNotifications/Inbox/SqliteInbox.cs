@@ -303,9 +303,10 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
 
         public override void Write(SqliteInboxWriter writer)
         {
-            foreach (var entry in entries)
+            // By index: a foreach over the interface boxes the list's enumerator, once per request.
+            for (var i = 0; i < entries.Count; i++)
             {
-                writer.Insert(entry);
+                writer.Insert(entries[i]);
             }
         }
 

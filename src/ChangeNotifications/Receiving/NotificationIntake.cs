@@ -128,7 +128,7 @@ public sealed partial class NotificationIntake(
         return WebhookAnswers.Accepted;
     }
 
-    private async Task<ParsedBatch> ReadBatchAsync(JsonElement root, CancellationToken cancellationToken)
+    private async ValueTask<ParsedBatch> ReadBatchAsync(JsonElement root, CancellationToken cancellationToken)
     {
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Array)
         {
@@ -227,7 +227,7 @@ public sealed partial class NotificationIntake(
     }
 
     /// <summary>Reads the body into a pooled buffer; null when it is over <paramref name="limit"/>.</summary>
-    private static async Task<PooledBody?> ReadBodyAsync(Stream body, int limit, CancellationToken cancellationToken)
+    private static async ValueTask<PooledBody?> ReadBodyAsync(Stream body, int limit, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         var length = 0;
@@ -290,7 +290,7 @@ public sealed partial class NotificationIntake(
     [LoggerMessage(EventId = 1015, Level = LogLevel.Debug, Message = "The client went away while {ItemCount} notifications received on {Endpoint} were being stored; they may still be stored")]
     private static partial void LogClientAbortedStore(ILogger logger, Exception exception, string endpoint, int itemCount);
 
-    private sealed record ParsedBatch(List<InboxEntry> Entries, int Received, string? Error)
+    private readonly record struct ParsedBatch(List<InboxEntry> Entries, int Received, string? Error)
     {
         public static ParsedBatch Invalid(string error) => new([], 0, error);
     }

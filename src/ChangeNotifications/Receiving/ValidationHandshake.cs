@@ -18,7 +18,8 @@ public sealed partial class ValidationHandshake(IOptions<ReceivingOptions> optio
     public static bool IsHandshake(HttpRequest request, out string token)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Query.TryGetValue(QueryKey, out var values) && values.Count > 0)
+        // A notification POST has no query string: checking that first spares it the query collection.
+        if (request.QueryString.HasValue && request.Query.TryGetValue(QueryKey, out var values) && values.Count > 0)
         {
             token = values[0] ?? string.Empty;
             return true;
