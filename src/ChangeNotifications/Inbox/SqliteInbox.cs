@@ -124,13 +124,21 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
     public async Task<IReadOnlyList<InboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
-        var claimed = await EnqueueAsync(new PendingClaim(max, lease), cancellationToken);
-        foreach (var duplicate in claimed.Duplicates)
+        while (true)
         {
-            LogDuplicate(_logger, duplicate.Item.Id, duplicate.Item.SubscriptionId, duplicate.HolderId);
-        }
+            var claimed = await EnqueueAsync(new PendingClaim(max, lease), cancellationToken);
+            foreach (var duplicate in claimed.Duplicates)
+            {
+                LogDuplicate(_logger, duplicate.Item.Id, duplicate.Item.SubscriptionId, duplicate.HolderId);
+            }
 
-        return claimed.Items;
+            // Only redeliveries (now marked done): an empty answer would read as "nothing ready" to the dispatcher,
+            // which would then wait for its poll though more items may be ready behind them.
+            if (claimed.Items.Count > 0 || claimed.Duplicates.Count == 0)
+            {
+                return claimed.Items;
+            }
+        }
     }
 
     public Task RetryLaterAsync(long id, DateTimeOffset notBefore, string error, CancellationToken cancellationToken) =>
@@ -164,9 +172,17 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
 
     public async Task<int> PurgeCompletedAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
     {
-        var before = UnixTime.ToMs(olderThan);
-        var purged = await ExecuteAsync("DELETE FROM inbox WHERE status = 2 AND finished_at < $before;", cancellationToken, ("$before", before));
-        await ExecuteAsync("DELETE FROM inbox_keys WHERE claimed_at < $before;", cancellationToken, ("$before", before));
+        // Items and their keys in one transaction.
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.Parameters.AddWithValue("$before", UnixTime.ToMs(olderThan));
+        command.CommandText = "DELETE FROM inbox WHERE status = 2 AND finished_at < $before;";
+        var purged = await command.ExecuteNonQueryAsync(cancellationToken);
+        command.CommandText = "DELETE FROM inbox_keys WHERE claimed_at < $before;";
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return purged;
     }
 

@@ -166,6 +166,21 @@ public sealed class SqliteInboxTests : IDisposable
     }
 
     [Fact]
+    public async Task A_claim_that_takes_only_redeliveries_claims_again_and_returns_what_is_ready_behind_them()
+    {
+        await using var inbox = Open();
+        await inbox.AppendAsync([Entry("a")], default);
+        Assert.Single(await inbox.ClaimAsync(1, TimeSpan.FromMinutes(1), default));
+        await inbox.AppendAsync([Entry("a"), Entry("a"), Entry("b")], default);
+
+        var claimed = Assert.Single(await inbox.ClaimAsync(2, TimeSpan.FromMinutes(1), default));
+
+        Assert.Equal("b", claimed.DedupKey);
+        Assert.Equal(new InboxCounts(Ready: 0, Claimed: 2, Done: 2, Dead: 0), await inbox.CountAsync(default));
+        Assert.Empty(await inbox.ClaimAsync(2, TimeSpan.FromMinutes(1), default));
+    }
+
+    [Fact]
     public async Task The_item_holding_a_key_is_claimed_again_after_a_retry_a_replay_and_a_lost_lease()
     {
         await using var inbox = Open();
@@ -196,6 +211,22 @@ public sealed class SqliteInboxTests : IDisposable
         await inbox.AppendAsync([Entry("a")], default);
 
         Assert.Equal("a", Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default)).DedupKey);
+    }
+
+    [Fact]
+    public async Task A_purge_whose_key_delete_fails_purges_no_item_either()
+    {
+        await using var inbox = Open();
+        await inbox.AppendAsync([Entry("a")], default);
+        var first = Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
+        await inbox.CompleteAsync([first.Id], default);
+        await ExecuteAsync("CREATE TRIGGER refuse_key_delete BEFORE DELETE ON inbox_keys BEGIN SELECT RAISE(ABORT, 'key delete refused'); END;");
+        _time.Advance(TimeSpan.FromHours(7));
+
+        var failed = await Assert.ThrowsAsync<SqliteException>(() => inbox.PurgeCompletedAsync(_time.GetUtcNow() - TimeSpan.FromHours(6), default));
+
+        Assert.Contains("key delete refused", failed.Message, StringComparison.Ordinal);
+        Assert.Equal(new InboxCounts(Ready: 0, Claimed: 0, Done: 1, Dead: 0), await inbox.CountAsync(default));
     }
 
     [Fact]
