@@ -12,9 +12,7 @@ public interface IInbox
 {
     /// <summary>
     /// Appends a batch in one durable write (shared with concurrent callers): when the task completes, every
-    /// entry is on disk. All or nothing: on failure nothing of the batch is stored. The entries' payload memory is
-    /// read until the write ends: after the task completes, or, when the wait was cancelled, possibly later (the
-    /// caller must not reuse that memory then).
+    /// entry is on disk. All or nothing: on failure nothing of the batch is stored.
     /// </summary>
     Task AppendAsync(IReadOnlyList<InboxEntry> entries, CancellationToken cancellationToken);
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using ChangeNotifications.Inbox;
@@ -69,94 +68,67 @@ public sealed partial class NotificationIntake(
             return Reject(StatusCodes.Status413PayloadTooLarge, "Body too large", $"The body is over the limit of {limit} bytes.");
         }
 
-        // The stored items' payloads are slices of the body's pooled buffer: it goes back to the pool once the request
-        // is answered, unless a wait for the inbox was cancelled (timeout, client gone), as the write may then still
-        // read them; that buffer is left to the garbage collector.
-        var keepBuffer = false;
+        List<InboxEntry> entries;
+        int received;
         try
         {
-            List<InboxEntry> entries;
-            int received;
-            try
+            using var document = JsonDocument.Parse(body.Value.Memory);
+            var parsed = await ReadBatchAsync(document.RootElement, context.RequestAborted);
+            if (parsed.Error is not null)
             {
-                using var document = JsonDocument.Parse(body.Value.Memory);
-                var parsed = await ReadBatchAsync(document.RootElement, body.Value.Memory, context.RequestAborted);
-                if (parsed.Error is not null)
-                {
-                    return Reject(StatusCodes.Status400BadRequest, "Malformed notification batch", parsed.Error);
-                }
-
-                entries = parsed.Entries;
-                received = parsed.Received;
-            }
-            catch (JsonException)
-            {
-                return Reject(StatusCodes.Status400BadRequest, "Malformed notification batch", "The body is not valid JSON.");
+                return Reject(StatusCodes.Status400BadRequest, "Malformed notification batch", parsed.Error);
             }
 
-            if (entries.Count > 0)
-            {
-                var stored = await StoreAsync(context, endpoint, entries);
-                keepBuffer = stored.KeepBuffer;
-                if (stored.Failure is { } failure)
-                {
-                    return failure;
-                }
-            }
-
-            if (logLimit.ShouldLog(logger, LogLevel.Information, BatchReceivedEvent))
-            {
-                LogBatchReceived(logger, endpoint, received, entries.Count, received - entries.Count);
-            }
-
-            return WebhookAnswers.Accepted;
+            entries = parsed.Entries;
+            received = parsed.Received;
+        }
+        catch (JsonException)
+        {
+            return Reject(StatusCodes.Status400BadRequest, "Malformed notification batch", "The body is not valid JSON.");
         }
         finally
         {
-            if (!keepBuffer)
+            body.Value.Dispose();
+        }
+
+        if (entries.Count > 0)
+        {
+            try
             {
-                body.Value.Dispose();
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                timeout.CancelAfter(options.Value.StoreTimeout);
+                await inbox.AppendAsync(entries, timeout.Token);
             }
+            catch (OperationCanceledException ex) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away; the write may still commit, and if it does not, Graph sends the batch again.
+                LogClientAbortedStore(logger, ex, endpoint, entries.Count);
+                return TypedResults.StatusCode(StatusCodes.Status499ClientClosedRequest);
+            }
+            catch (Exception ex) when (ex is InboxUnavailableException or OperationCanceledException)
+            {
+                LogStoreFailed(logger, ex, endpoint, entries.Count);
+                metrics.RejectedRequest(StatusCodes.Status503ServiceUnavailable);
+                context.Response.Headers.RetryAfter = "5";
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status503ServiceUnavailable,
+                    title: "Inbox unavailable",
+                    detail: "The notifications could not be stored; send them again.");
+            }
+
+            metrics.Accepted(entries.Count);
+            signal.Notify();
         }
+
+        if (logLimit.ShouldLog(logger, LogLevel.Information, BatchReceivedEvent))
+        {
+            LogBatchReceived(logger, endpoint, received, entries.Count, received - entries.Count);
+        }
+
+        return WebhookAnswers.Accepted;
     }
 
-    /// <summary>
-    /// Appends the items within the store timeout. On failure, the answer to give, and whether the body's buffer must
-    /// be kept from the pool (a cancelled wait: the write may still read the payloads).
-    /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<StoreOutcome> StoreAsync(HttpContext context, string endpoint, List<InboxEntry> entries)
-    {
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-            timeout.CancelAfter(options.Value.StoreTimeout);
-            await inbox.AppendAsync(entries, timeout.Token);
-        }
-        catch (OperationCanceledException ex) when (context.RequestAborted.IsCancellationRequested)
-        {
-            // The client went away; the write may still commit, and if it does not, Graph sends the batch again.
-            LogClientAbortedStore(logger, ex, endpoint, entries.Count);
-            return new StoreOutcome(TypedResults.StatusCode(StatusCodes.Status499ClientClosedRequest), KeepBuffer: true);
-        }
-        catch (Exception ex) when (ex is InboxUnavailableException or OperationCanceledException)
-        {
-            LogStoreFailed(logger, ex, endpoint, entries.Count);
-            metrics.RejectedRequest(StatusCodes.Status503ServiceUnavailable);
-            context.Response.Headers.RetryAfter = "5";
-            var failure = TypedResults.Problem(
-                statusCode: StatusCodes.Status503ServiceUnavailable,
-                title: "Inbox unavailable",
-                detail: "The notifications could not be stored; send them again.");
-            return new StoreOutcome(failure, KeepBuffer: ex is OperationCanceledException);
-        }
-
-        metrics.Accepted(entries.Count);
-        signal.Notify();
-        return default;
-    }
-
-    private async ValueTask<ParsedBatch> ReadBatchAsync(JsonElement root, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    private async ValueTask<ParsedBatch> ReadBatchAsync(JsonElement root, CancellationToken cancellationToken)
     {
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Array)
         {
@@ -184,7 +156,7 @@ public sealed partial class NotificationIntake(
                 return ParsedBatch.Invalid($"Item {received - 1} of 'value' has a field of the wrong type.");
             }
 
-            var entry = await MatchAsync(notification, element, body, tokens, cancellationToken);
+            var entry = await MatchAsync(notification, element, tokens, cancellationToken);
             if (entry is not null)
             {
                 entries.Add(entry);
@@ -194,7 +166,7 @@ public sealed partial class NotificationIntake(
         return new ParsedBatch(entries, received, null);
     }
 
-    private async ValueTask<InboxEntry?> MatchAsync(NotificationItem notification, JsonElement element, ReadOnlyMemory<byte> body, string? tokens, CancellationToken cancellationToken)
+    private async ValueTask<InboxEntry?> MatchAsync(NotificationItem notification, JsonElement element, string? tokens, CancellationToken cancellationToken)
     {
         if (notification.SubscriptionId is not { } subscriptionId || notification.IsChange == notification.IsLifecycle)
         {
@@ -217,12 +189,8 @@ public sealed partial class NotificationIntake(
 
         var kind = notification.IsLifecycle ? InboxItemKind.Lifecycle : InboxItemKind.Change;
         var key = DedupKey.For(notification.Fields);
-        return new InboxEntry(key, kind, subscriptionId, Slice(body, JsonMarshal.GetRawUtf8Value(element)), tokens);
+        return new InboxEntry(key, kind, subscriptionId, JsonMarshal.GetRawUtf8Value(element).ToArray(), tokens);
     }
-
-    /// <summary>The item's raw JSON as a slice of the body's buffer (the document parsed it in place), not a copy.</summary>
-    private static ReadOnlyMemory<byte> Slice(ReadOnlyMemory<byte> body, ReadOnlySpan<byte> item) =>
-        body.Span.Overlaps(item, out var offset) ? body.Slice(offset, item.Length) : item.ToArray();
 
     private void Dropped(Guid? subscriptionId, DropReason reason)
     {
@@ -321,8 +289,6 @@ public sealed partial class NotificationIntake(
 
     [LoggerMessage(EventId = 1015, Level = LogLevel.Debug, Message = "The client went away while {ItemCount} notifications received on {Endpoint} were being stored; they may still be stored")]
     private static partial void LogClientAbortedStore(ILogger logger, Exception exception, string endpoint, int itemCount);
-
-    private readonly record struct StoreOutcome(IResult? Failure, bool KeepBuffer);
 
     private readonly record struct ParsedBatch(List<InboxEntry> Entries, int Received, string? Error)
     {

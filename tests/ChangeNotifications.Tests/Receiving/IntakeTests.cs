@@ -209,46 +209,6 @@ public sealed class IntakeTests : IDisposable
     }
 
     [Fact]
-    public async Task Each_stored_payload_is_its_item_exactly_as_sent()
-    {
-        var sub = _service.Subscriptions.Add(MailResource);
-        var items = new[] { Payloads.Item(sub, messageId: "msg-001"), Payloads.Item(sub, "updated", messageId: "msg-\u00e9-002"), Payloads.Item(sub, "deleted", messageId: "msg-003") };
-
-        var response = await _service.CreateClient().PostAsync("/api/notifications", Payloads.Json(Payloads.Batch(items)));
-
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var stored = await _service.Inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default);
-        Assert.Equal(items.Select(i => i.Trim()), stored.Select(i => i.Payload));
-    }
-
-    [Fact]
-    public async Task A_payload_the_inbox_may_still_write_after_a_timed_out_wait_is_not_overwritten_by_later_requests()
-    {
-        var captured = new TaskCompletionSource<IReadOnlyList<InboxEntry>>();
-        var inbox = new Mock<IInbox>();
-        inbox.Setup(i => i.AppendAsync(It.IsAny<IReadOnlyList<InboxEntry>>(), It.IsAny<CancellationToken>()))
-            .Returns((IReadOnlyList<InboxEntry> entries, CancellationToken ct) =>
-                captured.TrySetResult(entries) ? Task.Delay(Timeout.Infinite, ct) : Task.CompletedTask);
-        using var service = new ServiceFactory()
-            .WithSetting("Receiving:StoreTimeout", "00:00:00.100")
-            .WithServices(s => s.AddSingleton(inbox.Object));
-        var sub = service.Subscriptions.Add(MailResource);
-        var client = service.CreateClient();
-        var first = Payloads.Item(sub, messageId: "first-item");
-
-        var timedOut = await client.PostAsync("/api/notifications", Payloads.Json(Payloads.Batch(first)));
-        for (var i = 0; i < 20; i++)
-        {
-            var later = await client.PostAsync("/api/notifications", Payloads.Json(Payloads.Batch(Payloads.Item(sub, "updated", messageId: $"later-{i}-{new string('x', 40)}"))));
-            Assert.Equal(HttpStatusCode.Accepted, later.StatusCode);
-        }
-
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, timedOut.StatusCode);
-        var entry = Assert.Single(await captured.Task);
-        Assert.Equal(first.Trim(), Encoding.UTF8.GetString(entry.Payload.Span));
-    }
-
-    [Fact]
     public async Task Concurrent_requests_are_all_stored()
     {
         var sub = _service.Subscriptions.Add(MailResource);
