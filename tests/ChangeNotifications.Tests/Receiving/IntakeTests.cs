@@ -209,6 +209,19 @@ public sealed class IntakeTests : IDisposable
     }
 
     [Fact]
+    public async Task Each_stored_payload_is_its_item_exactly_as_sent()
+    {
+        var sub = _service.Subscriptions.Add(MailResource);
+        var items = new[] { Payloads.Item(sub, messageId: "msg-001"), Payloads.Item(sub, "updated", messageId: "msg-\u00e9-002"), Payloads.Item(sub, "deleted", messageId: "msg-003") };
+
+        var response = await _service.CreateClient().PostAsync("/api/notifications", Payloads.Json(Payloads.Batch(items)));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var stored = await _service.Inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default);
+        Assert.Equal(items.Select(i => i.Trim()), stored.Select(i => i.Payload));
+    }
+
+    [Fact]
     public async Task Concurrent_requests_are_all_stored()
     {
         var sub = _service.Subscriptions.Add(MailResource);
