@@ -42,7 +42,8 @@ public interface IInbox
     /// <summary>Makes every claimed item ready again: on start of a single-node store, whose claims died with the process.</summary>
     Task<int> ReleaseAbandonedClaimsAsync(CancellationToken cancellationToken);
 
-    /// <summary>Removes finished items, and the dedup keys claimed, older than <paramref name="olderThan"/>.</summary>
+    /// <summary>Removes finished items, and the dedup keys claimed, older than <paramref name="olderThan"/> (in chunks: the
+    /// acknowledgements' writes are not held up for the whole purge).</summary>
     Task<int> PurgeCompletedAsync(DateTimeOffset olderThan, CancellationToken cancellationToken);
 
     Task<InboxCounts> CountAsync(CancellationToken cancellationToken);

@@ -170,20 +170,49 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
     public Task<int> ReleaseAbandonedClaimsAsync(CancellationToken cancellationToken) =>
         ExecuteAsync("UPDATE inbox SET status = 0, locked_until = NULL WHERE status = 1;", cancellationToken);
 
+    /// <summary>
+    /// Rows of each table a purge deletes per transaction. A transaction holds the file's write lock, which the writer's
+    /// rounds (the acknowledgements) wait for: one DELETE of everything past the retention, at a sustained 25 000
+    /// notifications a second, would hold it for seconds, past the store timeout.
+    /// </summary>
+    internal int PurgeChunkSize { get; init; } = 5_000;
+
+    /// <summary>Between two chunks, long enough for a writer waiting on the lock (SQLite's busy handler sleeps up to
+    /// 25 ms at a time in its first retries) to take it before the next chunk does.</summary>
+    internal TimeSpan PurgePause { get; init; } = TimeSpan.FromMilliseconds(50);
+
     public async Task<int> PurgeCompletedAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
     {
-        // Items and their keys in one transaction.
+        var before = UnixTime.ToMs(olderThan);
+        var purged = 0;
+        while (true)
+        {
+            var (items, keys) = await PurgeChunkAsync(before, cancellationToken);
+            purged += items;
+            if (items < PurgeChunkSize && keys < PurgeChunkSize)
+            {
+                return purged;
+            }
+
+            await Task.Delay(PurgePause, cancellationToken);
+        }
+    }
+
+    /// <summary>Up to <see cref="PurgeChunkSize"/> items and as many keys, in one transaction.</summary>
+    private async Task<(int Items, int Keys)> PurgeChunkAsync(long before, CancellationToken cancellationToken)
+    {
         await using var connection = await _database.OpenAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction(deferred: false);
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.Parameters.AddWithValue("$before", UnixTime.ToMs(olderThan));
-        command.CommandText = "DELETE FROM inbox WHERE status = 2 AND finished_at < $before;";
-        var purged = await command.ExecuteNonQueryAsync(cancellationToken);
-        command.CommandText = "DELETE FROM inbox_keys WHERE claimed_at < $before;";
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        command.Parameters.AddWithValue("$before", before);
+        command.Parameters.AddWithValue("$chunk", PurgeChunkSize);
+        command.CommandText = "DELETE FROM inbox WHERE id IN (SELECT id FROM inbox WHERE status = 2 AND finished_at < $before LIMIT $chunk);";
+        var items = await command.ExecuteNonQueryAsync(cancellationToken);
+        command.CommandText = "DELETE FROM inbox_keys WHERE dedup_key IN (SELECT dedup_key FROM inbox_keys WHERE claimed_at < $before LIMIT $chunk);";
+        var keys = await command.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return purged;
+        return (items, keys);
     }
 
     public async Task<InboxCounts> CountAsync(CancellationToken cancellationToken)

@@ -31,13 +31,17 @@ public sealed class SqliteInboxTests : IDisposable
 
     public void Dispose() => _file.Dispose();
 
-    private SqliteInbox Open(ILogger<SqliteInbox>? logger = null) => new(
+    private SqliteInbox Open(ILogger<SqliteInbox>? logger = null, int chunkSize = 5_000) => new(
         new SqliteDatabase(
             Options.Create(new StorageOptions { SqlitePath = _file.FilePath, Durability = StorageDurability.Normal }),
             new TestEnvironment(_file.Directory),
             [new SqliteInboxSchema()]),
         _time,
-        logger ?? NullLogger<SqliteInbox>.Instance);
+        logger ?? NullLogger<SqliteInbox>.Instance)
+    {
+        PurgeChunkSize = chunkSize,
+        PurgePause = TimeSpan.Zero,
+    };
 
     private static InboxEntry Entry(string key) => new(key, InboxItemKind.Change, Subscription, $$"""{"id":"{{key}}"}""", null);
 
@@ -214,6 +218,24 @@ public sealed class SqliteInboxTests : IDisposable
     }
 
     [Fact]
+    public async Task A_purge_works_through_in_chunks_and_removes_every_finished_item_and_key_past_the_retention()
+    {
+        await using var inbox = Open(chunkSize: 4);
+        await inbox.AppendAsync(Enumerable.Range(0, 11).Select(i => Entry($"old-{i}")).ToList(), default);
+        var old = await inbox.ClaimAsync(20, TimeSpan.FromMinutes(1), default);
+        await inbox.CompleteAsync(old.Select(i => i.Id).ToList(), default);
+        _time.Advance(TimeSpan.FromHours(7));
+        await inbox.AppendAsync([Entry("recent"), Entry("ready")], default);
+        var recent = await inbox.ClaimAsync(1, TimeSpan.FromMinutes(1), default);
+        await inbox.CompleteAsync(recent.Select(i => i.Id).ToList(), default);
+
+        Assert.Equal(11, await inbox.PurgeCompletedAsync(_time.GetUtcNow() - TimeSpan.FromHours(6), default));
+
+        Assert.Equal(new InboxCounts(Ready: 1, Claimed: 0, Done: 1, Dead: 0), await inbox.CountAsync(default));
+        Assert.Equal(["recent"], await QueryAsync("SELECT dedup_key FROM inbox_keys ORDER BY dedup_key"));
+    }
+
+    [Fact]
     public async Task A_purge_whose_key_delete_fails_purges_no_item_either()
     {
         await using var inbox = Open();
@@ -237,7 +259,8 @@ public sealed class SqliteInboxTests : IDisposable
 
         Assert.Equal("SCAN inbox USING COVERING INDEX ix_inbox_ready", await PlanAsync("SELECT id FROM inbox WHERE status = 0 AND not_before <= 1 ORDER BY id LIMIT 5"));
         Assert.Contains("USING COVERING INDEX ix_inbox_claimed (locked_until<?)", await PlanAsync("SELECT id FROM inbox WHERE status = 1 AND locked_until <= 1 ORDER BY locked_until LIMIT 5"), StringComparison.Ordinal);
-        Assert.Contains("ix_inbox_done", await PlanAsync("DELETE FROM inbox WHERE status = 2 AND finished_at < 1"), StringComparison.Ordinal);
+        Assert.Contains("ix_inbox_done", await PlanAsync("SELECT id FROM inbox WHERE status = 2 AND finished_at < 1 LIMIT 5"), StringComparison.Ordinal);
+        Assert.Contains("ix_inbox_keys_claimed", await PlanAsync("SELECT dedup_key FROM inbox_keys WHERE claimed_at < 1 LIMIT 5"), StringComparison.Ordinal);
     }
 
     [Fact]
