@@ -7,9 +7,10 @@ namespace ChangeNotifications.Inbox;
 /// <summary>
 /// The connection of the inbox's single writer, kept open with its statements prepared (insert, complete, claim and its
 /// dedup keys): a round costs one transaction and its fsync, not an open, its pragmas and a prepare. The statements of
-/// every round and every row (BEGIN, COMMIT, the insert) run through SQLite's own API (<see cref="SqliteRawStatement"/>),
-/// so the transaction is SQLite's, not a <see cref="SqliteTransaction"/>. After a failed round the connection is rolled
-/// back, dropped and opened again for the next one. Not thread-safe: only the write loop uses it.
+/// every round and every row (BEGIN, COMMIT, the insert, the completion, the claim's key) run through SQLite's own API
+/// (<see cref="SqliteRawStatement"/>), so the transaction is SQLite's, not a <see cref="SqliteTransaction"/>. After a
+/// failed round the connection is rolled back, dropped and opened again for the next one. Not thread-safe: only the
+/// write loop uses it.
 /// </summary>
 internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposable
 {
@@ -126,12 +127,14 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
         private readonly int _payload;
         private readonly int _tokens;
         private readonly int _insertNow;
-        private readonly SqliteCommand _complete;
+        private readonly SqliteRawStatement _complete;
+        private readonly int _completeId;
+        private readonly int _completeNow;
         private readonly SqliteCommand _claim;
-        private readonly SqliteCommand _holdKey;
-        private readonly SqliteParameter _holdKeyKey;
-        private readonly SqliteParameter _holdKeyId;
-        private readonly SqliteParameter _holdKeyNow;
+        private readonly SqliteRawStatement _holdKey;
+        private readonly int _holdKeyKey;
+        private readonly int _holdKeyId;
+        private readonly int _holdKeyNow;
         private readonly SqliteCommand _duplicate;
         private readonly SqliteParameter _duplicateId;
         private readonly SqliteParameter _duplicateOf;
@@ -140,8 +143,6 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
         private readonly SqliteParameter _claimUntil;
         private readonly SqliteParameter _claimMax;
         private long _nowMs;
-        private readonly SqliteParameter _id;
-        private readonly SqliteParameter _completeNow;
 
         public Statements(SqliteConnection connection)
         {
@@ -158,10 +159,9 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _tokens = _insert.IndexOf("$tokens");
             _insertNow = _insert.IndexOf("$now");
 
-            _complete = connection.CreateCommand();
-            _complete.CommandText = "UPDATE inbox SET status = 2, locked_until = NULL, finished_at = $now WHERE id = $id;";
-            _id = _complete.Parameters.Add("$id", SqliteType.Integer);
-            _completeNow = _complete.Parameters.Add("$now", SqliteType.Integer);
+            _complete = new SqliteRawStatement(connection, "UPDATE inbox SET status = 2, locked_until = NULL, finished_at = $now WHERE id = $id;");
+            _completeId = _complete.IndexOf("$id");
+            _completeNow = _complete.IndexOf("$now");
 
             _claim = connection.CreateCommand();
             _claim.CommandText = ClaimSql;
@@ -170,15 +170,14 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _claimMax = _claim.Parameters.Add("$max", SqliteType.Integer);
 
             // The key's holder: the item that recorded it first (DO UPDATE, a no-op, makes RETURNING name it on a conflict).
-            _holdKey = connection.CreateCommand();
-            _holdKey.CommandText = """
+            _holdKey = new SqliteRawStatement(connection, """
                 INSERT INTO inbox_keys (dedup_key, inbox_id, claimed_at) VALUES ($key, $id, $now)
                 ON CONFLICT (dedup_key) DO UPDATE SET inbox_id = inbox_id
                 RETURNING inbox_id;
-                """;
-            _holdKeyKey = _holdKey.Parameters.Add("$key", SqliteType.Text);
-            _holdKeyId = _holdKey.Parameters.Add("$id", SqliteType.Integer);
-            _holdKeyNow = _holdKey.Parameters.Add("$now", SqliteType.Integer);
+                """);
+            _holdKeyKey = _holdKey.IndexOf("$key");
+            _holdKeyId = _holdKey.IndexOf("$id");
+            _holdKeyNow = _holdKey.IndexOf("$now");
 
             _duplicate = connection.CreateCommand();
             _duplicate.CommandText = """
@@ -189,14 +188,10 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _duplicateOf = _duplicate.Parameters.Add("$of", SqliteType.Integer);
             _duplicateNow = _duplicate.Parameters.Add("$now", SqliteType.Integer);
 
-            _completeNow.Value = _claimNow.Value = _claimUntil.Value = _holdKeyNow.Value = _duplicateNow.Value = 0L;
-            _holdKeyId.Value = _duplicateId.Value = _duplicateOf.Value = 0L;
-            _holdKeyKey.Value = string.Empty;
+            _claimNow.Value = _claimUntil.Value = _duplicateNow.Value = 0L;
+            _duplicateId.Value = _duplicateOf.Value = 0L;
             _claimMax.Value = 1;
-            _id.Value = 0L;
-            _complete.Prepare();
             _claim.Prepare();
-            _holdKey.Prepare();
             _duplicate.Prepare();
         }
 
@@ -206,7 +201,9 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _begin.Execute();
             _nowMs = nowMs;
             _insert.BindInt64(_insertNow, nowMs);
-            _completeNow.Value = _claimNow.Value = _holdKeyNow.Value = _duplicateNow.Value = nowMs;
+            _complete.BindInt64(_completeNow, nowMs);
+            _holdKey.BindInt64(_holdKeyNow, nowMs);
+            _claimNow.Value = _duplicateNow.Value = nowMs;
         }
 
         public void Commit() => _commit.Execute();
@@ -231,8 +228,8 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
 
         public void Complete(long id)
         {
-            _id.Value = id;
-            _complete.ExecuteNonQuery();
+            _complete.BindInt64(_completeId, id);
+            _complete.Execute();
         }
 
         public ClaimedItems Claim(int max, TimeSpan lease)
@@ -272,9 +269,9 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
         /// <summary>Records the item's dedup key unless an item holds it; returns the holder's id.</summary>
         private long HoldKey(InboxItem item)
         {
-            _holdKeyKey.Value = item.DedupKey;
-            _holdKeyId.Value = item.Id;
-            return (long)_holdKey.ExecuteScalar()!;
+            _holdKey.BindText(_holdKeyKey, item.DedupKey);
+            _holdKey.BindInt64(_holdKeyId, item.Id);
+            return _holdKey.ExecuteInt64();
         }
 
         public void Dispose()

@@ -6,7 +6,7 @@ namespace ChangeNotifications.Inbox;
 
 /// <summary>
 /// A statement prepared once on an open <see cref="SqliteConnection"/> and run through SQLite's own API, for the inbox
-/// writer's per-round and per-row statements (BEGIN, COMMIT, the insert). Text is encoded into one reused buffer and
+/// writer's per-round and per-row statements (BEGIN, COMMIT, the insert, the completion and the claim's key). Text is encoded into one reused buffer and
 /// bound by index: Microsoft.Data.Sqlite, per execution, creates a data reader, a binder per parameter and a UTF-8 copy
 /// of every string, and prepares <c>BEGIN</c>/<c>COMMIT</c> anew. Not thread-safe; dispose before the connection.
 /// </summary>
@@ -62,6 +62,21 @@ internal sealed class SqliteRawStatement : IDisposable
         {
             SqliteException.ThrowExceptionForRC(result, _db);
         }
+    }
+
+    /// <summary>Runs a statement that returns one row (an <c>INSERT … RETURNING</c>) and gives its first column.</summary>
+    public long ExecuteInt64()
+    {
+        var result = raw.sqlite3_step(_statement);
+        var value = result == raw.SQLITE_ROW ? raw.sqlite3_column_int64(_statement, 0) : 0;
+        var reset = raw.sqlite3_reset(_statement);
+        if (result != raw.SQLITE_ROW)
+        {
+            SqliteException.ThrowExceptionForRC(result == raw.SQLITE_DONE ? reset : result, _db);
+            throw new InvalidOperationException("The statement returned no row.");
+        }
+
+        return value;
     }
 
     public void Dispose() => _statement.Dispose();
