@@ -43,6 +43,17 @@ public sealed class SqliteInboxTests : IDisposable
         PurgePause = TimeSpan.Zero,
     };
 
+    /// <summary>What finished before this is past the dedup retention (six hours).</summary>
+    private DateTimeOffset PastRetention => _time.GetUtcNow() - TimeSpan.FromHours(6);
+
+    /// <summary>Claims up to <paramref name="max"/> ready items and marks them done, as a round that handled them all.</summary>
+    private static async Task<IReadOnlyList<InboxItem>> HandleAsync(SqliteInbox inbox, int max = 10)
+    {
+        var claimed = await inbox.ClaimAsync(max, TimeSpan.FromMinutes(1), default);
+        await inbox.CompleteAsync(claimed.Select(i => i.Id).ToList(), default);
+        return claimed;
+    }
+
     private static InboxEntry Entry(string key) => new(key, InboxItemKind.Change, Subscription, $$"""{"id":"{{key}}"}""", null);
 
     [Fact]
@@ -115,7 +126,7 @@ public sealed class SqliteInboxTests : IDisposable
         Assert.Equal(new InboxCounts(Ready: 0, Claimed: 0, Done: 5, Dead: 0), await inbox.CountAsync(default));
 
         _time.Advance(TimeSpan.FromHours(7));
-        Assert.Equal(5, await inbox.PurgeCompletedAsync(_time.GetUtcNow() - TimeSpan.FromHours(6), default));
+        Assert.Equal(5, await inbox.PurgeCompletedAsync(PastRetention, default));
         Assert.Equal(
             ["ix_inbox_claimed", "ix_inbox_dead", "ix_inbox_done", "ix_inbox_ready"],
             await IndexesAsync());
@@ -207,11 +218,10 @@ public sealed class SqliteInboxTests : IDisposable
     {
         await using var inbox = Open();
         await inbox.AppendAsync([Entry("a")], default);
-        var first = Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
-        await inbox.CompleteAsync([first.Id], default);
+        Assert.Single(await HandleAsync(inbox));
 
         _time.Advance(TimeSpan.FromHours(7));
-        Assert.Equal(1, await inbox.PurgeCompletedAsync(_time.GetUtcNow() - TimeSpan.FromHours(6), default));
+        Assert.Equal(1, await inbox.PurgeCompletedAsync(PastRetention, default));
         await inbox.AppendAsync([Entry("a")], default);
 
         Assert.Equal("a", Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default)).DedupKey);
@@ -222,14 +232,12 @@ public sealed class SqliteInboxTests : IDisposable
     {
         await using var inbox = Open(chunkSize: 4);
         await inbox.AppendAsync(Enumerable.Range(0, 11).Select(i => Entry($"old-{i}")).ToList(), default);
-        var old = await inbox.ClaimAsync(20, TimeSpan.FromMinutes(1), default);
-        await inbox.CompleteAsync(old.Select(i => i.Id).ToList(), default);
+        Assert.Equal(11, (await HandleAsync(inbox, max: 20)).Count);
         _time.Advance(TimeSpan.FromHours(7));
         await inbox.AppendAsync([Entry("recent"), Entry("ready")], default);
-        var recent = await inbox.ClaimAsync(1, TimeSpan.FromMinutes(1), default);
-        await inbox.CompleteAsync(recent.Select(i => i.Id).ToList(), default);
+        Assert.Single(await HandleAsync(inbox, max: 1));
 
-        Assert.Equal(11, await inbox.PurgeCompletedAsync(_time.GetUtcNow() - TimeSpan.FromHours(6), default));
+        Assert.Equal(11, await inbox.PurgeCompletedAsync(PastRetention, default));
 
         Assert.Equal(new InboxCounts(Ready: 1, Claimed: 0, Done: 1, Dead: 0), await inbox.CountAsync(default));
         Assert.Equal(["recent"], await QueryAsync("SELECT dedup_key FROM inbox_keys ORDER BY dedup_key"));
@@ -240,12 +248,11 @@ public sealed class SqliteInboxTests : IDisposable
     {
         await using var inbox = Open();
         await inbox.AppendAsync([Entry("a")], default);
-        var first = Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
-        await inbox.CompleteAsync([first.Id], default);
+        Assert.Single(await HandleAsync(inbox));
         await ExecuteAsync("CREATE TRIGGER refuse_key_delete BEFORE DELETE ON inbox_keys BEGIN SELECT RAISE(ABORT, 'key delete refused'); END;");
         _time.Advance(TimeSpan.FromHours(7));
 
-        var failed = await Assert.ThrowsAsync<SqliteException>(() => inbox.PurgeCompletedAsync(_time.GetUtcNow() - TimeSpan.FromHours(6), default));
+        var failed = await Assert.ThrowsAsync<SqliteException>(() => inbox.PurgeCompletedAsync(PastRetention, default));
 
         Assert.Contains("key delete refused", failed.Message, StringComparison.Ordinal);
         Assert.Equal(new InboxCounts(Ready: 0, Claimed: 0, Done: 1, Dead: 0), await inbox.CountAsync(default));

@@ -8,12 +8,12 @@ using Microsoft.Extensions.Logging;
 namespace ChangeNotifications.Tests.Logging;
 
 /// <summary>
-/// The request log (Serilog's request-logging middleware) covers the service's other routes, not the webhook routes:
-/// their hot path logs its own outcomes, rate-limited, since anyone can call them.
+/// The request log (Serilog's request-logging middleware) covers every request but the webhook POSTs: their hot path
+/// logs its own outcomes, rate-limited, since anyone can call them.
 /// </summary>
 public sealed class RequestLoggingTests
 {
-    private const string RequestLogCategory = "Serilog.AspNetCore.RequestLoggingMiddleware";
+    internal const string RequestLogCategory = "Serilog.AspNetCore.RequestLoggingMiddleware";
 
     [Fact]
     public async Task A_refused_webhook_request_leaves_the_intake_line_and_no_request_log_line()

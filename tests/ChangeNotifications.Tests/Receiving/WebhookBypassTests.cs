@@ -2,6 +2,7 @@ using System.Net;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Receiving;
 using ChangeNotifications.Tests.Infrastructure;
+using ChangeNotifications.Tests.Logging;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -15,7 +16,7 @@ namespace ChangeNotifications.Tests.Receiving;
 /// </summary>
 public sealed class WebhookBypassTests
 {
-    private const string RequestLogCategory = "Serilog.AspNetCore.RequestLoggingMiddleware";
+    private const string RequestLogCategory = RequestLoggingTests.RequestLogCategory;
     private const string ExceptionHandlerCategory = "Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware";
 
     [Theory]
