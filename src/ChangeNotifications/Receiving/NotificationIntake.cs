@@ -18,6 +18,7 @@ public sealed partial class NotificationIntake(
     IInbox inbox,
     InboxSignal signal,
     ISubscriptionStore subscriptions,
+    StoreDeadline deadline,
     ReceivingMetrics metrics,
     IOptions<ReceivingOptions> options,
     LogRateLimiter logLimit,
@@ -68,12 +69,15 @@ public sealed partial class NotificationIntake(
             return Reject(StatusCodes.Status413PayloadTooLarge, "Body too large", $"The body is over the limit of {limit} bytes.");
         }
 
+        // From here on the request waits on the store timeout only: a client that goes away meanwhile does not stop a
+        // write that may still commit (Graph sends the batch again if it does not).
+        var storeDeadline = deadline.Token();
         List<InboxEntry> entries;
         int received;
         try
         {
             using var document = JsonDocument.Parse(body.Value.Memory);
-            var parsed = await ReadBatchAsync(document.RootElement, context.RequestAborted);
+            var parsed = await ReadBatchAsync(document.RootElement, storeDeadline);
             if (parsed.Error is not null)
             {
                 return Reject(StatusCodes.Status400BadRequest, "Malformed notification batch", parsed.Error);
@@ -95,13 +99,11 @@ public sealed partial class NotificationIntake(
         {
             try
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-                timeout.CancelAfter(options.Value.StoreTimeout);
-                await inbox.AppendAsync(entries, timeout.Token);
+                await inbox.AppendAsync(entries, storeDeadline);
             }
             catch (OperationCanceledException ex) when (context.RequestAborted.IsCancellationRequested)
             {
-                // The client went away; the write may still commit, and if it does not, Graph sends the batch again.
+                // The client went away and the store timed out: nobody is left to answer 503 to.
                 LogClientAbortedStore(logger, ex, endpoint, entries.Count);
                 return TypedResults.StatusCode(StatusCodes.Status499ClientClosedRequest);
             }

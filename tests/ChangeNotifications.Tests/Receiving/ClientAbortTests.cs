@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
 using Moq;
 
 namespace ChangeNotifications.Tests.Receiving;
@@ -85,18 +86,27 @@ public sealed class ClientAbortTests
     public async Task Client_gone_while_the_inbox_writes_is_logged_at_debug_not_as_a_store_failure()
     {
         using var aborted = new CancellationTokenSource();
+        var storing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var inbox = new Mock<IInbox>();
         inbox.Setup(i => i.AppendAsync(It.IsAny<IReadOnlyList<InboxEntry>>(), It.IsAny<CancellationToken>()))
             .Returns(async (IReadOnlyList<InboxEntry> _, CancellationToken ct) =>
             {
                 await aborted.CancelAsync();
+                storing.SetResult();
                 await Task.Delay(Timeout.Infinite, ct);
             });
         using var service = new ServiceFactory().WithServices(s => s.AddSingleton(inbox.Object));
         var subscription = service.Subscriptions.Add(Resource);
         var context = Request(service, new MemoryStream(Encoding.UTF8.GetBytes(Payloads.Batch(Payloads.Item(subscription)))), aborted.Token);
 
-        var result = await service.Services.GetRequiredService<NotificationIntake>().ReceiveAsync(context, "notifications");
+        var receiving = service.Services.GetRequiredService<NotificationIntake>().ReceiveAsync(context, "notifications");
+        await storing.Task;
+
+        // The client left, but a write that may still commit is not given up on before the store timeout.
+        await Task.Yield();
+        Assert.False(receiving.IsCompleted);
+        service.Time.Advance(service.Services.GetRequiredService<IOptions<ReceivingOptions>>().Value.StoreTimeout);
+        var result = await receiving;
 
         Assert.Equal(StatusCodes.Status499ClientClosedRequest, Assert.IsAssignableFrom<IStatusCodeHttpResult>(result).StatusCode);
         var logs = service.Logs.GetSnapshot();

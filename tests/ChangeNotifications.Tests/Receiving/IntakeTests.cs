@@ -189,18 +189,29 @@ public sealed class IntakeTests : IDisposable
     }
 
     [Fact]
-    public async Task Stalled_inbox_gets_503_within_the_store_timeout()
+    public async Task Stalled_inbox_gets_503_at_the_store_timeout()
     {
+        var storing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var stalled = new Mock<IInbox>();
         stalled.Setup(i => i.AppendAsync(It.IsAny<IReadOnlyList<InboxEntry>>(), It.IsAny<CancellationToken>()))
-            .Returns((IReadOnlyList<InboxEntry> _, CancellationToken ct) => Task.Delay(Timeout.Infinite, ct));
+            .Returns((IReadOnlyList<InboxEntry> _, CancellationToken ct) =>
+            {
+                storing.SetResult();
+                return Task.Delay(Timeout.Infinite, ct);
+            });
         using var service = new ServiceFactory()
             .WithSetting("Receiving:StoreTimeout", "00:00:00.200")
             .WithServices(s => s.AddSingleton(stalled.Object));
         var sub = service.Subscriptions.Add(MailResource);
         var client = service.CreateClient();
 
-        var response = await client.PostAsync("/api/notifications", Payloads.Json(Payloads.Batch(Payloads.Item(sub))));
+        var posting = client.PostAsync("/api/notifications", Payloads.Json(Payloads.Batch(Payloads.Item(sub))));
+        await storing.Task;
+        service.Time.Advance(TimeSpan.FromMilliseconds(189));
+        await Task.Delay(50);
+        Assert.False(posting.IsCompleted);
+        service.Time.Advance(TimeSpan.FromMilliseconds(11));
+        var response = await posting;
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         var logs = service.Logs.GetSnapshot();
