@@ -29,6 +29,11 @@ public static class DedupKey
     private const int NumberChars = 24;
     private const int GuidChars = 36;
 
+    // One digest context per thread, reset after each key: SHA256.HashData makes and frees one per call (OpenSSL's
+    // EVP_Digest), ≈ 0.3 of its ≈ 1 µs on the acknowledgement path.
+    [ThreadStatic]
+    private static IncrementalHash? t_sha256;
+
     public static string For(ChangeNotification notification, string? encryptedSignature) =>
         For(DedupKeyFields.From(notification, encryptedSignature));
 
@@ -53,7 +58,9 @@ public static class DedupKey
             var length = Encoding.UTF8.GetBytes(text, bytes);
 
             Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(bytes[..length], hash);
+            var sha256 = t_sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            sha256.AppendData(bytes[..length]);
+            sha256.GetHashAndReset(hash);
             return Base64Url.EncodeToString(hash);
         }
         finally

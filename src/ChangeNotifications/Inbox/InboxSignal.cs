@@ -6,14 +6,21 @@ namespace ChangeNotifications.Inbox;
 /// </summary>
 public sealed class InboxSignal
 {
-    private TaskCompletionSource _next = NewSource();
+    // Set while the dispatcher waits; a notify with nobody waiting costs a read (it is on every acknowledgement).
+    private TaskCompletionSource? _next;
 
-    public void Notify() => Interlocked.Exchange(ref _next, NewSource()).TrySetResult();
+    public void Notify()
+    {
+        if (Volatile.Read(ref _next) is not null)
+        {
+            Interlocked.Exchange(ref _next, null)?.TrySetResult();
+        }
+    }
 
     /// <summary>Completes on the next <see cref="Notify"/>, after <paramref name="timeout"/>, or on cancellation.</summary>
     public async Task WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
-        var signal = Volatile.Read(ref _next).Task;
+        var signal = Next();
         using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var delay = Task.Delay(timeout, time, timeoutCts.Token);
         await Task.WhenAny(signal, delay);
@@ -21,5 +28,15 @@ public sealed class InboxSignal
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task Next()
+    {
+        var current = Volatile.Read(ref _next);
+        if (current is not null)
+        {
+            return current.Task;
+        }
+
+        var fresh = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return (Interlocked.CompareExchange(ref _next, fresh, null) ?? fresh).Task;
+    }
 }

@@ -48,12 +48,13 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
     private Task<T> EnqueueAsync<T>(PendingWrite<T> pending, CancellationToken cancellationToken)
     {
         _ = _writeLoop.Value;
+        pending.CancelOn(cancellationToken);
         if (!_pending.Writer.TryWrite(pending))
         {
-            throw new InboxUnavailableException("The inbox is shutting down.");
+            pending.Fail(new InboxUnavailableException("The inbox is shutting down."));
         }
 
-        return pending.Completion.Task.WaitAsync(cancellationToken);
+        return pending.Completion.Task;
     }
 
     private async Task WriteLoopAsync()
@@ -337,9 +338,36 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
 
     private abstract class PendingWrite<T> : PendingWrite
     {
+        private CancellationTokenRegistration _cancellation;
+
         public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public override void Fail(Exception exception) => Completion.TrySetException(exception);
+        /// <summary>
+        /// The caller stops waiting when <paramref name="cancellationToken"/> fires; the write stays queued and may
+        /// still commit. A registration on the caller's token rather than <c>Task.WaitAsync</c>: no second task and
+        /// promise per acknowledgement.
+        /// </summary>
+        public void CancelOn(CancellationToken cancellationToken)
+        {
+            if (cancellationToken.CanBeCanceled)
+            {
+                _cancellation = cancellationToken.UnsafeRegister(
+                    static (state, token) => ((PendingWrite<T>)state!).Completion.TrySetCanceled(token), this);
+            }
+        }
+
+        public override void Fail(Exception exception)
+        {
+            _cancellation.Unregister();
+            Completion.TrySetException(exception);
+        }
+
+        protected void Succeed(T result)
+        {
+            // Off the token (the store timeout's is shared by every request of its slice) before answering.
+            _cancellation.Unregister();
+            Completion.TrySetResult(result);
+        }
     }
 
     private sealed class PendingAppend(IReadOnlyList<InboxEntry> entries) : PendingWrite<bool>
@@ -355,7 +383,7 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
             }
         }
 
-        public override void Succeed() => Completion.TrySetResult(true);
+        public override void Succeed() => Succeed(true);
     }
 
     private sealed class PendingCompletion(IReadOnlyCollection<long> ids) : PendingWrite<bool>
@@ -370,7 +398,7 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
             }
         }
 
-        public override void Succeed() => Completion.TrySetResult(true);
+        public override void Succeed() => Succeed(true);
     }
 
     private sealed class PendingClaim(int max, TimeSpan lease) : PendingWrite<ClaimedItems>
@@ -398,11 +426,11 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
         {
             if (_unreadable is null)
             {
-                Completion.TrySetResult(_items);
+                Succeed(_items);
             }
             else
             {
-                Completion.TrySetException(_unreadable);
+                Fail(_unreadable);
             }
         }
     }

@@ -92,6 +92,20 @@ public sealed class SqliteInboxTests : IDisposable
     }
 
     [Fact]
+    public async Task A_caller_that_stops_waiting_is_answered_cancelled_and_its_write_still_lands()
+    {
+        await using var inbox = Open();
+        using var stop = new CancellationTokenSource();
+        await stop.CancelAsync();
+
+        var gaveUp = inbox.AppendAsync([Entry("a")], stop.Token);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gaveUp);
+        await inbox.AppendAsync([Entry("b")], default);
+
+        Assert.Equal(["a", "b"], (await HandleAsync(inbox)).Select(i => i.DedupKey));
+    }
+
+    [Fact]
     public async Task An_unreadable_row_fails_the_claim_but_not_the_appends_sharing_its_round()
     {
         await using var inbox = Open();
