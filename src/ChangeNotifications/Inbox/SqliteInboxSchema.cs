@@ -8,7 +8,8 @@ namespace ChangeNotifications.Inbox;
 /// The inbox table and its claimed dedup keys. Ids are the rowid (no AUTOINCREMENT: that costs a <c>sqlite_sequence</c>
 /// write per insert): they increase while rows exist, which is all the claim order needs; an id may come back only after
 /// every newer row was purged. The indexes are partial, one per status a query looks for, so an insert touches only the
-/// ready index, which is in id order: appends write at the end of the table and of that index, never at a random place.
+/// ready index (a lifecycle event also the ready lifecycle events' one, which the claim takes first), in id order: appends
+/// write at the end of the table and of that index, never at a random place.
 /// The dedup key has no index on the table (a unique one cost a random B-tree page per insert, written to the WAL at
 /// each commit: a third of the acknowledgement's cost); the claim records it in <c>inbox_keys</c>, with the id of the
 /// item that holds it, and recognises a redelivered item there.
@@ -51,6 +52,7 @@ internal sealed class SqliteInboxSchema : ISqliteSchema
         DROP INDEX IF EXISTS ix_inbox_due;
         DROP INDEX IF EXISTS ix_inbox_finished;
         CREATE INDEX IF NOT EXISTS ix_inbox_ready ON inbox (id, not_before) WHERE status = 0;
+        CREATE INDEX IF NOT EXISTS ix_inbox_ready_lifecycle ON inbox (id, not_before) WHERE status = 0 AND kind = 1;
         CREATE INDEX IF NOT EXISTS ix_inbox_claimed ON inbox (locked_until) WHERE status = 1;
         CREATE INDEX IF NOT EXISTS ix_inbox_done ON inbox (finished_at) WHERE status = 2;
         CREATE INDEX IF NOT EXISTS ix_inbox_dead ON inbox (id, subscription_id) WHERE status = 3;

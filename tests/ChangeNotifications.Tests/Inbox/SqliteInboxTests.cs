@@ -54,7 +54,7 @@ public sealed class SqliteInboxTests : IDisposable
         return claimed;
     }
 
-    private static InboxEntry Entry(string key) => new(key, InboxItemKind.Change, Subscription, $$"""{"id":"{{key}}"}""", null);
+    private static InboxEntry Entry(string key, InboxItemKind kind = InboxItemKind.Change) => new(key, kind, Subscription, $$"""{"id":"{{key}}"}""", null);
 
     [Fact]
     public async Task Completes_the_given_items_together_and_leaves_the_others_claimed()
@@ -142,7 +142,7 @@ public sealed class SqliteInboxTests : IDisposable
         _time.Advance(TimeSpan.FromHours(7));
         Assert.Equal(5, await inbox.PurgeCompletedAsync(PastRetention, default));
         Assert.Equal(
-            ["ix_inbox_claimed", "ix_inbox_dead", "ix_inbox_done", "ix_inbox_ready"],
+            ["ix_inbox_claimed", "ix_inbox_dead", "ix_inbox_done", "ix_inbox_ready", "ix_inbox_ready_lifecycle"],
             await IndexesAsync());
     }
 
@@ -273,12 +273,42 @@ public sealed class SqliteInboxTests : IDisposable
     }
 
     [Fact]
+    public async Task Ready_lifecycle_events_are_claimed_before_older_changes()
+    {
+        await using var inbox = Open();
+        await inbox.AppendAsync([Entry("c1"), Entry("c2"), Entry("c3")], default);
+        await inbox.AppendAsync([Entry("l1", InboxItemKind.Lifecycle), Entry("c4")], default);
+
+        var first = await inbox.ClaimAsync(2, TimeSpan.FromMinutes(1), default);
+        var next = await inbox.ClaimAsync(2, TimeSpan.FromMinutes(1), default);
+
+        Assert.Equal(SqliteInboxWriter.LifecycleKind, ((int)InboxItemKind.Lifecycle).ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(["c1", "l1"], first.Select(i => i.DedupKey).Order());
+        Assert.Equal(["c2", "c3"], next.Select(i => i.DedupKey).Order());
+    }
+
+    [Fact]
+    public async Task A_lifecycle_event_due_later_does_not_go_first_before_its_time()
+    {
+        await using var inbox = Open();
+        await inbox.AppendAsync([Entry("l1", InboxItemKind.Lifecycle)], default);
+        var lifecycle = Assert.Single(await inbox.ClaimAsync(1, TimeSpan.FromMinutes(1), default));
+        await inbox.RetryLaterAsync(lifecycle.Id, _time.GetUtcNow().AddMinutes(1), "throttled", default);
+        await inbox.AppendAsync([Entry("c1"), Entry("c2")], default);
+
+        Assert.Equal(["c1"], (await inbox.ClaimAsync(1, TimeSpan.FromMinutes(1), default)).Select(i => i.DedupKey));
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(["l1"], (await inbox.ClaimAsync(1, TimeSpan.FromMinutes(1), default)).Select(i => i.DedupKey));
+    }
+
+    [Fact]
     public async Task Claim_and_purge_read_the_partial_indexes()
     {
         await using var inbox = Open();
         await inbox.AppendAsync([Entry("a")], default);
 
         Assert.Equal("SCAN inbox USING COVERING INDEX ix_inbox_ready", await PlanAsync("SELECT id FROM inbox WHERE status = 0 AND not_before <= 1 ORDER BY id LIMIT 5"));
+        Assert.Equal("SCAN inbox USING COVERING INDEX ix_inbox_ready_lifecycle", await PlanAsync($"SELECT id FROM inbox WHERE status = 0 AND kind = {SqliteInboxWriter.LifecycleKind} AND not_before <= 1 ORDER BY id LIMIT 5"));
         Assert.Contains("USING COVERING INDEX ix_inbox_claimed (locked_until<?)", await PlanAsync("SELECT id FROM inbox WHERE status = 1 AND locked_until <= 1 ORDER BY locked_until LIMIT 5"), StringComparison.Ordinal);
         Assert.Contains("ix_inbox_done", await PlanAsync("SELECT id FROM inbox WHERE status = 2 AND finished_at < 1 LIMIT 5"), StringComparison.Ordinal);
         Assert.Contains("ix_inbox_keys_claimed", await PlanAsync("SELECT dedup_key FROM inbox_keys WHERE claimed_at < 1 LIMIT 5"), StringComparison.Ordinal);
@@ -302,7 +332,8 @@ public sealed class SqliteInboxTests : IDisposable
         var plan = await PlanAsync(SqliteInboxWriter.ClaimSql);
 
         Assert.DoesNotContain(plan.Split(" | "), line => line.StartsWith("SCAN inbox", StringComparison.Ordinal) && !line.Contains("INDEX", StringComparison.Ordinal));
-        Assert.Contains("ix_inbox_ready", plan, StringComparison.Ordinal);
+        Assert.Contains("ix_inbox_ready ", plan, StringComparison.Ordinal);
+        Assert.Contains("ix_inbox_ready_lifecycle", plan, StringComparison.Ordinal);
         Assert.Contains("ix_inbox_claimed", plan, StringComparison.Ordinal);
     }
 
