@@ -42,6 +42,13 @@ public sealed class DispatcherOptions
     /// </summary>
     public int BusyIntakeRequestsPerSecond { get; set; } = 5_000;
 
+    /// <summary>
+    /// The intake's load slows handling only while the process also uses at least this share of the machine's cores
+    /// (over the last second; 1 = all of them, <see cref="ProcessCpu"/>): the CPU is short. A machine with cores to spare
+    /// handles at full speed at any request rate. Quiet again under half of it. 0: the intake's load alone decides.
+    /// </summary>
+    public double BusyProcessCpu { get; set; } = 0.5;
+
     /// <summary>Pause after each round while the intake is busy (zero: none), leaving the CPU to acknowledgements.</summary>
     public TimeSpan PauseUnderLoad { get; set; } = TimeSpan.FromMilliseconds(100);
 
@@ -96,6 +103,11 @@ internal sealed class DispatcherOptionsValidator : IValidateOptions<DispatcherOp
         if (options.BusyIntakeRequestsPerSecond < 1)
         {
             errors.Add($"{s}:BusyIntakeRequestsPerSecond must be at least 1 (got {options.BusyIntakeRequestsPerSecond}).");
+        }
+
+        if (!(options.BusyProcessCpu >= 0 && options.BusyProcessCpu <= 1))
+        {
+            errors.Add($"{s}:BusyProcessCpu must be between 0 and 1, a share of the cores (got {options.BusyProcessCpu}).");
         }
 
         if (options.PauseUnderLoad < TimeSpan.Zero || options.PauseUnderLoad > TimeSpan.FromSeconds(1))

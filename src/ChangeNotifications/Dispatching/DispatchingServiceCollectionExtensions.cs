@@ -17,6 +17,7 @@ public static class DispatchingServiceCollectionExtensions
         services.TryAddSingleton<IRichNotificationProcessor, NoRichNotificationProcessor>();
         services.AddSingleton<NotificationProcessor>();
         services.TryAddSingleton<IntakeLoad>();
+        services.TryAddSingleton<ProcessCpu>();
         services.AddSingleton<DispatchPacing>();
         services.AddSingleton<NotificationDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());

@@ -19,16 +19,83 @@ public sealed class DispatchPacingTests
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 8, 0, 0, TimeSpan.Zero));
     private readonly FakeLogger<DispatchPacing> _logger = new();
     private readonly IntakeLoad _load;
+    private readonly ProcessCpu _cpu;
     private readonly DispatchPacing _pacing;
+    private TimeSpan _cpuUsed;
 
     public DispatchPacingTests()
     {
         _load = new IntakeLoad(_time);
-        var options = new DispatcherOptions { Concurrency = 8, BatchSize = 64, ConcurrencyUnderLoad = 2, BatchSizeUnderLoad = 4, BusyIntakeInFlight = 10, BusyIntakeRequestsPerSecond = 1_000, PauseUnderLoad = TimeSpan.FromMilliseconds(5) };
-        _pacing = new DispatchPacing(_load, Options.Create(options), _logger);
+        _cpu = new ProcessCpu(_time, () => _cpuUsed, cores: 2);
+
+        // The intake's load alone decides here (BusyProcessCpu 0); the CPU's part is tested below.
+        _pacing = new DispatchPacing(_load, _cpu, Options.Create(Settings(busyProcessCpu: 0)), _logger);
     }
 
+    private static DispatcherOptions Settings(double busyProcessCpu) => new()
+    {
+        Concurrency = 8, BatchSize = 64, ConcurrencyUnderLoad = 2, BatchSizeUnderLoad = 4, BusyIntakeInFlight = 10,
+        BusyIntakeRequestsPerSecond = 1_000, BusyProcessCpu = busyProcessCpu, PauseUnderLoad = TimeSpan.FromMilliseconds(5),
+    };
+
     private int Logged(int eventId) => _logger.Collector.GetSnapshot().Count(r => r.Id.Id == eventId);
+
+    /// <summary>Pacing with BusyProcessCpu 0.5, after a second in which the process used <paramref name="share"/> of the 2 cores.</summary>
+    private DispatchPacing PacingAfterCpu(double share)
+    {
+        var pacing = new DispatchPacing(_load, _cpu, Options.Create(Settings(busyProcessCpu: 0.5)), _logger);
+        UseCpu(share);
+        return pacing;
+    }
+
+    private void UseCpu(double share)
+    {
+        _cpu.Recent();
+        _time.Advance(TimeSpan.FromSeconds(1));
+        _cpuUsed += TimeSpan.FromSeconds(2 * share);
+    }
+
+    [Fact]
+    public void A_busy_intake_with_cores_to_spare_leaves_handling_at_full_speed()
+    {
+        var pacing = PacingAfterCpu(0.2);
+
+        _load.OneByOne(5_000);
+        _load.Overlapping(30);
+
+        Assert.Equal(new DispatchPace(8, 64, TimeSpan.Zero, UnderLoad: false), pacing.Next());
+        Assert.Equal(0, _logger.Collector.Count);
+    }
+
+    [Fact]
+    public void A_process_using_every_core_with_a_quiet_intake_handles_at_full_speed()
+    {
+        var pacing = PacingAfterCpu(1.0);
+
+        _load.OneByOne(10);
+
+        Assert.False(pacing.Next().UnderLoad);
+    }
+
+    [Fact]
+    public void A_busy_intake_on_a_short_cpu_slows_handling_until_the_process_uses_under_half_the_threshold()
+    {
+        var pacing = PacingAfterCpu(0.6);
+        _load.OneByOne(1_000);
+
+        Assert.True(pacing.Next().UnderLoad);
+        var busy = Assert.Single(_logger.Collector.GetSnapshot());
+        Assert.Equal("60", busy.GetStructuredStateValue("CpuPercent"));
+
+        UseCpu(0.3);
+        _load.OneByOne(1_000);
+        Assert.True(pacing.Next().UnderLoad, "30 % is above half the threshold: still busy");
+
+        UseCpu(0.2);
+        _load.OneByOne(1_000);
+        Assert.False(pacing.Next().UnderLoad, "20 % is under half");
+        Assert.Equal(1, Logged(QuietEventId));
+    }
 
     [Fact]
     public void A_flood_of_requests_answered_at_once_slows_handling_too_until_under_half_the_rate()
@@ -91,6 +158,7 @@ public sealed class DispatchPacingTests
         var handler = new RecordingHandler(ResourceType.Message);
         using var service = new ServiceFactory()
             .WithSetting("Dispatcher:BusyIntakeInFlight", "1")
+            .WithSetting("Dispatcher:BusyProcessCpu", "0")
             .WithSetting("Dispatcher:BatchSizeUnderLoad", "4")
             .WithHandler(handler);
         var sub = service.Subscriptions.Add("/users/5b0c9a6d-1e2f-4a3b-8c4d-9e0f1a2b3c4d/messages");
@@ -148,12 +216,14 @@ public sealed class DispatchPacingTests
             o.BusyIntakeRequestsPerSecond = 0;
             o.BatchSizeUnderLoad = 65;
             o.PauseUnderLoad = TimeSpan.FromSeconds(2);
+            o.BusyProcessCpu = 1.5;
         });
 
         Assert.Contains("Dispatcher:BusyIntakeInFlight must be at least 1", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Dispatcher:BusyIntakeRequestsPerSecond must be at least 1", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Dispatcher:BatchSizeUnderLoad must be between 1 and Dispatcher:BatchSize (64)", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Dispatcher:PauseUnderLoad must be between", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Dispatcher:BusyProcessCpu must be between 0 and 1", result.FailureMessage, StringComparison.Ordinal);
     }
 
     private static ValidateOptionsResult ValidateWith(Action<DispatcherOptions> change)
