@@ -156,23 +156,29 @@ public sealed class DispatcherTests : IDisposable
     [Fact]
     public async Task Items_claimed_by_a_process_that_died_are_handled_after_restart()
     {
-        string database;
-        using (var first = new ServiceFactory())
+        var database = TempPaths.NewDatabase();
+        try
         {
-            database = first.DatabasePath;
-            var sub = first.Subscriptions.Add(MailResource);
-            var response = await first.CreateClient().PostAsync("/api/notifications", Payloads.Json(Payloads.Batch(Payloads.Item(sub), Payloads.Item(sub))));
-            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-            Assert.Equal(2, (await first.Inbox.ClaimAsync(10, TimeSpan.FromHours(1), default)).Count);
+            using (var first = new ServiceFactory(database))
+            {
+                var sub = first.Subscriptions.Add(MailResource);
+                var response = await first.CreateClient().PostAsync("/api/notifications", Payloads.Json(Payloads.Batch(Payloads.Item(sub), Payloads.Item(sub))));
+                Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+                Assert.Equal(2, (await first.Inbox.ClaimAsync(10, TimeSpan.FromHours(1), default)).Count);
+            }
+
+            var handler = new RecordingHandler(ResourceType.Message);
+            using var second = new ServiceFactory(database, dispatcherEnabled: true).WithHandler(handler);
+            _ = second.Services;
+
+            await handler.FirstHandled.WaitAsync(TimeSpan.FromSeconds(30));
+            await WaitUntilAsync(async () => (await second.Inbox.CountAsync(default)).Done == 2);
+            Assert.Contains(second.Logs.GetSnapshot(), r => r.Id.Id == 2001 && r.GetStructuredStateValue("Count") == "2");
         }
-
-        var handler = new RecordingHandler(ResourceType.Message);
-        using var second = new ServiceFactory(database, dispatcherEnabled: true).WithHandler(handler);
-        _ = second.Services;
-
-        await handler.FirstHandled.WaitAsync(TimeSpan.FromSeconds(30));
-        await WaitUntilAsync(async () => (await second.Inbox.CountAsync(default)).Done == 2);
-        Assert.Contains(second.Logs.GetSnapshot(), r => r.Id.Id == 2001 && r.GetStructuredStateValue("Count") == "2");
+        finally
+        {
+            TempPaths.DeleteFolderOf(database);
+        }
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)

@@ -18,9 +18,13 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly List<Action<IServiceCollection>> _services = [];
+    private readonly bool _ownsDatabase;
 
+    /// <param name="databasePath">null: a new file in a folder of its own, deleted with the factory.</param>
+    /// <param name="dispatcherEnabled">Whether the dispatcher's loop runs (else tests call its tick).</param>
     public ServiceFactory(string? databasePath = null, bool dispatcherEnabled = false)
     {
+        _ownsDatabase = databasePath is null;
         DatabasePath = databasePath ?? TempPaths.NewDatabase();
         _settings = new Dictionary<string, string?>
         {
@@ -60,6 +64,15 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
 
     public FakeLogCollector Logs => Services.GetFakeLogCollector();
 
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && _ownsDatabase)
+        {
+            TempPaths.DeleteFolderOf(DatabasePath);
+        }
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
@@ -83,10 +96,33 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
 
 public static class TempPaths
 {
+    private static readonly string Root = Path.Combine(Path.GetTempPath(), "changenotifications-tests");
+
+    /// <summary>A database path in a new folder of its own; <see cref="DeleteFolderOf"/> removes it.</summary>
     public static string NewDatabase()
     {
-        var directory = Path.Combine(Path.GetTempPath(), "changenotifications-tests", Guid.NewGuid().ToString("N"));
+        var directory = Path.Combine(Root, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         return Path.Combine(directory, "test.db");
+    }
+
+    /// <summary>Deletes the folder <see cref="NewDatabase"/> made for <paramref name="databasePath"/> and whatever the test
+    /// left in it (the database, its WAL, certificates); nothing outside this class's root. Best effort.</summary>
+    public static void DeleteFolderOf(string databasePath)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(databasePath));
+        if (folder is null || !folder.StartsWith(Root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A file still held open elsewhere: the folder stays, as every folder did before.
+        }
     }
 }

@@ -19,6 +19,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     private readonly ConcurrentQueue<JsonElement> _events = new();
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private string? _ownDatabase;
 
     private ServiceProcess(Process process)
     {
@@ -50,13 +51,17 @@ public sealed class ServiceProcess : IAsyncDisposable
         var start = StartInfo(launch);
         port ??= launch == ServiceLaunch.DotnetRun ? FreePort() : 0;
         start.Environment["Urls"] = $"http://127.0.0.1:{port}";
-        start.Environment["Storage__SqlitePath"] = databasePath ?? TempPaths.NewDatabase();
+        var ownDatabase = databasePath is null ? TempPaths.NewDatabase() : null;
+        start.Environment["Storage__SqlitePath"] = databasePath ?? ownDatabase;
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
-        var service = new ServiceProcess(Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start."));
+        var service = new ServiceProcess(Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start."))
+        {
+            _ownDatabase = ownDatabase,
+        };
         service._process.OutputDataReceived += (_, e) => service.OnLine(e.Data);
         service._process.ErrorDataReceived += (_, e) => service.OnLine(e.Data);
         service._process.BeginOutputReadLine();
@@ -107,6 +112,10 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        if (_ownDatabase is not null)
+        {
+            TempPaths.DeleteFolderOf(_ownDatabase);
+        }
     }
 
     /// <summary>Events with <paramref name="eventId"/>.</summary>

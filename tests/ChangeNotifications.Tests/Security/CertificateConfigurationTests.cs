@@ -159,13 +159,20 @@ public sealed class CertificateConfigurationTests
     public void Certificate_from_a_pfx_file_is_loaded()
     {
         using var certificate = TestCertificates.Create();
-        var folder = Path.GetDirectoryName(TempPaths.NewDatabase())!;
-        using var service = Service(TestCertificates.PathSetting(0, "from-file", certificate, folder));
+        var database = TempPaths.NewDatabase();
+        try
+        {
+            using var service = Service(TestCertificates.PathSetting(0, "from-file", certificate, Path.GetDirectoryName(database)!));
 
-        var current = service.Services.GetRequiredService<ISubscriptionEncryptionCertificateSource>().Current;
+            var current = service.Services.GetRequiredService<ISubscriptionEncryptionCertificateSource>().Current;
 
-        Assert.Equal("from-file", current?.Id);
-        Assert.Equal(certificate.Thumbprint, current?.Certificate.Thumbprint);
+            Assert.Equal("from-file", current?.Id);
+            Assert.Equal(certificate.Thumbprint, current?.Certificate.Thumbprint);
+        }
+        finally
+        {
+            TempPaths.DeleteFolderOf(database);
+        }
     }
 
     [Fact]
