@@ -48,11 +48,15 @@ internal sealed class SqliteInboxSchema : ISqliteSchema
 
     public string Name => "inbox";
 
-    public string Sql => Table + """
+    /// <summary><see cref="InboxItemKind.Lifecycle"/> as stored, as SQL text: the partial index of ready lifecycle events
+    /// and the claim that reads it (<see cref="SqliteInboxWriter.ClaimSql"/>) both name it.</summary>
+    internal const string LifecycleKind = "1";
+
+    public string Sql => Table + $$"""
         DROP INDEX IF EXISTS ix_inbox_due;
         DROP INDEX IF EXISTS ix_inbox_finished;
         CREATE INDEX IF NOT EXISTS ix_inbox_ready ON inbox (id, not_before) WHERE status = 0;
-        CREATE INDEX IF NOT EXISTS ix_inbox_ready_lifecycle ON inbox (id, not_before) WHERE status = 0 AND kind = 1;
+        CREATE INDEX IF NOT EXISTS ix_inbox_ready_lifecycle ON inbox (id, not_before) WHERE status = 0 AND kind = {{LifecycleKind}};
         CREATE INDEX IF NOT EXISTS ix_inbox_claimed ON inbox (locked_until) WHERE status = 1;
         CREATE INDEX IF NOT EXISTS ix_inbox_done ON inbox (finished_at) WHERE status = 2;
         CREATE INDEX IF NOT EXISTS ix_inbox_dead ON inbox (id, subscription_id) WHERE status = 3;

@@ -26,7 +26,7 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
         WHERE id IN (
             SELECT id FROM (
                 SELECT id, 0 AS later FROM (
-                    SELECT id FROM inbox WHERE status = 0 AND kind = {{LifecycleKind}} AND not_before <= $now ORDER BY id LIMIT $max)
+                    SELECT id FROM inbox WHERE status = 0 AND kind = {{SqliteInboxSchema.LifecycleKind}} AND not_before <= $now ORDER BY id LIMIT $max)
                 UNION ALL
                 SELECT id, 1 FROM (SELECT id FROM inbox WHERE status = 0 AND not_before <= $now ORDER BY id LIMIT $max)
                 UNION ALL
@@ -34,10 +34,6 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             GROUP BY id ORDER BY MIN(later), id LIMIT $max)
         RETURNING {{SqliteInbox.ItemColumns}};
         """;
-
-    /// <summary><see cref="InboxItemKind.Lifecycle"/> as stored, as SQL text (the partial index <c>ix_inbox_ready_lifecycle</c>
-    /// names it too).</summary>
-    internal const string LifecycleKind = "1";
 
     /// <summary>Page cache of the writer's connection, in KiB (SQLite's default is 2 000): the claimed keys' index
     /// (<c>inbox_keys</c>) and the table's last pages stay in memory between rounds.</summary>

@@ -282,7 +282,7 @@ public sealed class SqliteInboxTests : IDisposable
         var first = await inbox.ClaimAsync(2, TimeSpan.FromMinutes(1), default);
         var next = await inbox.ClaimAsync(2, TimeSpan.FromMinutes(1), default);
 
-        Assert.Equal(SqliteInboxWriter.LifecycleKind, ((int)InboxItemKind.Lifecycle).ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(SqliteInboxSchema.LifecycleKind, ((int)InboxItemKind.Lifecycle).ToString(CultureInfo.InvariantCulture));
         Assert.Equal(["c1", "l1"], first.Select(i => i.DedupKey).Order());
         Assert.Equal(["c2", "c3"], next.Select(i => i.DedupKey).Order());
     }
@@ -308,7 +308,7 @@ public sealed class SqliteInboxTests : IDisposable
         await inbox.AppendAsync([Entry("a")], default);
 
         Assert.Equal("SCAN inbox USING COVERING INDEX ix_inbox_ready", await PlanAsync("SELECT id FROM inbox WHERE status = 0 AND not_before <= 1 ORDER BY id LIMIT 5"));
-        Assert.Equal("SCAN inbox USING COVERING INDEX ix_inbox_ready_lifecycle", await PlanAsync($"SELECT id FROM inbox WHERE status = 0 AND kind = {SqliteInboxWriter.LifecycleKind} AND not_before <= 1 ORDER BY id LIMIT 5"));
+        Assert.Equal("SCAN inbox USING COVERING INDEX ix_inbox_ready_lifecycle", await PlanAsync($"SELECT id FROM inbox WHERE status = 0 AND kind = {SqliteInboxSchema.LifecycleKind} AND not_before <= 1 ORDER BY id LIMIT 5"));
         Assert.Contains("USING COVERING INDEX ix_inbox_claimed (locked_until<?)", await PlanAsync("SELECT id FROM inbox WHERE status = 1 AND locked_until <= 1 ORDER BY locked_until LIMIT 5"), StringComparison.Ordinal);
         Assert.Contains("ix_inbox_done", await PlanAsync("SELECT id FROM inbox WHERE status = 2 AND finished_at < 1 LIMIT 5"), StringComparison.Ordinal);
         Assert.Contains("ix_inbox_keys_claimed", await PlanAsync("SELECT dedup_key FROM inbox_keys WHERE claimed_at < 1 LIMIT 5"), StringComparison.Ordinal);
