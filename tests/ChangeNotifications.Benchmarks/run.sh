@@ -2,10 +2,10 @@
 # Benchmarks the service against a bare Kestrel baseline, in one run on this machine, over loopback.
 #   tests/ChangeNotifications.Benchmarks/run.sh            (BENCH_DURATION=10s BENCH_WARMUP=2s by default)
 # Prints a table of requests/s, notifications/s, p50/p99/max latency and the service ÷ baseline ratio at 1 and
-# 64 connections for batches of 1 and 100 notifications (the baseline's 64 x 1 row is run again at the end, base-end,
-# and that ratio is against the mean of both), then the handshake latency, the end-to-end latency
-# (emulator send -> handler start), how fast the backlog left by the runs is handled and the service's peak working
-# set (VmHWM). See BENCHMARKS.md.
+# 64 connections for batches of 1 and 100 notifications, the service's 64 x 100 row again at about half its rate,
+# the 64 x 1 ratio from baseline and service samples taken in turn (the headline figure), then the handshake latency,
+# the end-to-end latency (emulator send -> handler start), how fast the backlog left by the runs is handled and the
+# service's peak working set (VmHWM). See BENCHMARKS.md.
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,7 +19,8 @@ RESULTS="$WORK/results.tsv"
 PIDS=()
 
 cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # SIGCONT first: a process frozen for the paired samples would not act on SIGTERM.
+  for pid in "${PIDS[@]}"; do kill -CONT "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   [[ -n "${BENCH_KEEP:-}" ]] || rm -rf "$WORK"
 }
@@ -53,17 +54,20 @@ stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 # BENCH_SERVICE_SETTINGS="Key__Sub=value ..." adds settings to the service (for profiling, e.g. Dispatcher__Enabled=false);
 # BENCH_SKIP_BASELINE=1 skips the baseline (the ratio column is then empty).
-# measure TARGET CONNS BATCH URL: a warm-up then a timed wrk run; appends a row to $RESULTS.
+# measure TARGET CONNS BATCH URL [DELAY_MS]: a warm-up then a timed wrk run; appends a row to $RESULTS. DELAY_MS: each
+# connection pauses that long on average (at random) before each request: a load below saturation.
 measure() {
   local target="$1" conns="$2" batch="$3" url="$4" threads=1 line
   (( conns > 1 )) && threads=2
-  export BENCH_LUA_DIR="$BENCH_DIR/lua" BENCH_DATA="$WORK/data.lua" BENCH_BATCH="$batch"
-  BENCH_RUN="w$target$conns-$batch" wrk -t "$threads" -c "$conns" -d "$WARMUP" --timeout 5s -s "$BENCH_DIR/lua/notify.lua" "$url" >/dev/null
-  line="$(BENCH_RUN="r$target$conns-$batch" wrk -t "$threads" -c "$conns" -d "$DURATION" --timeout 5s -s "$BENCH_DIR/lua/notify.lua" "$url" | grep '^RESULT')"
+  export BENCH_LUA_DIR="$BENCH_DIR/lua" BENCH_DATA="$WORK/data.lua" BENCH_BATCH="$batch" BENCH_DELAY_MS="${5:-0}"
+  RUN_SEQ=$((RUN_SEQ + 1)) # in the notification ids: every run's are its own, a repeated row's too
+  BENCH_RUN="w$RUN_SEQ$target$conns-$batch" wrk -t "$threads" -c "$conns" -d "$WARMUP" --timeout 5s -s "$BENCH_DIR/lua/notify.lua" "$url" >/dev/null
+  line="$(BENCH_RUN="r$RUN_SEQ$target$conns-$batch" wrk -t "$threads" -c "$conns" -d "$DURATION" --timeout 5s -s "$BENCH_DIR/lua/notify.lua" "$url" | grep '^RESULT')"
   log "$target c=$conns batch=$batch: $line"
   printf '%s\t%s\t%s\t%s\n' "$target" "$conns" "$batch" "$line" >>"$RESULTS"
 }
 
+RUN_SEQ=0
 field() { sed -nE "s/.*[[:space:]]$1=([0-9.]+).*/\1/p" <<<"$2"; }
 
 install_wrk
@@ -76,10 +80,13 @@ DRIVER_DLL="$BENCH_DIR/Driver/bin/Release/net10.0/ChangeNotifications.Benchmarks
 
 dotnet "$DRIVER_DLL" seed --db "$WORK/service.db" --lua "$WORK/data.lua" --subscriptions 8 >&2
 
+# The baseline stays up, frozen (SIGSTOP: no CPU) while the service runs, for the paired samples below.
+BASELINE_PID=""
 if [[ -z "${BENCH_SKIP_BASELINE:-}" ]]; then
   start baseline "$BASELINE_BIN" Baseline.dll
-  for c in "${CONNECTIONS[@]}"; do for b in "${BATCHES[@]}"; do measure baseline "$c" "$b" "$URL"; done; done
-  stop "$PID"
+  BASELINE_PID=$PID; BASELINE_URL=$URL
+  for c in "${CONNECTIONS[@]}"; do for b in "${BATCHES[@]}"; do measure baseline "$c" "$b" "$BASELINE_URL"; done; done
+  kill -STOP "$BASELINE_PID"
 fi
 
 # The service as shipped (Storage:Durability Full, the dispatcher and its handlers running against the in-process
@@ -90,6 +97,33 @@ start service "$SERVICE_BIN" ChangeNotifications.dll \
   Subscriptions__NotificationUrl=http://127.0.0.1:9/api/notifications ${BENCH_SERVICE_SETTINGS:-}
 SERVICE_PID=$PID; SERVICE_URL=$URL
 for c in "${CONNECTIONS[@]}"; do for b in "${BATCHES[@]}"; do measure service "$c" "$b" "$SERVICE_URL"; done; done
+
+# 64 x 100 again at about half the rate just measured: every connection pauses 2 x 64 / (requests/s) on average
+# between requests (at random, so that they do not send in step).
+# At saturation wrk's closed loop measures the queue (64 connections / rate); this row gives the acknowledgement's
+# latency when the service keeps up.
+SATURATED_RPS="$(field rps "$(awk -F'\t' '$1=="service" && $2==64 && $3==100 {print $4}' "$RESULTS")")"
+HALF_DELAY_MS="$(awk -v r="$SATURATED_RPS" 'BEGIN { d = int(2 * 64 * 1000 / r + 0.5); print (d < 1 ? 1 : d) }')"
+measure svc-half 64 100 "$SERVICE_URL" "$HALF_DELAY_MS"
+
+# The headline ratio, 64 x 1, from samples taken in turn: baseline, service, baseline, ... (BENCH_PAIRS service samples
+# between BENCH_PAIRS + 1 baseline ones), the other process frozen meanwhile (the service's dispatcher would otherwise
+# handle its backlog during a baseline sample). Each service sample is set against the mean of the baseline samples
+# either side of it: this machine's speed drifts within minutes (44-73 k/s for the baseline in one day, once 53 -> 44
+# k/s within one run), which made the ratio of rows taken minutes apart move by +-0.08.
+PAIRS="${BENCH_PAIRS:-3}"
+if [[ -n "$BASELINE_PID" ]] && (( PAIRS > 0 )); then
+  kill -STOP "$SERVICE_PID"; kill -CONT "$BASELINE_PID"
+  measure pair-base 64 1 "$BASELINE_URL"
+  for _ in $(seq 1 "$PAIRS"); do
+    kill -STOP "$BASELINE_PID"; kill -CONT "$SERVICE_PID"
+    measure pair-svc 64 1 "$SERVICE_URL"
+    kill -STOP "$SERVICE_PID"; kill -CONT "$BASELINE_PID"
+    measure pair-base 64 1 "$BASELINE_URL"
+  done
+  kill -CONT "$SERVICE_PID"
+fi
+[[ -z "$BASELINE_PID" ]] || { kill -CONT "$BASELINE_PID"; stop "$BASELINE_PID"; }
 
 # The same warm-up as the other rows (the handshake's own path is otherwise measured while it is still being compiled).
 BENCH_LUA_DIR="$BENCH_DIR/lua" wrk -t 2 -c 64 -d "$WARMUP" --timeout 5s -s "$BENCH_DIR/lua/handshake.lua" "$SERVICE_URL" >/dev/null
@@ -112,37 +146,40 @@ E2E="$(dotnet "$DRIVER_DLL" e2e --log "$WORK/e2e.log" --count "${BENCH_E2E_COUNT
 log "end to end: $E2E"
 stop "$E2E_PID"
 
-# The baseline's 64 x 1 row again, after the service: this machine's speed drifts within minutes (the same build
-# measured 55-77 k/s within an hour), so the headline ratio is taken against the mean of the runs before and after.
-if [[ -z "${BENCH_SKIP_BASELINE:-}" ]]; then
-  start baseline "$BASELINE_BIN" Baseline.dll
-  measure base-end 64 1 "$URL"
-  stop "$PID"
-fi
-
 echo
 echo "ChangeNotifications benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), wrk $DURATION per run (after $WARMUP warm-up), loopback"
 echo
 printf '| %-8s | %5s | %5s | %10s | %10s | %8s | %8s | %8s | %8s | %8s |\n' target conns batch "requests/s" "notif/s" "p50 ms" "p99 ms" "max ms" "non-2xx" "÷ base"
 printf '|%s|\n' "----------|-------|-------|------------|------------|----------|----------|----------|----------|----------"
 while IFS=$'\t' read -r target conns batch line; do
+  [[ "$target" == pair-* ]] && continue
   rps="$(field rps "$line")"
   base_line="$(awk -F'\t' -v c="$conns" -v b="$batch" '$1=="baseline" && $2==c && $3==b {print $4}' "$RESULTS")"
   base_rps="$(field rps "$base_line")"
-  after_line="$(awk -F'\t' -v c="$conns" -v b="$batch" '$1=="base-end" && $2==c && $3==b {print $4}' "$RESULTS")"
-  if [[ -n "$after_line" && -n "$base_rps" ]]; then
-    # Against the mean of the baseline before and after the service (base-end); the baseline rows stay 1.00.
-    [[ "$target" == base* ]] || base_rps="$(awk -v a="$base_rps" -v b="$(field rps "$after_line")" 'BEGIN { print (a + b) / 2 }')"
-    [[ "$target" == base-end ]] && base_rps="$(field rps "$line")"
-  fi
+  [[ "$target" == svc-half ]] && base_rps=""
   awk -v t="$target" -v c="$conns" -v b="$batch" -v rps="$rps" -v base="$base_rps" \
       -v p50="$(field p50_us "$line")" -v p99="$(field p99_us "$line")" -v max="$(field max_us "$line")" \
       -v bad="$(( $(field non2xx "$line") + $(field timeouts "$line") + $(field socket_errors "$line") ))" \
       'BEGIN { ratio = base > 0 ? sprintf("%8.2f", rps/base) : "       -"
                printf "| %-8s | %5d | %5d | %10.0f | %10.0f | %8.2f | %8.2f | %8.1f | %8d | %s |\n", t, c, b, rps, rps*b, p50/1000, p99/1000, max/1000, bad, ratio }'
 done <"$RESULTS"
-if grep -q '^base-end' "$RESULTS"; then
-  echo "(base-end: the baseline's 64 x 1 row again after the service runs; the service's 64 x 1 ratio is against the mean of both)"
+echo "(svc-half: the service's 64 x 100 row again, each connection pausing ${HALF_DELAY_MS} ms on average between requests: about half the rate above)"
+if grep -q '^pair-svc' "$RESULTS"; then
+  # Ratio i = service sample i / mean(baseline samples i and i + 1); the headline is their median.
+  awk -F'\t' '
+    { match($4, /rps=[0-9.]+/); r = substr($4, RSTART + 4, RLENGTH - 4) }
+    $1 == "pair-base" { base[nb++] = r }
+    $1 == "pair-svc"  { svc[ns++] = r }
+    END {
+      for (i = 0; i < ns; i++) { ratio[i] = svc[i] / ((base[i] + base[i + 1]) / 2) }
+      for (i = 0; i < ns; i++) for (j = i + 1; j < ns; j++) if (ratio[j] < ratio[i]) { t = ratio[i]; ratio[i] = ratio[j]; ratio[j] = t }
+      median = ns % 2 ? ratio[int(ns / 2)] : (ratio[ns / 2 - 1] + ratio[ns / 2]) / 2
+      printf "paired 64 x 1 (baseline and service in turn, the other frozen): baseline"
+      for (i = 0; i < nb; i++) printf " %.0f", base[i]
+      printf ", service"
+      for (i = 0; i < ns; i++) printf " %.0f", svc[i]
+      printf " requests/s\n  service / baseline either side: %.2f to %.2f, median %.2f\n", ratio[0], ratio[ns - 1], median
+    }' "$RESULTS"
 fi
 echo
 awk -v p50="$(field p50_us "$HANDSHAKE")" -v p99="$(field p99_us "$HANDSHAKE")" -v max="$(field max_us "$HANDSHAKE")" -v rps="$(field rps "$HANDSHAKE")" \
