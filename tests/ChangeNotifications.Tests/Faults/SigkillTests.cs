@@ -9,6 +9,7 @@ namespace ChangeNotifications.Tests.Faults;
 /// <summary>
 /// The built service is SIGKILLed during sustained load and restarted on the same SQLite file: every notification
 /// answered 202 is stored once and handled; the only repeats are the items a handler was on when the process died.
+/// The first process handles while the load runs, slowly, so that the restarted one has a backlog to handle.
 /// </summary>
 [Collection(ProcessTestsCollection.Name)]
 public sealed class SigkillTests(ITestOutputHelper output) : IDisposable
@@ -26,7 +27,18 @@ public sealed class SigkillTests(ITestOutputHelper output) : IDisposable
         var subscriptions = await SeedCommand.SeedAsync(database, count: 4, CancellationToken.None, NotificationLoad.Resource);
         var settings = new Dictionary<string, string> { ["Dispatcher:InitialBackoff"] = "00:00:00.200" };
 
-        var first = await ServiceProcess.StartAsync(ServiceLaunch.ReceiverDll, database, settings);
+        // The first process trickles while the load runs (any request makes the intake busy: 2 items a round, 250 ms
+        // apart, at most 8 a second: 240 in the 30 s allowed for the 300 acknowledgements the kill waits for),
+        // so that a backlog is left for the restart whatever the machine's speed: at full speed a fast machine handled
+        // every notification before the kill, and there was nothing left to prove the restart handles.
+        var trickle = new Dictionary<string, string>(settings)
+        {
+            ["Dispatcher:BusyIntakeRequestsPerSecond"] = "1",
+            ["Dispatcher:BusyProcessCpu"] = "0",
+            ["Dispatcher:BatchSizeUnderLoad"] = "2",
+            ["Dispatcher:PauseUnderLoad"] = "00:00:00.250",
+        };
+        var first = await ServiceProcess.StartAsync(ServiceLaunch.ReceiverDll, database, trickle);
         var load = new NotificationLoad(first.BaseAddress, subscriptions, "kill");
         using var stop = new CancellationTokenSource();
         var running = load.RunAsync(workers: 16, stop.Token);
