@@ -35,9 +35,22 @@ public sealed class GraphSubscriptionsClient(GraphServiceClient graph)
         await graph.Subscriptions.PostAsync(subscription, NoInlineRetry, cancellationToken)
         ?? throw new InvalidOperationException("Graph answered the create without a subscription.");
 
-    public async Task<Subscription> RenewAsync(Guid id, DateTimeOffset expiration, CancellationToken cancellationToken) =>
-        await graph.Subscriptions[id.ToString("D")].PatchAsync(new Subscription { ExpirationDateTime = expiration }, NoInlineRetry, cancellationToken)
-        ?? throw new InvalidOperationException("Graph answered the renewal without a subscription.");
+    /// <summary>
+    /// PATCHes a new expiry; with <paramref name="certificate"/>, also the encryption certificate Graph encrypts
+    /// resource data with from then on (key rotation).
+    /// </summary>
+    public async Task<Subscription> RenewAsync(Guid id, DateTimeOffset expiration, SubscriptionEncryptionCertificate? certificate, CancellationToken cancellationToken)
+    {
+        var update = new Subscription { ExpirationDateTime = expiration };
+        if (certificate is not null)
+        {
+            update.AddPublicEncryptionCertificate(certificate.Certificate);
+            update.EncryptionCertificateId = certificate.Id;
+        }
+
+        return await graph.Subscriptions[id.ToString("D")].PatchAsync(update, NoInlineRetry, cancellationToken)
+            ?? throw new InvalidOperationException("Graph answered the renewal without a subscription.");
+    }
 
     public Task ReauthorizeAsync(Guid id, CancellationToken cancellationToken) =>
         graph.Subscriptions[id.ToString("D")].Reauthorize.PostAsync(NoInlineRetry, cancellationToken);

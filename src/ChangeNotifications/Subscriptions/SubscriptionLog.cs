@@ -24,6 +24,7 @@ internal static partial class SubscriptionLog
     public const int ReconcilerFailedId = 4018;
     public const int WaitingForAddressId = 4019;
     public const int AddressesId = 4020;
+    public const int CertificateRotatedId = 4021;
 
     [LoggerMessage(CreatedId, LogLevel.Information, "[{Key}] Subscription created for {Resource} ({ChangeType}): {GraphId}, expires {ExpiresAt:O}")]
     public static partial void Created(ILogger logger, string key, string resource, string changeType, Guid graphId, DateTimeOffset? expiresAt);
@@ -33,6 +34,9 @@ internal static partial class SubscriptionLog
 
     [LoggerMessage(RenewedId, LogLevel.Information, "[{Key}] Subscription {GraphId} for {Resource} renewed until {ExpiresAt:O} (was {PreviousExpiresAt:O})")]
     public static partial void Renewed(ILogger logger, string key, string resource, Guid graphId, DateTimeOffset? expiresAt, DateTimeOffset? previousExpiresAt);
+
+    [LoggerMessage(CertificateRotatedId, LogLevel.Information, "[{Key}] Subscription {GraphId} for {Resource} now encrypts resource data with certificate {CertificateId} (was {PreviousCertificateId})")]
+    public static partial void CertificateRotated(ILogger logger, string key, string resource, Guid graphId, string certificateId, string previousCertificateId);
 
     [LoggerMessage(AdoptedId, LogLevel.Information, "[{Key}] Subscription {GraphId} found in Graph for {Resource} ({ChangeType}) adopted instead of creating a duplicate ({How})")]
     public static partial void Adopted(ILogger logger, string key, string resource, string changeType, Guid graphId, string how);

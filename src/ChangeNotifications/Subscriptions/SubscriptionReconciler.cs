@@ -457,7 +457,8 @@ public sealed class SubscriptionReconciler : BackgroundService
     {
         var id = record.GraphId!.Value;
         var expiration = ExpirationFor(desired, now);
-        var (renewed, failure) = await CallAsync(() => _graph.RenewAsync(id, expiration, ct), ct);
+        var rotateTo = CertificateToRotateTo(desired, record);
+        var (renewed, failure) = await CallAsync(() => _graph.RenewAsync(id, expiration, rotateTo, ct), ct);
         if (failure is { IsNotFound: true })
         {
             await RecreateAsync(desired, record, "renewal answered 404", now, ct);
@@ -476,9 +477,15 @@ public sealed class SubscriptionReconciler : BackgroundService
             LastRenewedAt = now,
             FailureReason = null,
             ConsecutiveFailures = 0,
+            EncryptionCertificateId = rotateTo?.Id ?? record.EncryptionCertificateId,
         };
         await _store.UpsertAsync(updated, ct);
         _reauthorizationPending.TryRemove(desired.Key, out _);
+        if (rotateTo is not null)
+        {
+            SubscriptionLog.CertificateRotated(_logger, desired.Key, desired.Resource, id, rotateTo.Id, record.EncryptionCertificateId!);
+        }
+
         if (how == "renewed")
         {
             SubscriptionLog.Renewed(_logger, desired.Key, desired.Resource, id, updated.ExpiresAt, record.ExpiresAt);
@@ -490,6 +497,18 @@ public sealed class SubscriptionReconciler : BackgroundService
 
         return await MarkActiveAsync(desired, updated, ct);
     }
+
+    /// <summary>
+    /// The newest certificate, when a rich subscription still has Graph encrypt with an older one: a renewal PATCHes it
+    /// along (rotation), so the older one's private key can be retired once its last notifications are in.
+    /// </summary>
+    private SubscriptionEncryptionCertificate? CertificateToRotateTo(DesiredSubscription desired, SubscriptionRecord record) =>
+        desired.IncludeResourceData
+        && record.EncryptionCertificateId is { } inUse
+        && _certificates?.Current is { } current
+        && !string.Equals(current.Id, inUse, StringComparison.Ordinal)
+            ? current
+            : null;
 
     private async Task<SubscriptionRecord?> ReauthorizeCoreAsync(DesiredSubscription desired, SubscriptionRecord record, DateTimeOffset now, CancellationToken ct)
     {

@@ -13,7 +13,8 @@ namespace ChangeNotifications.Tests.Security;
 
 /// <summary>
 /// The subscription manager and this feature together, against the emulator: rich subscriptions are created with the
-/// newest configured certificate (rotation) and, for Outlook, with a <c>$select</c>.
+/// newest configured certificate and, for Outlook, with a <c>$select</c>; an existing one moves to a newer certificate
+/// at its next renewal (rotation).
 /// </summary>
 public sealed class ReconcilerCertificateTests
 {
@@ -69,5 +70,60 @@ public sealed class ReconcilerCertificateTests
         Assert.Contains("?$select=", mail.Resource, StringComparison.Ordinal);
         var stored = await provider.GetRequiredService<ISubscriptionStore>().ListAsync(default);
         Assert.All(stored, r => Assert.Equal("cert-new", r.EncryptionCertificateId));
+    }
+
+    [Fact]
+    public async Task A_rich_subscription_is_patched_to_a_newer_certificate_at_its_next_renewal_and_only_then()
+    {
+        const string Chats = "chats/getAllMessages";
+        var start = SubscriptionHarness.Start;
+        using var old = TestCertificates.Create("old", notBefore: start.AddDays(-30), notAfter: start.AddDays(30));
+        using var newer = TestCertificates.Create("new", notBefore: start.AddDays(-1), notAfter: start.AddDays(365));
+        var certificates = new SwitchableCertificates(new SubscriptionEncryptionCertificate("cert-old", old));
+        await using var harness = await SubscriptionHarness.StartAsync(
+            [(Chats, "created")], s => s["Subscriptions:Items:0:IncludeResourceData"] = "true", certificates);
+
+        await harness.TickAsync();
+        var created = Assert.Single(harness.Emulator.Control.Subscriptions);
+        Assert.Equal("cert-old", created.EncryptionCertificateId);
+
+        // The operator adds a newer certificate: nothing is sent to Graph for it before the renewal is due.
+        certificates.Current = new SubscriptionEncryptionCertificate("cert-new", newer);
+        await harness.AdvanceAndTickAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal("cert-old", Assert.Single(harness.Emulator.Control.Subscriptions).EncryptionCertificateId);
+        Assert.Empty(harness.LogsWithId(SubscriptionLog.RenewedId));
+
+        for (var step = 0; step < 200 && harness.LogsWithId(SubscriptionLog.RenewedId).Count == 0; step++)
+        {
+            await harness.AdvanceAndTickAsync(TimeSpan.FromMinutes(30));
+        }
+
+        var renewed = Assert.Single(harness.Emulator.Control.Subscriptions);
+        Assert.Equal(created.Id, renewed.Id); // PATCHed in place, not recreated
+        Assert.Equal("cert-new", renewed.EncryptionCertificateId);
+        Assert.Equal(Convert.ToBase64String(TestCertificates.PublicOnly(newer).RawData), renewed.EncryptionCertificate);
+        Assert.True(renewed.ExpirationDateTime > created.ExpirationDateTime);
+        Assert.Equal("cert-new", (await harness.RecordAsync(Chats)).EncryptionCertificateId);
+        var rotated = Assert.Single(harness.LogsWithId(SubscriptionLog.CertificateRotatedId));
+        Assert.Equal("cert-new", rotated.Property("CertificateId"));
+        Assert.Equal("cert-old", rotated.Property("PreviousCertificateId"));
+        Assert.Equal(created.Id.ToString(), rotated.Property("GraphId"));
+
+        // The next renewal has nothing to rotate.
+        var renewals = harness.LogsWithId(SubscriptionLog.RenewedId).Count;
+        for (var step = 0; step < 200 && harness.LogsWithId(SubscriptionLog.RenewedId).Count == renewals; step++)
+        {
+            await harness.AdvanceAndTickAsync(TimeSpan.FromMinutes(30));
+        }
+
+        Assert.Equal(renewals + 1, harness.LogsWithId(SubscriptionLog.RenewedId).Count);
+        Assert.Single(harness.LogsWithId(SubscriptionLog.CertificateRotatedId));
+        Assert.Equal("cert-new", Assert.Single(harness.Emulator.Control.Subscriptions).EncryptionCertificateId);
+    }
+
+    /// <summary>A certificate source whose newest certificate the test changes (the service's own is set at start).</summary>
+    private sealed class SwitchableCertificates(SubscriptionEncryptionCertificate initial) : ISubscriptionEncryptionCertificateSource
+    {
+        public SubscriptionEncryptionCertificate? Current { get; set; } = initial;
     }
 }

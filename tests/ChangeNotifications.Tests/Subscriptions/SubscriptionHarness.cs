@@ -23,15 +23,17 @@ internal sealed class SubscriptionHarness : IAsyncDisposable
     public static readonly DateTimeOffset Start = new(2026, 11, 27, 0, 0, 0, TimeSpan.Zero);
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly ISubscriptionEncryptionCertificateSource? _certificates;
     private ServiceProvider _services;
 
-    private SubscriptionHarness(EmulatorFixture emulator, LoopbackReceiver receiver, TempSqlite file, FakeTimeProvider time, Dictionary<string, string?> settings)
+    private SubscriptionHarness(EmulatorFixture emulator, LoopbackReceiver receiver, TempSqlite file, FakeTimeProvider time, Dictionary<string, string?> settings, ISubscriptionEncryptionCertificateSource? certificates)
     {
         Emulator = emulator;
         Receiver = receiver;
         File = file;
         Time = time;
         _settings = settings;
+        _certificates = certificates;
         _services = Build();
     }
 
@@ -57,9 +59,11 @@ internal sealed class SubscriptionHarness : IAsyncDisposable
 
     public string NotificationUrl => Receiver.Url.ToString();
 
+    /// <param name="certificates">The encryption certificates rich subscriptions use (none by default).</param>
     public static async Task<SubscriptionHarness> StartAsync(
         IEnumerable<(string Resource, string ChangeType)> items,
-        Action<Dictionary<string, string?>>? configure = null)
+        Action<Dictionary<string, string?>>? configure = null,
+        ISubscriptionEncryptionCertificateSource? certificates = null)
     {
         var time = new FakeTimeProvider(Start);
         var emulator = await EmulatorFixture.StartAsync(o =>
@@ -85,7 +89,7 @@ internal sealed class SubscriptionHarness : IAsyncDisposable
         }
 
         configure?.Invoke(settings);
-        return new SubscriptionHarness(emulator, receiver, file, time, settings);
+        return new SubscriptionHarness(emulator, receiver, file, time, settings, certificates);
     }
 
     /// <summary>A new service (store, reconciler, logs) over the same SQLite file, as after a process restart.</summary>
@@ -166,6 +170,11 @@ internal sealed class SubscriptionHarness : IAsyncDisposable
         services.AddSingleton<TimeProvider>(Time);
         services.AddSingleton(Emulator.Graph);
         services.AddSingleton<IChangeNotificationHandler>(Resyncs);
+        if (_certificates is not null)
+        {
+            services.AddSingleton(_certificates);
+        }
+
         services.AddSubscriptionManagement(configuration);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
