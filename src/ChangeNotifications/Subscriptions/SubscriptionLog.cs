@@ -25,6 +25,7 @@ internal static partial class SubscriptionLog
     public const int WaitingForAddressId = 4019;
     public const int AddressesId = 4020;
     public const int CertificateRotatedId = 4021;
+    public const int CertificateRefusedId = 4022;
 
     [LoggerMessage(CreatedId, LogLevel.Information, "[{Key}] Subscription created for {Resource} ({ChangeType}): {GraphId}, expires {ExpiresAt:O}")]
     public static partial void Created(ILogger logger, string key, string resource, string changeType, Guid graphId, DateTimeOffset? expiresAt);
@@ -37,6 +38,9 @@ internal static partial class SubscriptionLog
 
     [LoggerMessage(CertificateRotatedId, LogLevel.Information, "[{Key}] Subscription {GraphId} for {Resource} now encrypts resource data with certificate {CertificateId} (was {PreviousCertificateId})")]
     public static partial void CertificateRotated(ILogger logger, string key, string resource, Guid graphId, string certificateId, string previousCertificateId);
+
+    [LoggerMessage(CertificateRefusedId, LogLevel.Warning, "[{Key}] Graph refused certificate {CertificateId} for subscription {GraphId} ({Reason}); renewed on the certificate it had")]
+    public static partial void CertificateRefused(ILogger logger, string key, Guid graphId, string certificateId, string reason);
 
     [LoggerMessage(AdoptedId, LogLevel.Information, "[{Key}] Subscription {GraphId} found in Graph for {Resource} ({ChangeType}) adopted instead of creating a duplicate ({How})")]
     public static partial void Adopted(ILogger logger, string key, string resource, string changeType, Guid graphId, string how);

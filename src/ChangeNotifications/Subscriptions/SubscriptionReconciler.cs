@@ -459,6 +459,13 @@ public sealed class SubscriptionReconciler : BackgroundService
         var expiration = ExpirationFor(desired, now);
         var rotateTo = CertificateToRotateTo(desired, record);
         var (renewed, failure) = await CallAsync(() => _graph.RenewAsync(id, expiration, rotateTo, ct), ct);
+        if (rotateTo is not null && failure is { StatusCode: 400 })
+        {
+            // Graph refused the new certificate: renew on the old one rather than let the subscription lapse.
+            SubscriptionLog.CertificateRefused(_logger, desired.Key, id, rotateTo.Id, failure.Reason);
+            rotateTo = null;
+            (renewed, failure) = await CallAsync(() => _graph.RenewAsync(id, expiration, null, ct), ct);
+        }
         if (failure is { IsNotFound: true })
         {
             await RecreateAsync(desired, record, "renewal answered 404", now, ct);

@@ -8,6 +8,7 @@ using ChangeNotifications.Tests.Subscriptions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace ChangeNotifications.Tests.Security;
 
@@ -119,6 +120,38 @@ public sealed class ReconcilerCertificateTests
         Assert.Equal(renewals + 1, harness.LogsWithId(SubscriptionLog.RenewedId).Count);
         Assert.Single(harness.LogsWithId(SubscriptionLog.CertificateRotatedId));
         Assert.Equal("cert-new", Assert.Single(harness.Emulator.Control.Subscriptions).EncryptionCertificateId);
+    }
+
+    [Fact]
+    public async Task A_certificate_graph_refuses_on_renewal_leaves_the_subscription_renewed_on_the_old_one()
+    {
+        const string Chats = "chats/getAllMessages";
+        var start = SubscriptionHarness.Start;
+        using var old = TestCertificates.Create("old", notBefore: start.AddDays(-30), notAfter: start.AddDays(30));
+        using var weak = TestCertificates.Create("weak", keySize: 1024, notBefore: start.AddDays(-1), notAfter: start.AddDays(365));
+        var certificates = new SwitchableCertificates(new SubscriptionEncryptionCertificate("cert-old", old));
+        await using var harness = await SubscriptionHarness.StartAsync(
+            [(Chats, "created")], s => s["Subscriptions:Items:0:IncludeResourceData"] = "true", certificates);
+        await harness.TickAsync();
+        var created = Assert.Single(harness.Emulator.Control.Subscriptions);
+
+        certificates.Current = new SubscriptionEncryptionCertificate("cert-weak", weak); // Graph wants 2048 bits at least
+        for (var step = 0; step < 200 && harness.LogsWithId(SubscriptionLog.RenewedId).Count == 0; step++)
+        {
+            await harness.AdvanceAndTickAsync(TimeSpan.FromMinutes(30));
+        }
+
+        var renewed = Assert.Single(harness.Emulator.Control.Subscriptions);
+        Assert.Equal(created.Id, renewed.Id);
+        Assert.True(renewed.ExpirationDateTime > created.ExpirationDateTime);
+        Assert.Equal("cert-old", renewed.EncryptionCertificateId);
+        Assert.Equal("cert-old", (await harness.RecordAsync(Chats)).EncryptionCertificateId);
+        var refused = Assert.Single(harness.LogsWithId(SubscriptionLog.CertificateRefusedId));
+        Assert.Equal(LogLevel.Warning, refused.Level);
+        Assert.Equal("cert-weak", refused.Property("CertificateId"));
+        Assert.StartsWith("400", refused.Property("Reason"), StringComparison.Ordinal);
+        Assert.Empty(harness.LogsWithId(SubscriptionLog.CertificateRotatedId));
+        Assert.Empty(harness.LogsWithId(SubscriptionLog.OperationFailedId));
     }
 
     /// <summary>A certificate source whose newest certificate the test changes (the service's own is set at start).</summary>
