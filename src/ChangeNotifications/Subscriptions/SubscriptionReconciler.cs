@@ -426,6 +426,7 @@ public sealed class SubscriptionReconciler : BackgroundService
             CreatedAt = record.CreatedAt ?? now,
             FailureReason = null,
             ConsecutiveFailures = 0,
+            EncryptionCertificateId = inGraph.EncryptionCertificateId ?? record.EncryptionCertificateId,
         };
         await _store.UpsertAsync(adopted, ct);
         SubscriptionLog.Adopted(_logger, desired.Key, desired.Resource, desired.ChangeType, graphId, how);

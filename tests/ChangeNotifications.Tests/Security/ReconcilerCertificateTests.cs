@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using ChangeNotifications.GraphEmulator.Tenant;
 using ChangeNotifications.Security;
 using ChangeNotifications.Storage;
@@ -9,6 +10,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Graph.Models;
 
 namespace ChangeNotifications.Tests.Security;
 
@@ -76,13 +78,10 @@ public sealed class ReconcilerCertificateTests
     [Fact]
     public async Task A_rich_subscription_is_patched_to_a_newer_certificate_at_its_next_renewal_and_only_then()
     {
-        const string Chats = "chats/getAllMessages";
-        var start = SubscriptionHarness.Start;
-        using var old = TestCertificates.Create("old", notBefore: start.AddDays(-30), notAfter: start.AddDays(30));
-        using var newer = TestCertificates.Create("new", notBefore: start.AddDays(-1), notAfter: start.AddDays(365));
+        using var old = OldCertificate();
+        using var newer = NewCertificate();
         var certificates = new SwitchableCertificates(new SubscriptionEncryptionCertificate("cert-old", old));
-        await using var harness = await SubscriptionHarness.StartAsync(
-            [(Chats, "created")], s => s["Subscriptions:Items:0:IncludeResourceData"] = "true", certificates);
+        await using var harness = await StartWithChatsAsync(certificates);
 
         await harness.TickAsync();
         var created = Assert.Single(harness.Emulator.Control.Subscriptions);
@@ -94,10 +93,7 @@ public sealed class ReconcilerCertificateTests
         Assert.Equal("cert-old", Assert.Single(harness.Emulator.Control.Subscriptions).EncryptionCertificateId);
         Assert.Empty(harness.LogsWithId(SubscriptionLog.RenewedId));
 
-        for (var step = 0; step < 200 && harness.LogsWithId(SubscriptionLog.RenewedId).Count == 0; step++)
-        {
-            await harness.AdvanceAndTickAsync(TimeSpan.FromMinutes(30));
-        }
+        await UntilNextRenewalAsync(harness);
 
         var renewed = Assert.Single(harness.Emulator.Control.Subscriptions);
         Assert.Equal(created.Id, renewed.Id); // PATCHed in place, not recreated
@@ -112,10 +108,7 @@ public sealed class ReconcilerCertificateTests
 
         // The next renewal has nothing to rotate.
         var renewals = harness.LogsWithId(SubscriptionLog.RenewedId).Count;
-        for (var step = 0; step < 200 && harness.LogsWithId(SubscriptionLog.RenewedId).Count == renewals; step++)
-        {
-            await harness.AdvanceAndTickAsync(TimeSpan.FromMinutes(30));
-        }
+        await UntilNextRenewalAsync(harness);
 
         Assert.Equal(renewals + 1, harness.LogsWithId(SubscriptionLog.RenewedId).Count);
         Assert.Single(harness.LogsWithId(SubscriptionLog.CertificateRotatedId));
@@ -125,21 +118,15 @@ public sealed class ReconcilerCertificateTests
     [Fact]
     public async Task A_certificate_graph_refuses_on_renewal_leaves_the_subscription_renewed_on_the_old_one()
     {
-        const string Chats = "chats/getAllMessages";
-        var start = SubscriptionHarness.Start;
-        using var old = TestCertificates.Create("old", notBefore: start.AddDays(-30), notAfter: start.AddDays(30));
-        using var weak = TestCertificates.Create("weak", keySize: 1024, notBefore: start.AddDays(-1), notAfter: start.AddDays(365));
+        using var old = OldCertificate();
+        using var weak = TestCertificates.Create("weak", keySize: 1024, notBefore: SubscriptionHarness.Start.AddDays(-1), notAfter: SubscriptionHarness.Start.AddDays(365));
         var certificates = new SwitchableCertificates(new SubscriptionEncryptionCertificate("cert-old", old));
-        await using var harness = await SubscriptionHarness.StartAsync(
-            [(Chats, "created")], s => s["Subscriptions:Items:0:IncludeResourceData"] = "true", certificates);
+        await using var harness = await StartWithChatsAsync(certificates);
         await harness.TickAsync();
         var created = Assert.Single(harness.Emulator.Control.Subscriptions);
 
         certificates.Current = new SubscriptionEncryptionCertificate("cert-weak", weak); // Graph wants 2048 bits at least
-        for (var step = 0; step < 200 && harness.LogsWithId(SubscriptionLog.RenewedId).Count == 0; step++)
-        {
-            await harness.AdvanceAndTickAsync(TimeSpan.FromMinutes(30));
-        }
+        await UntilNextRenewalAsync(harness);
 
         var renewed = Assert.Single(harness.Emulator.Control.Subscriptions);
         Assert.Equal(created.Id, renewed.Id);
@@ -152,6 +139,63 @@ public sealed class ReconcilerCertificateTests
         Assert.StartsWith("400", refused.Property("Reason"), StringComparison.Ordinal);
         Assert.Empty(harness.LogsWithId(SubscriptionLog.CertificateRotatedId));
         Assert.Empty(harness.LogsWithId(SubscriptionLog.OperationFailedId));
+    }
+
+    [Fact]
+    public async Task An_adopted_rich_subscription_keeps_the_certificate_graph_names_until_its_renewal_rotates_it()
+    {
+        using var old = OldCertificate();
+        using var newer = NewCertificate();
+        var certificates = new SwitchableCertificates(new SubscriptionEncryptionCertificate("cert-new", newer));
+        await using var harness = await StartWithChatsAsync(certificates);
+
+        // A create Graph completed with the old certificate while we never heard back: the store holds only the clientState.
+        var pending = await harness.StorePendingAsync(Chats, "created");
+        var orphan = new Subscription
+        {
+            Resource = Chats,
+            ChangeType = "created",
+            NotificationUrl = harness.NotificationUrl,
+            LifecycleNotificationUrl = harness.Receiver.UrlFor("/api/lifecycle").ToString(),
+            ExpirationDateTime = harness.Time.GetUtcNow().AddDays(2),
+            ClientState = pending.ClientState,
+            IncludeResourceData = true,
+            EncryptionCertificateId = "cert-old",
+        };
+        orphan.AddPublicEncryptionCertificate(old);
+        var inGraph = (await harness.Emulator.Graph.Subscriptions.PostAsync(orphan))!;
+
+        await harness.TickAsync();
+        Assert.Equal(inGraph.Id, Assert.Single(harness.LogsWithId(SubscriptionLog.AdoptedId)).Property("GraphId"));
+        Assert.Equal("cert-old", (await harness.RecordAsync(Chats)).EncryptionCertificateId);
+
+        await UntilNextRenewalAsync(harness);
+
+        Assert.Equal("cert-new", Assert.Single(harness.Emulator.Control.Subscriptions).EncryptionCertificateId);
+        Assert.Equal("cert-new", (await harness.RecordAsync(Chats)).EncryptionCertificateId);
+        Assert.Equal("cert-old", Assert.Single(harness.LogsWithId(SubscriptionLog.CertificateRotatedId)).Property("PreviousCertificateId"));
+    }
+
+    private const string Chats = "chats/getAllMessages";
+
+    private static X509Certificate2 OldCertificate() =>
+        TestCertificates.Create("old", notBefore: SubscriptionHarness.Start.AddDays(-30), notAfter: SubscriptionHarness.Start.AddDays(30));
+
+    private static X509Certificate2 NewCertificate() =>
+        TestCertificates.Create("new", notBefore: SubscriptionHarness.Start.AddDays(-1), notAfter: SubscriptionHarness.Start.AddDays(365));
+
+    /// <summary>The subscription manager with one rich subscription (Teams chat messages) and <paramref name="certificates"/>.</summary>
+    private static Task<SubscriptionHarness> StartWithChatsAsync(ISubscriptionEncryptionCertificateSource certificates) =>
+        SubscriptionHarness.StartAsync([(Chats, "created")], s => s["Subscriptions:Items:0:IncludeResourceData"] = "true", certificates);
+
+    /// <summary>Moves the clocks 30 minutes at a time until one more renewal is logged (at most 100 hours).</summary>
+    private static async Task UntilNextRenewalAsync(SubscriptionHarness harness)
+    {
+        var renewals = harness.LogsWithId(SubscriptionLog.RenewedId).Count;
+        for (var step = 0; step < 200 && harness.LogsWithId(SubscriptionLog.RenewedId).Count == renewals; step++)
+        {
+            await harness.AdvanceAndTickAsync(TimeSpan.FromMinutes(30));
+        }
     }
 
     /// <summary>A certificate source whose newest certificate the test changes (the service's own is set at start).</summary>
