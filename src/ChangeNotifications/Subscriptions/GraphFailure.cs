@@ -11,11 +11,13 @@ public sealed record GraphFailure(int? StatusCode, string? Code, string Message,
 
     public bool IsConflict => StatusCode == (int)HttpStatusCode.Conflict;
 
+    public bool IsBadRequest => StatusCode == (int)HttpStatusCode.BadRequest;
+
     public bool IsThrottled => StatusCode is (int)HttpStatusCode.TooManyRequests or (int)HttpStatusCode.ServiceUnavailable;
 
     /// <summary>The handshake with our endpoint failed or timed out (Graph answers 400; known to be flaky).</summary>
     public bool IsValidationFailure =>
-        StatusCode == (int)HttpStatusCode.BadRequest &&
+        IsBadRequest &&
         Message.Contains("validation request", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A short reason for logs and health: status, code and Graph's message (Graph never echoes clientState).</summary>

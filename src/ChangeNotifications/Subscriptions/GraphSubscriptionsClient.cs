@@ -42,11 +42,7 @@ public sealed class GraphSubscriptionsClient(GraphServiceClient graph)
     public async Task<Subscription> RenewAsync(Guid id, DateTimeOffset expiration, SubscriptionEncryptionCertificate? certificate, CancellationToken cancellationToken)
     {
         var update = new Subscription { ExpirationDateTime = expiration };
-        if (certificate is not null)
-        {
-            update.AddPublicEncryptionCertificate(certificate.Certificate);
-            update.EncryptionCertificateId = certificate.Id;
-        }
+        certificate?.ApplyTo(update);
 
         return await graph.Subscriptions[id.ToString("D")].PatchAsync(update, NoInlineRetry, cancellationToken)
             ?? throw new InvalidOperationException("Graph answered the renewal without a subscription.");

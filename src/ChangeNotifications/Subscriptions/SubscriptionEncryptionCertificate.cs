@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Graph.Models;
 
 namespace ChangeNotifications.Subscriptions;
 
@@ -13,4 +14,13 @@ public interface ISubscriptionEncryptionCertificateSource
     SubscriptionEncryptionCertificate? Current { get; }
 }
 
-public sealed record SubscriptionEncryptionCertificate(string Id, X509Certificate2 Certificate);
+public sealed record SubscriptionEncryptionCertificate(string Id, X509Certificate2 Certificate)
+{
+    /// <summary>Sets <paramref name="subscription"/>'s <c>encryptionCertificate</c> (the public part) and <c>encryptionCertificateId</c>.</summary>
+    public void ApplyTo(Subscription subscription)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        subscription.AddPublicEncryptionCertificate(Certificate);
+        subscription.EncryptionCertificateId = Id;
+    }
+}

@@ -367,8 +367,7 @@ public sealed class SubscriptionReconciler : BackgroundService
             }
 
             subscription.IncludeResourceData = true;
-            subscription.AddPublicEncryptionCertificate(certificate.Certificate);
-            subscription.EncryptionCertificateId = certificate.Id;
+            certificate.ApplyTo(subscription);
             certificateId = certificate.Id;
         }
 
@@ -460,13 +459,14 @@ public sealed class SubscriptionReconciler : BackgroundService
         var expiration = ExpirationFor(desired, now);
         var rotateTo = CertificateToRotateTo(desired, record);
         var (renewed, failure) = await CallAsync(() => _graph.RenewAsync(id, expiration, rotateTo, ct), ct);
-        if (rotateTo is not null && failure is { StatusCode: 400 })
+        if (rotateTo is not null && failure is { IsBadRequest: true })
         {
             // Graph refused the new certificate: renew on the old one rather than let the subscription lapse.
             SubscriptionLog.CertificateRefused(_logger, desired.Key, id, rotateTo.Id, failure.Reason);
             rotateTo = null;
             (renewed, failure) = await CallAsync(() => _graph.RenewAsync(id, expiration, null, ct), ct);
         }
+
         if (failure is { IsNotFound: true })
         {
             await RecreateAsync(desired, record, "renewal answered 404", now, ct);
