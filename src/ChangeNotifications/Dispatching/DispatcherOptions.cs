@@ -43,9 +43,16 @@ public sealed class DispatcherOptions
     public int BusyIntakeRequestsPerSecond { get; set; } = 5_000;
 
     /// <summary>
-    /// The intake's load slows handling only while the process also uses at least this share of the machine's cores
-    /// (over the last second; 1 = all of them, <see cref="ProcessCpu"/>): the CPU is short. A machine with cores to spare
-    /// handles at full speed at any request rate. Quiet again under half of it. 0: the intake's load alone decides.
+    /// The intake is also busy from this many notifications stored a second, however they are batched (200 requests of
+    /// 100 items weigh as much as 20 000 of one); quiet again under half of it.
+    /// </summary>
+    public int BusyIntakeNotificationsPerSecond { get; set; } = 5_000;
+
+    /// <summary>
+    /// The intake's load starts slowing handling only while the process also uses at least this share of the machine's
+    /// cores (over the last second; 1 = all of them, <see cref="ProcessCpu"/>): the CPU is short. A machine with cores to
+    /// spare handles at full speed at any request rate. Once slowed, handling stays slow for as long as the intake is
+    /// busy: the CPU the trickle frees says nothing about what full speed takes. 0: the intake's load alone decides.
     /// </summary>
     public double BusyProcessCpu { get; set; } = 0.5;
 
@@ -103,6 +110,11 @@ internal sealed class DispatcherOptionsValidator : IValidateOptions<DispatcherOp
         if (options.BusyIntakeRequestsPerSecond < 1)
         {
             errors.Add($"{s}:BusyIntakeRequestsPerSecond must be at least 1 (got {options.BusyIntakeRequestsPerSecond}).");
+        }
+
+        if (options.BusyIntakeNotificationsPerSecond < 1)
+        {
+            errors.Add($"{s}:BusyIntakeNotificationsPerSecond must be at least 1 (got {options.BusyIntakeNotificationsPerSecond}).");
         }
 
         if (!(options.BusyProcessCpu >= 0 && options.BusyProcessCpu <= 1))

@@ -1,11 +1,12 @@
 namespace ChangeNotifications.Receiving;
 
 /// <summary>
-/// How hard the receiving endpoints are pressed: how many requests arrive in a second and how many other requests each
-/// one finds still in flight (requests queueing up: by Little's law, arrival rate × time to answer), per second on the
-/// injected clock. The endpoints report every request (notifications, lifecycle, handshakes); the dispatcher reads it
-/// to leave the CPU to acknowledgements while they queue. A fast machine answering many requests quickly finds few in
-/// flight and is not slowed; a saturated one finds many.
+/// How hard the receiving endpoints are pressed: how many requests arrive in a second, how many other requests each
+/// one finds still in flight (requests queueing up: by Little's law, arrival rate × time to answer), and how many
+/// notifications were stored, per second on the injected clock. The endpoints report every request (notifications,
+/// lifecycle, handshakes) and the intake every batch it stored; the dispatcher reads it to leave the CPU to
+/// acknowledgements while they queue. A fast machine answering many requests quickly finds few in flight and is not
+/// slowed; a saturated one finds many.
 /// </summary>
 public sealed class IntakeLoad(TimeProvider time)
 {
@@ -14,6 +15,8 @@ public sealed class IntakeLoad(TimeProvider time)
     private Window _current;
     private Window _previous;
     private int _inFlight;
+    private long _stored;
+    private long _storedBeforeCurrent;
 
     /// <summary>Counts one request arriving; call <see cref="RequestFinished"/> once it is answered.</summary>
     public void RequestStarted()
@@ -29,6 +32,10 @@ public sealed class IntakeLoad(TimeProvider time)
 
     public void RequestFinished() => Interlocked.Decrement(ref _inFlight);
 
+    /// <summary>Counts notifications stored (no lock: a batch of 100 weighs as much as 100 requests of one, at one
+    /// interlocked add per batch).</summary>
+    public void Stored(int notifications) => Interlocked.Add(ref _stored, notifications);
+
     /// <summary>
     /// The last full second, or the current one when it already had more requests (a burst counts at once, a quiet
     /// spell only after a whole second of it).
@@ -39,8 +46,12 @@ public sealed class IntakeLoad(TimeProvider time)
         lock (_gate)
         {
             Roll(second);
-            var window = _current.Requests > _previous.Requests ? _current : _previous;
-            return new IntakeSample(window.Requests, window.Requests == 0 ? 0 : (double)window.OthersInFlight / window.Requests);
+            var current = _current with { Notifications = Interlocked.Read(ref _stored) - _storedBeforeCurrent };
+            var window = current.Requests > _previous.Requests ? current : _previous;
+            return new IntakeSample(
+                window.Requests,
+                window.Requests == 0 ? 0 : (double)window.OthersInFlight / window.Requests,
+                window.Notifications);
         }
     }
 
@@ -51,15 +62,19 @@ public sealed class IntakeLoad(TimeProvider time)
             return; // this second, or a caller that read the clock before another rolled it on
         }
 
-        _previous = second == _second + 1 ? _current : default;
+        // A batch stored counts in the second it is stored in (its request may have started in the one before).
+        var stored = Interlocked.Read(ref _stored);
+        _previous = second == _second + 1 ? _current with { Notifications = stored - _storedBeforeCurrent } : default;
+        _storedBeforeCurrent = stored;
         _current = default;
         _second = second;
     }
 
     private long Second() => time.GetTimestamp() / time.TimestampFrequency;
 
-    private readonly record struct Window(int Requests, long OthersInFlight);
+    private readonly record struct Window(int Requests, long OthersInFlight, long Notifications = 0);
 }
 
-/// <summary>Requests in a second, and how many other requests each found in flight on average.</summary>
-public readonly record struct IntakeSample(int RequestsPerSecond, double AverageInFlight);
+/// <summary>Requests in a second, how many other requests each found in flight on average, and the notifications stored
+/// in that second.</summary>
+public readonly record struct IntakeSample(int RequestsPerSecond, double AverageInFlight, long NotificationsPerSecond = 0);

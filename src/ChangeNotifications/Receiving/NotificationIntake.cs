@@ -20,6 +20,7 @@ public sealed partial class NotificationIntake(
     ISubscriptionStore subscriptions,
     StoreDeadline deadline,
     ReceivingMetrics metrics,
+    IntakeLoad load,
     IOptions<ReceivingOptions> options,
     LogRateLimiter logLimit,
     ILogger<NotificationIntake> logger)
@@ -119,6 +120,7 @@ public sealed partial class NotificationIntake(
             }
 
             metrics.Accepted(entries.Count);
+            load.Stored(entries.Count);
             signal.Notify();
         }
 

@@ -35,7 +35,7 @@ public sealed class DispatchPacingTests
     private static DispatcherOptions Settings(double busyProcessCpu) => new()
     {
         Concurrency = 8, BatchSize = 64, ConcurrencyUnderLoad = 2, BatchSizeUnderLoad = 4, BusyIntakeInFlight = 10,
-        BusyIntakeRequestsPerSecond = 1_000, BusyProcessCpu = busyProcessCpu, PauseUnderLoad = TimeSpan.FromMilliseconds(5),
+        BusyIntakeRequestsPerSecond = 1_000, BusyIntakeNotificationsPerSecond = 20_000, BusyProcessCpu = busyProcessCpu, PauseUnderLoad = TimeSpan.FromMilliseconds(5),
     };
 
     private int Logged(int eventId) => _logger.Collector.GetSnapshot().Count(r => r.Id.Id == eventId);
@@ -78,7 +78,7 @@ public sealed class DispatchPacingTests
     }
 
     [Fact]
-    public void A_busy_intake_on_a_short_cpu_slows_handling_until_the_process_uses_under_half_the_threshold()
+    public void A_busy_intake_on_a_short_cpu_slows_handling_for_as_long_as_the_intake_stays_busy()
     {
         var pacing = PacingAfterCpu(0.6);
         _load.OneByOne(1_000);
@@ -87,13 +87,37 @@ public sealed class DispatchPacingTests
         var busy = Assert.Single(_logger.Collector.GetSnapshot());
         Assert.Equal("60", busy.GetStructuredStateValue("CpuPercent"));
 
-        UseCpu(0.3);
+        // The trickle frees the CPU full speed took: that alone does not switch back (it would flip every second).
+        UseCpu(0.1);
         _load.OneByOne(1_000);
-        Assert.True(pacing.Next().UnderLoad, "30 % is above half the threshold: still busy");
+        Assert.True(pacing.Next().UnderLoad, "10 % of the cores while trickling, the intake still busy: still slow");
 
-        UseCpu(0.2);
-        _load.OneByOne(1_000);
-        Assert.False(pacing.Next().UnderLoad, "20 % is under half");
+        UseCpu(0.1);
+        _load.OneByOne(499);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(pacing.Next().UnderLoad, "a second of 499 requests/s is under half the rate");
+        Assert.Equal(1, Logged(QuietEventId));
+    }
+
+    [Fact]
+    public void Few_requests_carrying_many_notifications_slow_handling_until_under_half_their_rate()
+    {
+        _load.Batches(200, 100);
+        Assert.True(_pacing.Next().UnderLoad, "200 requests/s of 100 notifications reach the 20 000 notifications/s threshold");
+        var busy = Assert.Single(_logger.Collector.GetSnapshot());
+        Assert.Equal("20000", busy.GetStructuredStateValue("NotificationsPerSecond"));
+        Assert.Equal("200", busy.GetStructuredStateValue("RequestsPerSecond"));
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        _load.Batches(100, 100);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(_pacing.Next().UnderLoad, "10 000 notifications/s is half the threshold: still busy");
+
+        _load.Batches(100, 99);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(_pacing.Next().UnderLoad);
+        Assert.Equal("9900", _logger.Collector.LatestRecord.GetStructuredStateValue("NotificationsPerSecond"));
+        Assert.Equal(1, Logged(UnderLoadEventId));
         Assert.Equal(1, Logged(QuietEventId));
     }
 
@@ -156,28 +180,55 @@ public sealed class DispatchPacingTests
     public async Task Dispatcher_under_a_busy_intake_handles_one_at_a_time_and_still_handles_everything()
     {
         var handler = new RecordingHandler(ResourceType.Message);
-        using var service = new ServiceFactory()
-            .WithSetting("Dispatcher:BusyIntakeInFlight", "1")
-            .WithSetting("Dispatcher:BusyProcessCpu", "0")
-            .WithSetting("Dispatcher:BatchSizeUnderLoad", "4")
-            .WithHandler(handler);
-        var sub = service.Subscriptions.Add("/users/5b0c9a6d-1e2f-4a3b-8c4d-9e0f1a2b3c4d/messages");
-        var items = Enumerable.Range(0, 6).Select(_ => Payloads.Item(sub)).ToArray();
-        var response = await service.CreateClient().PostAsync("/api/notifications", Payloads.Json(Payloads.Batch(items)));
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        using var service = SlowingService(handler, "Dispatcher:BusyIntakeInFlight", "1");
+        await PostSixItemsAsync(service);
         var load = service.Services.GetRequiredService<IntakeLoad>();
         for (var i = 0; i < 5; i++)
         {
             load.RequestStarted(); // five requests still being answered: the intake queues
         }
 
-        Assert.Equal(4, await service.Dispatcher.RunOnceAsync(default));
-        Assert.Equal(2, await service.Dispatcher.RunOnceAsync(default));
-
-        Assert.Equal(6, handler.Handled.Count);
-        Assert.Equal(1, handler.MaxInFlight);
+        await AssertHandledFourThenTwoOneAtATimeAsync(service, handler);
         Assert.Equal(6, (await service.Inbox.CountAsync(default)).Done);
         Assert.Contains(service.Logs.GetSnapshot(), r => r.Id.Id == UnderLoadEventId);
+    }
+
+    [Fact]
+    public async Task Dispatcher_slows_for_a_batch_carrying_more_notifications_a_second_than_the_threshold()
+    {
+        var handler = new RecordingHandler(ResourceType.Message);
+        using var service = SlowingService(handler, "Dispatcher:BusyIntakeNotificationsPerSecond", "5");
+
+        await PostSixItemsAsync(service);
+
+        await AssertHandledFourThenTwoOneAtATimeAsync(service, handler);
+        var busy = Assert.Single(service.Logs.GetSnapshot(), r => r.Id.Id == UnderLoadEventId);
+        Assert.Equal("6", busy.GetStructuredStateValue("NotificationsPerSecond"));
+        Assert.Equal("1", busy.GetStructuredStateValue("RequestsPerSecond"));
+    }
+
+    /// <summary>A service whose intake is busy past <paramref name="threshold"/> = <paramref name="value"/> whatever the
+    /// CPU, handling 4 a round then.</summary>
+    private static ServiceFactory SlowingService(RecordingHandler handler, string threshold, string value) => new ServiceFactory()
+        .WithSetting(threshold, value)
+        .WithSetting("Dispatcher:BusyProcessCpu", "0")
+        .WithSetting("Dispatcher:BatchSizeUnderLoad", "4")
+        .WithHandler(handler);
+
+    private static async Task PostSixItemsAsync(ServiceFactory service)
+    {
+        var sub = service.Subscriptions.Add("/users/5b0c9a6d-1e2f-4a3b-8c4d-9e0f1a2b3c4d/messages");
+        var items = Enumerable.Range(0, 6).Select(_ => Payloads.Item(sub)).ToArray();
+        var response = await service.CreateClient().PostAsync("/api/notifications", Payloads.Json(Payloads.Batch(items)));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    private static async Task AssertHandledFourThenTwoOneAtATimeAsync(ServiceFactory service, RecordingHandler handler)
+    {
+        Assert.Equal(4, await service.Dispatcher.RunOnceAsync(default));
+        Assert.Equal(2, await service.Dispatcher.RunOnceAsync(default));
+        Assert.Equal(6, handler.Handled.Count);
+        Assert.Equal(1, handler.MaxInFlight);
     }
 
     [Fact]
@@ -214,6 +265,7 @@ public sealed class DispatchPacingTests
         {
             o.BusyIntakeInFlight = 0.5;
             o.BusyIntakeRequestsPerSecond = 0;
+            o.BusyIntakeNotificationsPerSecond = 0;
             o.BatchSizeUnderLoad = 65;
             o.PauseUnderLoad = TimeSpan.FromSeconds(2);
             o.BusyProcessCpu = 1.5;
@@ -221,6 +273,7 @@ public sealed class DispatchPacingTests
 
         Assert.Contains("Dispatcher:BusyIntakeInFlight must be at least 1", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Dispatcher:BusyIntakeRequestsPerSecond must be at least 1", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Dispatcher:BusyIntakeNotificationsPerSecond must be at least 1", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Dispatcher:BatchSizeUnderLoad must be between 1 and Dispatcher:BatchSize (64)", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Dispatcher:PauseUnderLoad must be between", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Dispatcher:BusyProcessCpu must be between 0 and 1", result.FailureMessage, StringComparison.Ordinal);

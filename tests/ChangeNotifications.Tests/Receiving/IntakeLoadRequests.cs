@@ -2,7 +2,7 @@ using ChangeNotifications.Receiving;
 
 namespace ChangeNotifications.Tests.Receiving;
 
-/// <summary>Requests reported to an <see cref="IntakeLoad"/> in the two shapes the tests need.</summary>
+/// <summary>Requests reported to an <see cref="IntakeLoad"/> in the shapes the tests need.</summary>
 internal static class IntakeLoadRequests
 {
     /// <summary><paramref name="count"/> requests all in flight at once, then answered: the k-th finds k − 1 others.</summary>
@@ -25,6 +25,17 @@ internal static class IntakeLoadRequests
         for (var i = 0; i < count; i++)
         {
             load.RequestStarted();
+            load.RequestFinished();
+        }
+    }
+
+    /// <summary><paramref name="count"/> requests one after the other, each storing <paramref name="notifications"/>.</summary>
+    public static void Batches(this IntakeLoad load, int count, int notifications)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            load.RequestStarted();
+            load.Stored(notifications);
             load.RequestFinished();
         }
     }

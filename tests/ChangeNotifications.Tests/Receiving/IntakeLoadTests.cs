@@ -57,4 +57,33 @@ public sealed class IntakeLoadTests
 
         Assert.Equal(new IntakeSample(2, 0), load.Recent());
     }
+
+    [Fact]
+    public void Stored_notifications_count_per_second_however_they_are_batched()
+    {
+        var load = new IntakeLoad(_time);
+        load.Batches(10, 100);
+        Assert.Equal(new IntakeSample(10, 0, 1_000), load.Recent());
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        load.Batches(3, 1);
+        Assert.Equal(new IntakeSample(10, 0, 1_000), load.Recent());
+        load.Batches(8, 1);
+        Assert.Equal(new IntakeSample(11, 0, 11), load.Recent());
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(new IntakeSample(0, 0, 0), load.Recent());
+    }
+
+    [Fact]
+    public void Notifications_stored_before_a_gap_do_not_count_after_it()
+    {
+        var load = new IntakeLoad(_time);
+        load.Batches(5, 100);
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        load.Batches(2, 3);
+
+        Assert.Equal(new IntakeSample(2, 0, 6), load.Recent());
+    }
 }
