@@ -105,6 +105,10 @@ for c in "${CONNECTIONS[@]}"; do for b in "${BATCHES[@]}"; do measure service "$
 SATURATED_RPS="$(field rps "$(awk -F'\t' '$1=="service" && $2==64 && $3==100 {print $4}' "$RESULTS")")"
 HALF_DELAY_MS="$(awk -v r="$SATURATED_RPS" 'BEGIN { d = int(2 * 64 * 1000 / r + 0.5); print (d < 1 ? 1 : d) }')"
 measure svc-half 64 100 "$SERVICE_URL" "$HALF_DELAY_MS"
+# And at about a quarter of it: where a notification rate that handling cannot keep up with anyway (the dispatcher
+# trickles) still leaves the machine room.
+QUARTER_DELAY_MS="$(( 2 * HALF_DELAY_MS ))"
+measure svc-qtr 64 100 "$SERVICE_URL" "$QUARTER_DELAY_MS"
 
 # The headline ratio, 64 x 1, from samples taken in turn: baseline, service, baseline, ... (BENCH_PAIRS service samples
 # between BENCH_PAIRS + 1 baseline ones), the other process frozen meanwhile (the service's dispatcher would otherwise
@@ -156,14 +160,14 @@ while IFS=$'\t' read -r target conns batch line; do
   rps="$(field rps "$line")"
   base_line="$(awk -F'\t' -v c="$conns" -v b="$batch" '$1=="baseline" && $2==c && $3==b {print $4}' "$RESULTS")"
   base_rps="$(field rps "$base_line")"
-  [[ "$target" == svc-half ]] && base_rps=""
+  [[ "$target" == svc-half || "$target" == svc-qtr ]] && base_rps=""
   awk -v t="$target" -v c="$conns" -v b="$batch" -v rps="$rps" -v base="$base_rps" \
       -v p50="$(field p50_us "$line")" -v p99="$(field p99_us "$line")" -v max="$(field max_us "$line")" \
       -v bad="$(( $(field non2xx "$line") + $(field timeouts "$line") + $(field socket_errors "$line") ))" \
       'BEGIN { ratio = base > 0 ? sprintf("%8.2f", rps/base) : "       -"
                printf "| %-8s | %5d | %5d | %10.0f | %10.0f | %8.2f | %8.2f | %8.1f | %8d | %s |\n", t, c, b, rps, rps*b, p50/1000, p99/1000, max/1000, bad, ratio }'
 done <"$RESULTS"
-echo "(svc-half: the service's 64 x 100 row again, each connection pausing ${HALF_DELAY_MS} ms on average between requests: about half the rate above)"
+echo "(svc-half, svc-qtr: the service's 64 x 100 row again, each connection pausing ${HALF_DELAY_MS} / ${QUARTER_DELAY_MS} ms on average between requests: about a half / a quarter of the rate above)"
 if grep -q '^pair-svc' "$RESULTS"; then
   # Ratio i = service sample i / mean(baseline samples i and i + 1); the headline is their median.
   awk -F'\t' '
