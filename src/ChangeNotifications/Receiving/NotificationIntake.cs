@@ -193,7 +193,7 @@ public sealed partial class NotificationIntake(
 
         var kind = notification.IsLifecycle ? InboxItemKind.Lifecycle : InboxItemKind.Change;
         var key = DedupKey.For(notification.Fields);
-        return new InboxEntry(key, kind, subscriptionId, JsonMarshal.GetRawUtf8Value(element).ToArray(), tokens);
+        return new InboxEntry(key, kind, subscriptionId, StoredPayload.Of(element), tokens);
     }
 
     private void Dropped(Guid? subscriptionId, DropReason reason)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using ChangeNotifications.Inbox;
@@ -76,6 +77,8 @@ internal static class IntakeMicroCommand
             ("clientState check", () => elements.Count(_ => check.Matches(Subscription, ClientState))),
             ("dedup key", () => fields.Sum(f => DedupKey.For(f).Length)),
             ("raw item text", () => elements.Sum(e => e.GetRawText().Length)),
+            ("raw item bytes", () => elements.Sum(e => JsonMarshal.GetRawUtf8Value(e).ToArray().Length)),
+            ("stored payload", () => elements.Sum(e => StoredPayload.Of(e).Length)),
         };
         Console.WriteLine("piece (batch of 100)         µs/item  bytes/item");
         foreach (var (name, call) in pieces)

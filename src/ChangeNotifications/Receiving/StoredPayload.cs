@@ -1,0 +1,79 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace ChangeNotifications.Receiving;
+
+/// <summary>
+/// What the inbox keeps of a notification item: its UTF-8 exactly as received, except the value of each top-level
+/// <c>clientState</c>, which becomes <c>null</c>. The intake has checked it against the subscription before storing; the
+/// secret need not sit in the database file, its backups, or a dead letter an operator lists.
+/// </summary>
+public static class StoredPayload
+{
+    private static ReadOnlySpan<byte> Null => "null"u8;
+
+    public static byte[] Of(JsonElement item)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(item);
+
+        // Graph sends one clientState per item; a second one is kept apart rather than rented for.
+        Range first = default;
+        List<Range>? more = null;
+        var count = 0;
+        var removed = 0;
+        foreach (var property in item.EnumerateObject())
+        {
+            if (!property.NameEquals("clientState"u8) || property.Value.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            var value = SpanWithin(raw, JsonMarshal.GetRawUtf8Value(property.Value));
+            if (count++ == 0)
+            {
+                first = value;
+            }
+            else
+            {
+                (more ??= []).Add(value);
+            }
+
+            removed += value.End.Value - value.Start.Value - Null.Length;
+        }
+
+        if (count == 0)
+        {
+            return raw.ToArray();
+        }
+
+        var stored = new byte[raw.Length - removed];
+        var from = 0;
+        var to = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var value = i == 0 ? first : more![i - 1];
+            var kept = raw[from..value.Start.Value];
+            kept.CopyTo(stored.AsSpan(to));
+            to += kept.Length;
+            Null.CopyTo(stored.AsSpan(to));
+            to += Null.Length;
+            from = value.End.Value;
+        }
+
+        raw[from..].CopyTo(stored.AsSpan(to));
+        return stored;
+    }
+
+    /// <summary>Where <paramref name="value"/> (a view into the same document) lies in <paramref name="item"/>.</summary>
+    private static Range SpanWithin(ReadOnlySpan<byte> item, ReadOnlySpan<byte> value)
+    {
+        var offset = (long)Unsafe.ByteOffset(ref MemoryMarshal.GetReference(item), ref MemoryMarshal.GetReference(value));
+        if (offset < 0 || offset + value.Length > item.Length)
+        {
+            throw new InvalidOperationException("A property's value does not lie within its item's JSON.");
+        }
+
+        return new Range((int)offset, (int)offset + value.Length);
+    }
+}
