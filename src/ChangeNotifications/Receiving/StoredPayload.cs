@@ -17,7 +17,7 @@ public static class StoredPayload
     {
         var raw = JsonMarshal.GetRawUtf8Value(item);
 
-        // Graph sends one clientState per item; a second one is kept apart rather than rented for.
+        // Graph sends one clientState an item: the first is kept in a local, any further ones (a malformed item) in a list.
         Range first = default;
         List<Range>? more = null;
         var count = 0;
