@@ -160,9 +160,8 @@ public sealed class ReconcilerCertificateTests
             ExpirationDateTime = harness.Time.GetUtcNow().AddDays(2),
             ClientState = pending.ClientState,
             IncludeResourceData = true,
-            EncryptionCertificateId = "cert-old",
         };
-        orphan.AddPublicEncryptionCertificate(old);
+        new SubscriptionEncryptionCertificate("cert-old", old).ApplyTo(orphan);
         var inGraph = (await harness.Emulator.Graph.Subscriptions.PostAsync(orphan))!;
 
         await harness.TickAsync();
