@@ -46,6 +46,7 @@ public interface IInbox
     /// acknowledgements' writes are not held up for the whole purge).</summary>
     Task<int> PurgeCompletedAsync(DateTimeOffset olderThan, CancellationToken cancellationToken);
 
+    /// <summary>Items by status; ready counts the items of batches not split yet.</summary>
     Task<InboxCounts> CountAsync(CancellationToken cancellationToken);
 
     /// <summary>Dead-lettered items, newest first (for operators and tests).</summary>

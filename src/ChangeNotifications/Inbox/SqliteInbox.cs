@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 using ChangeNotifications.Storage;
 using Microsoft.Data.Sqlite;
@@ -13,6 +14,9 @@ namespace ChangeNotifications.Inbox;
 public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
 {
     private const int MaxEntriesPerCommit = 2_000;
+
+    /// <summary>A request of at least this many change notifications is stored as one row (<see cref="InboxBatchCodec"/>).</summary>
+    internal const int MinItemsPerBatchRow = 2;
 
     private readonly TimeProvider _time;
     private readonly ILogger<SqliteInbox> _logger;
@@ -128,6 +132,10 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
         while (true)
         {
             var claimed = await EnqueueAsync(new PendingClaim(max, lease), cancellationToken);
+            foreach (var batch in claimed.Unreadable)
+            {
+                LogUnreadableBatch(_logger, batch.Id, batch.ItemCount, batch.Reason);
+            }
             foreach (var duplicate in claimed.Duplicates)
             {
                 LogDuplicate(_logger, duplicate.Item.Id, duplicate.Item.SubscriptionId, duplicate.HolderId);
@@ -220,12 +228,15 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
     {
         await using var connection = await _database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT status, COUNT(*) FROM inbox GROUP BY status;";
+        command.CommandText = """
+            SELECT status, COUNT(*) FROM inbox GROUP BY status
+            UNION ALL SELECT CASE WHEN error IS NULL THEN 0 ELSE 3 END, SUM(item_count) FROM inbox_batches GROUP BY error IS NULL;
+            """;
         var counts = new long[4];
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            counts[reader.GetInt32(0)] = reader.GetInt64(1);
+            counts[reader.GetInt32(0)] += reader.IsDBNull(1) ? 0 : reader.GetInt64(1);
         }
 
         return new InboxCounts(counts[0], counts[1], counts[2], counts[3]);
@@ -318,6 +329,9 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
     [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Inbox item {ItemId} of subscription {SubscriptionId} is a redelivery of item {HolderId} (same dedup key): marked done, not handled again")]
     private static partial void LogDuplicate(ILogger logger, long itemId, Guid subscriptionId, long holderId);
 
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Error, Message = "Stored batch {BatchId} of {ItemCount} notifications cannot be read ({Reason}); it is kept in inbox_batches, counted as dead, and no claim tries it again")]
+    private static partial void LogUnreadableBatch(ILogger logger, long batchId, long itemCount, string reason);
+
     [LoggerMessage(EventId = 1101, Level = LogLevel.Error, Message = "Inbox write of {RequestCount} batches failed; they are answered 503 so Graph retries")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, int requestCount);
 
@@ -370,16 +384,71 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
         }
     }
 
-    private sealed class PendingAppend(IReadOnlyList<InboxEntry> entries) : PendingWrite<bool>
+    /// <summary>
+    /// A request's entries. Its change notifications, if there are at least <see cref="MinItemsPerBatchRow"/>, are
+    /// encoded here, on the caller's thread, and written as one row (the writer's insert is the acknowledgement's
+    /// bottleneck under batches: one row a request instead of one an item); lifecycle events always get their own rows,
+    /// which the claim takes first.
+    /// </summary>
+    private sealed class PendingAppend : PendingWrite<bool>
     {
-        public override int Count => entries.Count;
+        private readonly IReadOnlyList<InboxEntry> _rows;
+        private readonly int _count;
+        private byte[]? _batch;
+        private readonly int _batchLength;
+        private readonly int _batchItems;
+
+        public PendingAppend(IReadOnlyList<InboxEntry> entries)
+        {
+            _count = entries.Count;
+            _rows = entries;
+            var changes = 0;
+            for (var i = 0; i < entries.Count; i++)
+            {
+                changes += entries[i].Kind == InboxItemKind.Change ? 1 : 0;
+            }
+
+            if (changes < MinItemsPerBatchRow)
+            {
+                return;
+            }
+
+            var batched = entries;
+            if (changes < entries.Count)
+            {
+                batched = [.. entries.Where(e => e.Kind == InboxItemKind.Change)];
+                _rows = [.. entries.Where(e => e.Kind != InboxItemKind.Change)];
+            }
+            else
+            {
+                _rows = [];
+            }
+
+            _batch = InboxBatchCodec.Encode(batched, out _batchLength);
+            _batchItems = batched.Count;
+        }
+
+        public override int Count => _count;
 
         public override void Write(SqliteInboxWriter writer)
         {
             // By index: a foreach over the interface boxes the list's enumerator, once per request.
-            for (var i = 0; i < entries.Count; i++)
+            for (var i = 0; i < _rows.Count; i++)
             {
-                writer.Insert(entries[i]);
+                writer.Insert(_rows[i]);
+            }
+
+            if (_batch is { } batch)
+            {
+                try
+                {
+                    writer.InsertBatch(batch.AsSpan(0, _batchLength), _batchItems);
+                }
+                finally
+                {
+                    _batch = null;
+                    ArrayPool<byte>.Shared.Return(batch);
+                }
             }
         }
 
@@ -403,7 +472,7 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
 
     private sealed class PendingClaim(int max, TimeSpan lease) : PendingWrite<ClaimedItems>
     {
-        private ClaimedItems _items = new([], []);
+        private ClaimedItems _items = new([], [], []);
         private Exception? _unreadable;
 
         public override int Count => max;

@@ -13,6 +13,9 @@ namespace ChangeNotifications.Inbox;
 /// The dedup key has no index on the table (a unique one cost a random B-tree page per insert, written to the WAL at
 /// each commit: a third of the acknowledgement's cost); the claim records it in <c>inbox_keys</c>, with the id of the
 /// item that holds it, and recognises a redelivered item there.
+/// A request of several change notifications is stored as one row of <c>inbox_batches</c> (<see cref="InboxBatchCodec"/>),
+/// which the claim splits into item rows when it needs them: one insert acknowledges the request, not one per item. A
+/// batch that cannot be read keeps its row, with the reason in <c>error</c>, counted among the dead.
 /// </summary>
 /// <remarks>
 /// A file made by an earlier version (its <c>dedup_key</c> column <c>UNIQUE</c>) has its table rebuilt on open, once: the
@@ -41,6 +44,13 @@ internal sealed class SqliteInboxSchema : ISqliteSchema
             inbox_id   INTEGER NOT NULL,
             claimed_at INTEGER NOT NULL
         ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS inbox_batches (
+            id          INTEGER PRIMARY KEY,
+            item_count  INTEGER NOT NULL,
+            received_at INTEGER NOT NULL,
+            items       BLOB    NOT NULL,
+            error       TEXT    NULL
+        );
         """;
 
     private const string Columns =

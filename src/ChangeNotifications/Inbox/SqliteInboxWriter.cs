@@ -5,8 +5,8 @@ using SQLitePCL;
 namespace ChangeNotifications.Inbox;
 
 /// <summary>
-/// The connection of the inbox's single writer, kept open with its statements prepared (insert, complete, claim and its
-/// dedup keys): a round costs one transaction and its fsync, not an open, its pragmas and a prepare. The statements of
+/// The connection of the inbox's single writer, kept open with its statements prepared (insert, insert and split a
+/// batch, complete, claim and its dedup keys): a round costs one transaction and its fsync, not an open, its pragmas and a prepare. The statements of
 /// every round and every row (BEGIN, COMMIT, the insert, the completion, the claim's key) run through SQLite's own API
 /// (<see cref="SqliteRawStatement"/>), so the transaction is SQLite's, not a <see cref="SqliteTransaction"/>. After a
 /// failed round the connection is rolled back, dropped and opened again for the next one. Not thread-safe: only the
@@ -83,12 +83,18 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
     /// <summary>Inserts <paramref name="entry"/> (a redelivered item too: the claim recognises it).</summary>
     public void Insert(InboxEntry entry) => Current.Insert(entry);
 
+    /// <summary>Inserts <paramref name="itemCount"/> change notifications as one row (<see cref="InboxBatchCodec"/>'s
+    /// <paramref name="items"/>); a claim splits it into item rows.</summary>
+    public void InsertBatch(ReadOnlySpan<byte> items, int itemCount) => Current.InsertBatch(items, itemCount);
+
     /// <summary>Marks the item done.</summary>
     public void Complete(long id) => Current.Complete(id);
 
     /// <summary>
     /// Claims up to <paramref name="max"/> ready items (due, or whose lease ran out) for <paramref name="lease"/>, in id
     /// order, and records their dedup keys; an item whose key an earlier item holds is marked done, not returned.
+    /// Stored batches are split first, oldest first, until at least <paramref name="max"/> items came out of them (or
+    /// none is left): their items join the ready ones at the end, and batches do not wait behind a stream of items.
     /// </summary>
     public ClaimedItems Claim(int max, TimeSpan lease) => Current.Claim(max, lease);
 
@@ -127,12 +133,23 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
         private readonly SqliteRawStatement _begin;
         private readonly SqliteRawStatement _commit;
         private readonly SqliteRawStatement _insert;
+        private readonly int _received;
         private readonly int _key;
         private readonly int _kind;
         private readonly int _subscription;
         private readonly int _payload;
         private readonly int _tokens;
         private readonly int _insertNow;
+        private readonly SqliteRawStatement _insertBatch;
+        private readonly int _batchCount;
+        private readonly int _batchItems;
+        private readonly int _batchNow;
+        private readonly SqliteRawStatement _oldestBatch;
+        private readonly SqliteRawStatement _deleteBatch;
+        private readonly int _deleteBatchId;
+        private readonly SqliteRawStatement _setBatchError;
+        private readonly int _setBatchErrorId;
+        private readonly int _setBatchErrorText;
         private readonly SqliteRawStatement _complete;
         private readonly int _completeId;
         private readonly int _completeNow;
@@ -156,14 +173,26 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _commit = new SqliteRawStatement(connection, "COMMIT;");
             _insert = new SqliteRawStatement(connection, """
                 INSERT INTO inbox (dedup_key, kind, subscription_id, payload, validation_tokens, received_at, not_before)
-                VALUES ($key, $kind, $sub, $payload, $tokens, $now, $now);
+                VALUES ($key, $kind, $sub, $payload, $tokens, $received, $now);
                 """);
+            _received = _insert.IndexOf("$received");
             _key = _insert.IndexOf("$key");
             _kind = _insert.IndexOf("$kind");
             _subscription = _insert.IndexOf("$sub");
             _payload = _insert.IndexOf("$payload");
             _tokens = _insert.IndexOf("$tokens");
             _insertNow = _insert.IndexOf("$now");
+
+            _insertBatch = new SqliteRawStatement(connection, "INSERT INTO inbox_batches (item_count, received_at, items) VALUES ($count, $now, $items);");
+            _batchCount = _insertBatch.IndexOf("$count");
+            _batchItems = _insertBatch.IndexOf("$items");
+            _batchNow = _insertBatch.IndexOf("$now");
+            _oldestBatch = new SqliteRawStatement(connection, "SELECT id, received_at, items, item_count FROM inbox_batches WHERE error IS NULL ORDER BY id LIMIT 1;");
+            _deleteBatch = new SqliteRawStatement(connection, "DELETE FROM inbox_batches WHERE id = $id;");
+            _deleteBatchId = _deleteBatch.IndexOf("$id");
+            _setBatchError = new SqliteRawStatement(connection, "UPDATE inbox_batches SET error = $error WHERE id = $id;");
+            _setBatchErrorId = _setBatchError.IndexOf("$id");
+            _setBatchErrorText = _setBatchError.IndexOf("$error");
 
             _complete = new SqliteRawStatement(connection, "UPDATE inbox SET status = 2, locked_until = NULL, finished_at = $now WHERE id = $id;");
             _completeId = _complete.IndexOf("$id");
@@ -207,6 +236,8 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _begin.Execute();
             _nowMs = nowMs;
             _insert.BindInt64(_insertNow, nowMs);
+            _insert.BindInt64(_received, nowMs);
+            _insertBatch.BindInt64(_batchNow, nowMs);
             _complete.BindInt64(_completeNow, nowMs);
             _holdKey.BindInt64(_holdKeyNow, nowMs);
             _claimNow.Value = _duplicateNow.Value = nowMs;
@@ -232,6 +263,13 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _insert.Execute();
         }
 
+        public void InsertBatch(ReadOnlySpan<byte> items, int itemCount)
+        {
+            _insertBatch.BindInt64(_batchCount, itemCount);
+            _insertBatch.BindBlob(_batchItems, items);
+            _insertBatch.Execute();
+        }
+
         public void Complete(long id)
         {
             _complete.BindInt64(_completeId, id);
@@ -240,6 +278,7 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
 
         public ClaimedItems Claim(int max, TimeSpan lease)
         {
+            var unreadable = SplitBatches(max);
             _claimUntil.Value = _nowMs + (long)lease.TotalMilliseconds;
             _claimMax.Value = max;
             var claimed = new List<InboxItem>(max);
@@ -269,7 +308,56 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
                 (duplicates ??= []).Add(new DuplicateItem(item, holder));
             }
 
-            return new ClaimedItems(items, duplicates ?? []);
+            return new ClaimedItems(items, duplicates ?? [], unreadable ?? []);
+        }
+
+        /// <summary>Splits the oldest stored batches into item rows (received when the batch was), until at least
+        /// <paramref name="atLeast"/> items came out or none is left. A batch that cannot be read keeps its row, with the
+        /// reason (it names lengths and offsets, never content), and is returned: it must not stop every later claim.</summary>
+        private List<UnreadableBatch>? SplitBatches(int atLeast)
+        {
+            var split = 0;
+            List<UnreadableBatch>? unreadable = null;
+            try
+            {
+                while (split < atLeast && _oldestBatch.Step())
+                {
+                    var id = _oldestBatch.ColumnInt64(0);
+                    var itemCount = _oldestBatch.ColumnInt64(3);
+                    _insert.BindInt64(_received, _oldestBatch.ColumnInt64(1));
+                    List<InboxEntry> entries;
+                    try
+                    {
+                        entries = InboxBatchCodec.Decode(_oldestBatch.ColumnBlob(2));
+                    }
+                    catch (InvalidDataException ex)
+                    {
+                        _oldestBatch.Reset();
+                        _setBatchError.BindInt64(_setBatchErrorId, id);
+                        _setBatchError.BindText(_setBatchErrorText, ex.Message);
+                        _setBatchError.Execute();
+                        (unreadable ??= []).Add(new UnreadableBatch(id, itemCount, ex.Message));
+                        continue;
+                    }
+
+                    _oldestBatch.Reset();
+                    foreach (var entry in entries)
+                    {
+                        Insert(entry);
+                    }
+
+                    _deleteBatch.BindInt64(_deleteBatchId, id);
+                    _deleteBatch.Execute();
+                    split += entries.Count;
+                }
+            }
+            finally
+            {
+                _oldestBatch.Reset();
+                _insert.BindInt64(_received, _nowMs);
+            }
+
+            return unreadable;
         }
 
         /// <summary>Records the item's dedup key unless an item holds it; returns the holder's id.</summary>
@@ -285,6 +373,10 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _begin.Dispose();
             _commit.Dispose();
             _insert.Dispose();
+            _insertBatch.Dispose();
+            _oldestBatch.Dispose();
+            _deleteBatch.Dispose();
+            _setBatchError.Dispose();
             _complete.Dispose();
             _claim.Dispose();
             _holdKey.Dispose();
@@ -293,8 +385,12 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
     }
 }
 
-/// <summary>What a claim took: the items to handle, and those it found to be redeliveries of a held dedup key.</summary>
-internal sealed record ClaimedItems(List<InboxItem> Items, IReadOnlyList<DuplicateItem> Duplicates);
+/// <summary>What a claim took: the items to handle, those it found to be redeliveries of a held dedup key, and the stored
+/// batches it could not split (kept, counted among the dead).</summary>
+internal sealed record ClaimedItems(List<InboxItem> Items, IReadOnlyList<DuplicateItem> Duplicates, IReadOnlyList<UnreadableBatch> Unreadable);
+
+/// <summary>A stored batch of <paramref name="ItemCount"/> items that a claim could not read, and why.</summary>
+internal sealed record UnreadableBatch(long Id, long ItemCount, string Reason);
 
 /// <summary>An item claimed and marked done because item <paramref name="HolderId"/> holds its dedup key.</summary>
 internal sealed record DuplicateItem(InboxItem Item, long HolderId);

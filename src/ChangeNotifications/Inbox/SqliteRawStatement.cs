@@ -45,6 +45,9 @@ internal sealed class SqliteRawStatement : IDisposable
     /// <summary>Binds <paramref name="utf8"/> as text (SQLite copies it).</summary>
     public void BindText(int index, ReadOnlySpan<byte> utf8) => Check(raw.sqlite3_bind_text(_statement, index, utf8));
 
+    /// <summary>Binds <paramref name="value"/> as a blob (SQLite copies it).</summary>
+    public void BindBlob(int index, ReadOnlySpan<byte> value) => Check(raw.sqlite3_bind_blob(_statement, index, value));
+
     /// <summary>Binds the GUID's "D" text (as <see cref="Guid.ToString()"/> writes it).</summary>
     public void BindGuid(int index, Guid value)
     {
@@ -78,6 +81,34 @@ internal sealed class SqliteRawStatement : IDisposable
 
         return value;
     }
+
+    /// <summary>Steps a query to its next row: false at its end (then it is reset). After a row, read its columns, then
+    /// <see cref="Reset"/> it (it holds a read on the table until then).</summary>
+    public bool Step()
+    {
+        var result = raw.sqlite3_step(_statement);
+        if (result == raw.SQLITE_ROW)
+        {
+            return true;
+        }
+
+        var reset = raw.sqlite3_reset(_statement);
+        if (result != raw.SQLITE_DONE)
+        {
+            SqliteException.ThrowExceptionForRC(result, _db);
+        }
+
+        Check(reset);
+        return false;
+    }
+
+    /// <summary>Column <paramref name="index"/> (from 0) of the row <see cref="Step"/> is on.</summary>
+    public long ColumnInt64(int index) => raw.sqlite3_column_int64(_statement, index);
+
+    /// <summary>A copy of blob column <paramref name="index"/> (from 0) of the row <see cref="Step"/> is on.</summary>
+    public byte[] ColumnBlob(int index) => raw.sqlite3_column_blob(_statement, index).ToArray();
+
+    public void Reset() => raw.sqlite3_reset(_statement);
 
     public void Dispose() => _statement.Dispose();
 

@@ -39,7 +39,11 @@ public static class DrainCommand
         await using var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT status, COUNT(*) FROM inbox GROUP BY status;";
+        // Batches not split yet (inbox_batches) are pending; one that could not be read (error set) is dead.
+        command.CommandText = """
+            SELECT status, COUNT(*) FROM inbox GROUP BY status
+            UNION ALL SELECT CASE WHEN error IS NULL THEN 0 ELSE 3 END, SUM(item_count) FROM inbox_batches GROUP BY error IS NULL;
+            """;
         long pending = 0, finished = 0, dead = 0;
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())

@@ -153,7 +153,7 @@ public sealed class SqliteInboxTests : IDisposable
         await inbox.AppendAsync([Entry("before")], default);
         await ExecuteAsync("CREATE TRIGGER refuse_boom BEFORE INSERT ON inbox WHEN NEW.dedup_key = 'boom' BEGIN SELECT RAISE(ABORT, 'boom refused'); END;");
 
-        var failed = await Assert.ThrowsAsync<InboxUnavailableException>(() => inbox.AppendAsync([Entry("a"), Entry("boom")], default));
+        var failed = await Assert.ThrowsAsync<InboxUnavailableException>(() => inbox.AppendAsync([Entry("a"), Entry("boom", InboxItemKind.Lifecycle)], default));
         Assert.Contains("boom refused", failed.InnerException?.Message, StringComparison.Ordinal);
         Assert.Equal(new InboxCounts(Ready: 1, Claimed: 0, Done: 0, Dead: 0), await inbox.CountAsync(default));
 
@@ -276,7 +276,11 @@ public sealed class SqliteInboxTests : IDisposable
     public async Task Ready_lifecycle_events_are_claimed_before_older_changes()
     {
         await using var inbox = Open();
-        await inbox.AppendAsync([Entry("c1"), Entry("c2"), Entry("c3")], default);
+        foreach (var key in new[] { "c1", "c2", "c3" })
+        {
+            await inbox.AppendAsync([Entry(key)], default);
+        }
+
         await inbox.AppendAsync([Entry("l1", InboxItemKind.Lifecycle), Entry("c4")], default);
 
         var first = await inbox.ClaimAsync(2, TimeSpan.FromMinutes(1), default);
@@ -335,6 +339,111 @@ public sealed class SqliteInboxTests : IDisposable
         Assert.Contains("ix_inbox_ready ", plan, StringComparison.Ordinal);
         Assert.Contains("ix_inbox_ready_lifecycle", plan, StringComparison.Ordinal);
         Assert.Contains("ix_inbox_claimed", plan, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_request_of_several_changes_is_one_row_until_a_claim_splits_it_in_order_with_its_receive_time()
+    {
+        await using var inbox = Open();
+        var received = _time.GetUtcNow();
+        var other = Guid.Parse("0b6d3c1e-2f4a-4b5c-9d6e-7f8091a2b3c4");
+        await inbox.AppendAsync(
+        [
+            new InboxEntry("c1", InboxItemKind.Change, Subscription, """{"id":"c1","é":"ü"}""", "tokens-A"),
+            new InboxEntry("c2", InboxItemKind.Change, other, "{}", null),
+            new InboxEntry("c3", InboxItemKind.Change, Subscription, """{"id":"c3"}""", "tokens-A"),
+        ], default);
+
+        Assert.Equal(["0 rows", "1 batches of 3"], await QueryAsync("SELECT (SELECT COUNT(*) FROM inbox) || ' rows' UNION ALL SELECT COUNT(*) || ' batches of ' || SUM(item_count) FROM inbox_batches;"));
+        Assert.Equal(new InboxCounts(Ready: 3, Claimed: 0, Done: 0, Dead: 0), await inbox.CountAsync(default));
+        _time.Advance(TimeSpan.FromMinutes(5));
+
+        var first = await inbox.ClaimAsync(2, TimeSpan.FromMinutes(1), default);
+        var next = await inbox.ClaimAsync(2, TimeSpan.FromMinutes(1), default);
+
+        Assert.Equal(
+            [("c1", Subscription, """{"id":"c1","é":"ü"}""", "tokens-A"), ("c2", other, "{}", null), ("c3", Subscription, """{"id":"c3"}""", "tokens-A")],
+            first.Concat(next).Select(i => (i.DedupKey, i.SubscriptionId, i.Payload, i.ValidationTokens)));
+        Assert.All(first.Concat(next), i => Assert.Equal(received, i.ReceivedAt));
+        Assert.Equal(["0"], await QueryAsync("SELECT COUNT(*) FROM inbox_batches;"));
+        Assert.Equal(new InboxCounts(Ready: 0, Claimed: 3, Done: 0, Dead: 0), await inbox.CountAsync(default));
+    }
+
+    [Fact]
+    public async Task A_claim_splits_the_oldest_batches_until_it_has_its_max_so_batches_do_not_wait_behind_single_items()
+    {
+        await using var inbox = Open();
+        await inbox.AppendAsync([Entry("s1")], default);
+        await inbox.AppendAsync([Entry("a1"), Entry("a2")], default);
+        await inbox.AppendAsync([Entry("b1"), Entry("b2")], default);
+        await inbox.AppendAsync([Entry("c1"), Entry("c2")], default);
+        await inbox.AppendAsync([Entry("s2")], default);
+
+        Assert.Equal(["s1", "s2", "a1"], (await inbox.ClaimAsync(3, TimeSpan.FromMinutes(1), default)).Select(i => i.DedupKey));
+        Assert.Equal(["2"], await QueryAsync("SELECT SUM(item_count) FROM inbox_batches;"));
+        Assert.Equal(["a2", "b1", "b2", "c1", "c2"], (await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default)).Select(i => i.DedupKey));
+    }
+
+    [Fact]
+    public async Task Lifecycle_events_of_a_request_with_changes_get_their_own_rows_and_go_first()
+    {
+        await using var inbox = Open();
+        await inbox.AppendAsync([Entry("c1"), Entry("c2"), Entry("l1", InboxItemKind.Lifecycle), Entry("c3")], default);
+
+        Assert.Equal(["l1"], await QueryAsync("SELECT dedup_key FROM inbox;"));
+        Assert.Equal(["l1", "c1"], (await inbox.ClaimAsync(2, TimeSpan.FromMinutes(1), default)).Select(i => i.DedupKey));
+        Assert.Equal(["c2", "c3"], (await inbox.ClaimAsync(2, TimeSpan.FromMinutes(1), default)).Select(i => i.DedupKey));
+    }
+
+    [Fact]
+    public async Task A_redelivered_batch_is_split_and_its_items_marked_done_as_duplicates()
+    {
+        await using var inbox = Open();
+        await inbox.AppendAsync([Entry("a"), Entry("b")], default);
+        Assert.Equal(["a", "b"], (await HandleAsync(inbox)).Select(i => i.DedupKey));
+
+        await inbox.AppendAsync([Entry("a"), Entry("b")], default);
+
+        Assert.Empty(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
+        Assert.Equal(new InboxCounts(Ready: 0, Claimed: 0, Done: 4, Dead: 0), await inbox.CountAsync(default));
+    }
+
+    [Fact]
+    public async Task A_stored_batch_outlives_the_process_and_a_failed_split_leaves_it_whole()
+    {
+        await using (var before = Open())
+        {
+            await before.AppendAsync([Entry("a"), Entry("b")], default);
+        }
+
+        await using var inbox = Open();
+        await ExecuteAsync("CREATE TRIGGER refuse_split BEFORE DELETE ON inbox_batches BEGIN SELECT RAISE(ABORT, 'split refused'); END;");
+        var failed = await Assert.ThrowsAsync<InboxUnavailableException>(() => inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
+        Assert.Contains("split refused", failed.InnerException?.Message, StringComparison.Ordinal);
+        Assert.Equal(["0 rows", "1 batches of 2"], await QueryAsync("SELECT (SELECT COUNT(*) FROM inbox) || ' rows' UNION ALL SELECT COUNT(*) || ' batches of ' || SUM(item_count) FROM inbox_batches;"));
+
+        await ExecuteAsync("DROP TRIGGER refuse_split;");
+        Assert.Equal(["a", "b"], (await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default)).Select(i => i.DedupKey));
+    }
+
+    [Fact]
+    public async Task An_unreadable_batch_is_kept_counted_dead_and_logged_and_later_items_are_still_claimed()
+    {
+        var logs = new FakeLogCollector();
+        await using var inbox = Open(new FakeLogger<SqliteInbox>(logs));
+        await inbox.AppendAsync([Entry("a"), Entry("b")], default);
+        await ExecuteAsync("UPDATE inbox_batches SET items = x'01020000';");
+        await inbox.AppendAsync([Entry("c"), Entry("d")], default);
+
+        Assert.Equal(["c", "d"], (await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default)).Select(i => i.DedupKey));
+
+        Assert.Equal(new InboxCounts(Ready: 0, Claimed: 2, Done: 0, Dead: 2), await inbox.CountAsync(default));
+        var log = Assert.Single(logs.GetSnapshot(), r => r.Id.Id == 1103);
+        Assert.Equal(LogLevel.Error, log.Level);
+        Assert.Equal(["1", "2"], new[] { "BatchId", "ItemCount" }.Select(k => log.StructuredState!.Single(p => p.Key == k).Value));
+        Assert.Contains("truncated", log.StructuredState!.Single(p => p.Key == "Reason").Value, StringComparison.Ordinal);
+        Assert.Empty(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
+        Assert.Single(logs.GetSnapshot(), r => r.Id.Id == 1103);
     }
 
     private async Task ExecuteAsync(string sql)
