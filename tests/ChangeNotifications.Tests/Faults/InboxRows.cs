@@ -11,8 +11,7 @@ public static class InboxRows
 {
     public static async Task<Dictionary<string, InboxItemStatus>> ReadAsync(string databasePath)
     {
-        var connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
-        await using var connection = new SqliteConnection(connectionString);
+        await using var connection = new SqliteConnection(ConnectionString(databasePath));
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = """
@@ -40,14 +39,15 @@ public static class InboxRows
         return rows;
     }
 
-    /// <summary>Waits until no row is pending or claimed (the dispatcher has finished), or <paramref name="timeout"/>.</summary>
+    /// <summary>Waits until no row is pending or claimed and no stored batch is left to split (the dispatcher has
+    /// finished), or <paramref name="timeout"/>.</summary>
     public static async Task<Dictionary<string, InboxItemStatus>> WaitUntilSettledAsync(string databasePath, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             var rows = await ReadAsync(databasePath);
-            if (rows.Values.All(IsSettled) || DateTime.UtcNow > deadline)
+            if ((rows.Values.All(IsSettled) && await BatchesLeftAsync(databasePath) == 0) || DateTime.UtcNow > deadline)
             {
                 return rows;
             }
@@ -55,6 +55,18 @@ public static class InboxRows
             await Task.Delay(200);
         }
     }
+
+    private static async Task<long> BatchesLeftAsync(string databasePath)
+    {
+        await using var connection = new SqliteConnection(ConnectionString(databasePath));
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM inbox_batches WHERE error IS NULL;";
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static string ConnectionString(string databasePath) =>
+        new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
 
     private static bool IsSettled(InboxItemStatus status) => status is InboxItemStatus.Done or InboxItemStatus.Dead;
 }

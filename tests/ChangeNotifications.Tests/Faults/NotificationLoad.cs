@@ -7,14 +7,14 @@ using ChangeNotifications.Subscriptions;
 namespace ChangeNotifications.Tests.Faults;
 
 /// <summary>
-/// Sustained load as Graph sends it: <c>workers</c> concurrent POSTs of one change notification each, every
-/// notification with its own id; remembers which ids were answered 202 and how many were not.
+/// Sustained load as Graph sends it: <c>workers</c> concurrent POSTs of 1 to <c>maxBatch</c> change notifications each (in
+/// turn), every notification with its own id; remembers which ids were answered 202 and how many requests were not.
 /// </summary>
 /// <remarks>
 /// The notifications name <see cref="Resource"/>, a path of no Graph resource type: the dispatcher hands them to the
 /// built-in logging handler, so what is measured is the inbox and the dispatcher, not the emulator's answers.
 /// </remarks>
-public sealed class NotificationLoad(Uri service, IReadOnlyList<SubscriptionRecord> subscriptions, string tag)
+public sealed class NotificationLoad(Uri service, IReadOnlyList<SubscriptionRecord> subscriptions, string tag, int maxBatch = 1)
 {
     public const string Resource = "/faults/items";
 
@@ -39,15 +39,15 @@ public sealed class NotificationLoad(Uri service, IReadOnlyList<SubscriptionReco
     {
         for (var n = 0; !stop.IsCancellationRequested; n++)
         {
-            var id = $"{tag}-{worker}-{n}";
+            var ids = Enumerable.Range(0, 1 + (n % maxBatch)).Select(i => $"{tag}-{worker}-{n}-{i}").ToList();
             var subscription = subscriptions[(worker + n) % subscriptions.Count];
             try
             {
-                using var content = new StringContent(Body(id, subscription), Encoding.UTF8, "application/json");
+                using var content = new StringContent(Body(ids, subscription), Encoding.UTF8, "application/json");
                 using var response = await client.PostAsync(new Uri("/api/notifications", UriKind.Relative), content, CancellationToken.None);
                 if (response.StatusCode == HttpStatusCode.Accepted)
                 {
-                    Accepted[id] = true;
+                    ids.ForEach(id => Accepted[id] = true);
                 }
                 else
                 {
@@ -66,10 +66,13 @@ public sealed class NotificationLoad(Uri service, IReadOnlyList<SubscriptionReco
         }
     }
 
-    /// <summary>A Graph-shaped batch of one <c>updated</c> notification.</summary>
-    public static string Body(string id, SubscriptionRecord subscription) => $$$"""
-        {"value":[{"id":"{{{id}}}","subscriptionId":"{{{subscription.GraphId}}}","subscriptionExpirationDateTime":"{{{subscription.ExpiresAt:O}}}",
+    /// <summary>A Graph-shaped batch of <c>updated</c> notifications, one per id.</summary>
+    public static string Body(IEnumerable<string> ids, SubscriptionRecord subscription) =>
+        $$"""{"value":[{{string.Join(',', ids.Select(id => Item(id, subscription)))}}]}""";
+
+    private static string Item(string id, SubscriptionRecord subscription) => $$$"""
+        {"id":"{{{id}}}","subscriptionId":"{{{subscription.GraphId}}}","subscriptionExpirationDateTime":"{{{subscription.ExpiresAt:O}}}",
         "clientState":"{{{subscription.ClientState}}}","changeType":"updated","resource":"faults/items/{{{id}}}","tenantId":"{{{SeedIds.TenantId}}}",
-        "resourceData":{"@odata.type":"#microsoft.graph.entity","@odata.id":"faults/items/{{{id}}}","id":"{{{id}}}"}}]}
+        "resourceData":{"@odata.type":"#microsoft.graph.entity","@odata.id":"faults/items/{{{id}}}","id":"{{{id}}}"}}
         """;
 }

@@ -39,7 +39,8 @@ public sealed class SigkillTests(ITestOutputHelper output) : IDisposable
             ["Dispatcher:PauseUnderLoad"] = "00:00:00.250",
         };
         var first = await ServiceProcess.StartAsync(ServiceLaunch.ReceiverDll, database, trickle);
-        var load = new NotificationLoad(first.BaseAddress, subscriptions, "kill");
+        // Requests of 1, 2 and 3 notifications in turn: single items get their own rows, the others are stored batches.
+        var load = new NotificationLoad(first.BaseAddress, subscriptions, "kill", maxBatch: 3);
         using var stop = new CancellationTokenSource();
         var running = load.RunAsync(workers: 16, stop.Token);
         await WaitForAsync(() => load.Accepted.Count >= 300, TimeSpan.FromSeconds(30));
