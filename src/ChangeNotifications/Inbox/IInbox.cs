@@ -12,7 +12,8 @@ public interface IInbox
 {
     /// <summary>
     /// Appends a batch in one durable write (shared with concurrent callers): when the task completes, every
-    /// entry is on disk. All or nothing: on failure nothing of the batch is stored.
+    /// entry is on disk. All or nothing: on failure nothing of the batch is stored. How the entries are laid out is the
+    /// store's own (SQLite keeps a request's changes in one row until a claim splits them).
     /// </summary>
     Task AppendAsync(IReadOnlyList<InboxEntry> entries, CancellationToken cancellationToken);
 
