@@ -370,6 +370,22 @@ public sealed class SqliteInboxTests : IDisposable
     }
 
     [Fact]
+    public async Task A_refused_batch_row_fails_the_whole_request_and_stores_none_of_it()
+    {
+        await using var inbox = Open();
+        await inbox.CountAsync(default);
+        await ExecuteAsync("CREATE TRIGGER refuse_batch BEFORE INSERT ON inbox_batches BEGIN SELECT RAISE(ABORT, 'batch refused'); END;");
+
+        var failed = await Assert.ThrowsAsync<InboxUnavailableException>(() => inbox.AppendAsync([Entry("l1", InboxItemKind.Lifecycle), Entry("a"), Entry("b")], default));
+
+        Assert.Contains("batch refused", failed.InnerException?.Message, StringComparison.Ordinal);
+        Assert.Equal(new InboxCounts(Ready: 0, Claimed: 0, Done: 0, Dead: 0), await inbox.CountAsync(default));
+        await ExecuteAsync("DROP TRIGGER refuse_batch;");
+        await inbox.AppendAsync([Entry("c"), Entry("d")], default);
+        Assert.Equal(["c", "d"], (await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default)).Select(i => i.DedupKey));
+    }
+
+    [Fact]
     public async Task A_claim_splits_the_oldest_batches_until_it_has_its_max_so_batches_do_not_wait_behind_single_items()
     {
         await using var inbox = Open();
