@@ -7,10 +7,10 @@ namespace ChangeNotifications.Inbox;
 /// <summary>
 /// The connection of the inbox's single writer, kept open with its statements prepared (insert, insert and split a
 /// batch, complete, claim and its dedup keys): a round costs one transaction and its fsync, not an open, its pragmas
-/// and a prepare. The statements of every round and every row (BEGIN, COMMIT, the insert, the completion, the claim's key) run through SQLite's own API
-/// (<see cref="SqliteRawStatement"/>), so the transaction is SQLite's, not a <see cref="SqliteTransaction"/>. After a
-/// failed round the connection is rolled back, dropped and opened again for the next one. Not thread-safe: only the
-/// write loop uses it.
+/// and a prepare. The statements of every round and every row (BEGIN, COMMIT, the insert, the completion, the claim's
+/// key) run through SQLite's own API (<see cref="SqliteRawStatement"/>), so the transaction is SQLite's, not a
+/// <see cref="SqliteTransaction"/>. After a failed round the connection is rolled back, dropped and opened again for
+/// the next one. Not thread-safe: only the write loop uses it.
 /// </summary>
 internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposable
 {
