@@ -400,8 +400,8 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
 
         public PendingAppend(IReadOnlyList<InboxEntry> entries)
         {
+            // Everything kept is copied here, before AppendAsync returns: the caller may reuse the payloads' memory.
             _count = entries.Count;
-            _rows = entries;
             var changes = 0;
             for (var i = 0; i < entries.Count; i++)
             {
@@ -410,6 +410,7 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
 
             if (changes < MinItemsPerBatchRow)
             {
+                _rows = OwnCopies(entries);
                 return;
             }
 
@@ -417,7 +418,7 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
             if (changes < entries.Count)
             {
                 batched = [.. entries.Where(e => e.Kind == InboxItemKind.Change)];
-                _rows = [.. entries.Where(e => e.Kind != InboxItemKind.Change)];
+                _rows = OwnCopies([.. entries.Where(e => e.Kind != InboxItemKind.Change)]);
             }
             else
             {
@@ -429,6 +430,17 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
         }
 
         public override int Count => _count;
+
+        private static InboxEntry[] OwnCopies(IReadOnlyList<InboxEntry> entries)
+        {
+            var copies = new InboxEntry[entries.Count];
+            for (var i = 0; i < entries.Count; i++)
+            {
+                copies[i] = entries[i] with { Payload = entries[i].Payload.ToArray() };
+            }
+
+            return copies;
+        }
 
         public override void Write(SqliteInboxWriter writer)
         {

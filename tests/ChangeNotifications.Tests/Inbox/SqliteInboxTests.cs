@@ -386,6 +386,32 @@ public sealed class SqliteInboxTests : IDisposable
     }
 
     [Fact]
+    public async Task What_an_append_keeps_is_copied_before_it_returns_so_the_caller_may_reuse_the_payload_memory()
+    {
+        await using var inbox = Open();
+        await inbox.CountAsync(default);
+        var buffer = "{\"id\":\"a\"}{\"id\":\"b\"}{\"id\":\"c\"}"u8.ToArray();
+        Task single, batch;
+        await using (var holder = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _file.FilePath, Pooling = false }.ToString()))
+        {
+            // The file's write lock is held: the writer cannot have written either append before the memory is reused.
+            await holder.OpenAsync();
+            await using var hold = holder.BeginTransaction(deferred: false);
+            single = inbox.AppendAsync([new InboxEntry("a", InboxItemKind.Change, Subscription, buffer.AsMemory(0, 10), null)], default);
+            batch = inbox.AppendAsync(
+                [new InboxEntry("b", InboxItemKind.Change, Subscription, buffer.AsMemory(10, 10), null), new InboxEntry("c", InboxItemKind.Change, Subscription, buffer.AsMemory(20, 10), null)],
+                default);
+            buffer.AsSpan().Fill((byte)'x');
+            Assert.False(single.IsCompleted || batch.IsCompleted);
+        }
+
+        await Task.WhenAll(single, batch);
+        Assert.Equal(
+            ["""{"id":"a"}""", """{"id":"b"}""", """{"id":"c"}"""],
+            (await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default)).Select(i => i.Payload));
+    }
+
+    [Fact]
     public async Task A_claim_splits_the_oldest_batches_until_it_has_its_max_so_batches_do_not_wait_behind_single_items()
     {
         await using var inbox = Open();

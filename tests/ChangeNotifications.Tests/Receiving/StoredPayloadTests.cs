@@ -19,8 +19,25 @@ public sealed class StoredPayloadTests
         var body = Encoding.UTF8.GetBytes($$"""{"value":[{"id":"0"}, {{item}} ]}""");
         using var document = JsonDocument.Parse(body);
 
-        var stored = StoredPayload.Of(document.RootElement.GetProperty("value")[1]);
+        var element = document.RootElement.GetProperty("value")[1];
+        var stored = StoredPayload.Of(element);
+        var destination = new byte[expected.Length + 3];
+        var fits = StoredPayload.TryWriteTo(element, destination.AsSpan(3), out var written);
 
         Assert.Equal(expected, Encoding.UTF8.GetString(stored));
+        Assert.True(fits);
+        Assert.Equal(expected, Encoding.UTF8.GetString(destination, 3, written));
+        Assert.Equal(new byte[3], destination[..3]);
+    }
+
+    [Fact]
+    public void Writing_to_a_destination_too_small_writes_nothing_and_says_so()
+    {
+        using var document = JsonDocument.Parse("""{"id":"1","clientState":""}""");
+        var destination = new byte[document.RootElement.GetRawText().Length];
+
+        Assert.False(StoredPayload.TryWriteTo(document.RootElement, destination, out var written));
+        Assert.Equal(0, written);
+        Assert.Equal(new byte[destination.Length], destination);
     }
 }
