@@ -325,14 +325,15 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
                     var id = _oldestBatch.ColumnInt64(0);
                     var itemCount = _oldestBatch.ColumnInt64(3);
                     _insert.BindInt64(_received, _oldestBatch.ColumnInt64(1));
+                    var blob = _oldestBatch.ColumnBlob(2);
+                    _oldestBatch.Reset();
                     List<InboxEntry> entries;
                     try
                     {
-                        entries = InboxBatchCodec.Decode(_oldestBatch.ColumnBlob(2));
+                        entries = InboxBatchCodec.Decode(blob);
                     }
                     catch (InvalidDataException ex)
                     {
-                        _oldestBatch.Reset();
                         _setBatchError.BindInt64(_setBatchErrorId, id);
                         _setBatchError.BindText(_setBatchErrorText, ex.Message);
                         _setBatchError.Execute();
@@ -340,7 +341,6 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
                         continue;
                     }
 
-                    _oldestBatch.Reset();
                     foreach (var entry in entries)
                     {
                         Insert(entry);

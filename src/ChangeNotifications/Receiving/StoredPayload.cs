@@ -41,7 +41,6 @@ public static class StoredPayload
     /// <summary>Finds the non-null top-level clientState values; returns how many bytes replacing them by null saves.</summary>
     private static int ClientStates(JsonElement item, ReadOnlySpan<byte> raw, out Range first, out List<Range>? more, out int count)
     {
-
         // Graph sends one clientState an item: the first is kept in a local, any further ones (a malformed item) in a list.
         first = default;
         more = null;

@@ -354,7 +354,7 @@ public sealed class SqliteInboxTests : IDisposable
             new InboxEntry("c3", InboxItemKind.Change, Subscription, """{"id":"c3"}""", "tokens-A"),
         ], default);
 
-        Assert.Equal(["0 rows", "1 batches of 3"], await QueryAsync("SELECT (SELECT COUNT(*) FROM inbox) || ' rows' UNION ALL SELECT COUNT(*) || ' batches of ' || SUM(item_count) FROM inbox_batches;"));
+        Assert.Equal(["0 rows", "1 batches of 3"], await RowsAndBatchesAsync());
         Assert.Equal(new InboxCounts(Ready: 3, Claimed: 0, Done: 0, Dead: 0), await inbox.CountAsync(default));
         _time.Advance(TimeSpan.FromMinutes(5));
 
@@ -462,7 +462,7 @@ public sealed class SqliteInboxTests : IDisposable
         await ExecuteAsync("CREATE TRIGGER refuse_split BEFORE DELETE ON inbox_batches BEGIN SELECT RAISE(ABORT, 'split refused'); END;");
         var failed = await Assert.ThrowsAsync<InboxUnavailableException>(() => inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
         Assert.Contains("split refused", failed.InnerException?.Message, StringComparison.Ordinal);
-        Assert.Equal(["0 rows", "1 batches of 2"], await QueryAsync("SELECT (SELECT COUNT(*) FROM inbox) || ' rows' UNION ALL SELECT COUNT(*) || ' batches of ' || SUM(item_count) FROM inbox_batches;"));
+        Assert.Equal(["0 rows", "1 batches of 2"], await RowsAndBatchesAsync());
 
         await ExecuteAsync("DROP TRIGGER refuse_split;");
         Assert.Equal(["a", "b"], (await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default)).Select(i => i.DedupKey));
@@ -502,6 +502,10 @@ public sealed class SqliteInboxTests : IDisposable
 
     private Task<List<string>> AutoIndexesAsync() =>
         QueryAsync("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'inbox' AND sql IS NULL;");
+
+    /// <summary>"N rows" (item rows) and "M batches of K" (stored batches and their items).</summary>
+    private Task<List<string>> RowsAndBatchesAsync() =>
+        QueryAsync("SELECT (SELECT COUNT(*) FROM inbox) || ' rows' UNION ALL SELECT COUNT(*) || ' batches of ' || SUM(item_count) FROM inbox_batches;");
 
     private Task<List<string>> LastErrorsAsync() =>
         QueryAsync("SELECT DISTINCT last_error FROM inbox WHERE last_error IS NOT NULL;");
