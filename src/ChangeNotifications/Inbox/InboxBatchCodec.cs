@@ -9,12 +9,16 @@ namespace ChangeNotifications.Inbox;
 /// one insert, and the claim that needs them splits them into item rows (<see cref="SqliteInboxWriter"/>).
 /// Layout, little-endian: a format byte (<see cref="Format"/>), the item count (int32), the token sets (int32 count, then
 /// each as int32 length and UTF-8), then per item its subscription id (16 bytes), the index of its token set (int32, −1
-/// for none), its dedup key (int32 length, UTF-8) and its payload (int32 length, the stored UTF-8 as is).
+/// for none), its dedup key (int32 length, UTF-8; empty: none, the split computes it) and its payload (int32 length, the
+/// stored UTF-8 as is). Format 1 (before keys could be left out) is read too.
 /// </summary>
 internal static class InboxBatchCodec
 {
     /// <summary>The layout's version: a file holding another one was written by a newer build.</summary>
-    public const byte Format = 1;
+    public const byte Format = 2;
+
+    /// <summary>The layout of builds before keys could be left out: the same, every key present.</summary>
+    private const byte FormatWithKeys = 1;
 
     private const int GuidBytes = 16;
 
@@ -39,7 +43,7 @@ internal static class InboxBatchCodec
                 size += 4 + Encoding.UTF8.GetByteCount(tokens);
             }
 
-            size += GuidBytes + 4 + 4 + Encoding.UTF8.GetByteCount(entry.DedupKey) + 4 + entry.Payload.Length;
+            size += GuidBytes + 4 + 4 + Encoding.UTF8.GetByteCount(entry.DedupKey ?? "") + 4 + entry.Payload.Length;
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(size);
@@ -59,7 +63,7 @@ internal static class InboxBatchCodec
             entry.SubscriptionId.TryWriteBytes(span.Slice(at, GuidBytes));
             at += GuidBytes;
             WriteInt32(span, ref at, entry.ValidationTokens is { } tokens ? IndexOf(tokenSets, tokens) : -1);
-            WriteText(span, ref at, entry.DedupKey);
+            WriteText(span, ref at, entry.DedupKey ?? "");
             WriteInt32(span, ref at, entry.Payload.Length);
             entry.Payload.Span.CopyTo(span[at..]);
             at += entry.Payload.Length;
@@ -76,9 +80,9 @@ internal static class InboxBatchCodec
         ArgumentNullException.ThrowIfNull(blob);
         try
         {
-            if (blob.Length == 0 || blob[0] != Format)
+            if (blob.Length == 0 || blob[0] is not (Format or FormatWithKeys))
             {
-                throw new InvalidDataException($"Stored batch of format {(blob.Length == 0 ? "(empty)" : blob[0])}; this build reads format {Format}.");
+                throw new InvalidDataException($"Stored batch of format {(blob.Length == 0 ? "(empty)" : blob[0])}; this build reads formats {FormatWithKeys} and {Format}.");
             }
 
             var at = 1;
@@ -95,7 +99,7 @@ internal static class InboxBatchCodec
                 var subscription = new Guid(blob.AsSpan(at, GuidBytes));
                 at += GuidBytes;
                 var tokenSet = ReadInt32(blob, ref at);
-                var key = ReadText(blob, ref at);
+                var key = ReadText(blob, ref at) is { Length: > 0 } text ? text : null;
                 var payloadLength = ReadCount(blob, ref at);
                 var payload = new ReadOnlyMemory<byte>(blob, at, payloadLength);
                 at += payloadLength;

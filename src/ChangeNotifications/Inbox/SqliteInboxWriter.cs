@@ -247,7 +247,7 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
 
         public void Insert(InboxEntry entry)
         {
-            _insert.BindText(_key, entry.DedupKey);
+            _insert.BindText(_key, entry.DedupKey ?? DedupKey.ForStored(entry.SubscriptionId, entry.Payload));
             _insert.BindInt64(_kind, (int)entry.Kind);
             _insert.BindGuid(_subscription, entry.SubscriptionId);
             _insert.BindText(_payload, entry.Payload.Span);

@@ -169,7 +169,11 @@ public sealed partial class NotificationIntake(
             tokens = tokenArray.GetRawText();
         }
 
-        var entries = new List<InboxEntry>(value.GetArrayLength());
+        // A lone item gets its key here, from the item already parsed (it gets a row of its own); the items of a larger
+        // request get theirs from the inbox, from the stored copy, off the acknowledgement's path.
+        var count = value.GetArrayLength();
+        var keyed = count == 1;
+        var entries = new List<InboxEntry>(count);
         var received = 0;
         foreach (var element in value.EnumerateArray())
         {
@@ -179,7 +183,8 @@ public sealed partial class NotificationIntake(
                 return ParsedBatch.Invalid($"Item {received - 1} of 'value' is not an object.");
             }
 
-            if (!NotificationItemReader.TryRead(element, out var notification))
+            NotificationItem notification;
+            if (!(keyed ? NotificationItemReader.TryRead(element, out notification) : NotificationItemReader.TryReadForMatch(element, out notification)))
             {
                 return ParsedBatch.Invalid($"Item {received - 1} of 'value' has a field of the wrong type.");
             }
@@ -216,7 +221,7 @@ public sealed partial class NotificationIntake(
         }
 
         var kind = notification.IsLifecycle ? InboxItemKind.Lifecycle : InboxItemKind.Change;
-        var key = DedupKey.For(notification.Fields);
+        var key = notification.HasKeyFields ? DedupKey.For(notification.Fields) : null;
         return new InboxEntry(key, kind, subscriptionId, copies.Add(element), tokens);
     }
 

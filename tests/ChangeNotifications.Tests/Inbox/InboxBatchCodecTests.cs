@@ -41,6 +41,32 @@ public sealed class InboxBatchCodecTests
     }
 
     [Fact]
+    public void Entries_without_a_key_come_back_without_one_beside_those_with_one()
+    {
+        var blob = Encoded(
+            new InboxEntry(null, InboxItemKind.Change, First, "{}", null),
+            new InboxEntry("k", InboxItemKind.Change, Second, "[]", null));
+
+        var decoded = InboxBatchCodec.Decode(blob);
+
+        Assert.Equal(InboxBatchCodec.Format, blob[0]);
+        Assert.Equal([null, "k"], decoded.Select(e => e.DedupKey));
+        Assert.Equal(["{}", "[]"], decoded.Select(e => Encoding.UTF8.GetString(e.Payload.Span)));
+    }
+
+    [Fact]
+    public void Batches_of_format_1_stored_by_earlier_builds_are_read()
+    {
+        // Format 1 had the same layout with every key present.
+        byte[] blob = [1, .. Encoded(new InboxEntry("k1", InboxItemKind.Change, First, "{}", "[\"t\"]"), new InboxEntry("k2", InboxItemKind.Change, Second, "[]", null))[1..]];
+
+        var decoded = InboxBatchCodec.Decode(blob);
+
+        Assert.Equal(["k1", "k2"], decoded.Select(e => e.DedupKey));
+        Assert.Equal(["[\"t\"]", null], decoded.Select(e => e.ValidationTokens));
+    }
+
+    [Fact]
     public void Lifecycle_events_are_refused()
     {
         var error = Assert.Throws<ArgumentException>(() => Encoded(new InboxEntry("l", InboxItemKind.Lifecycle, First, "{}", null)));
@@ -56,7 +82,7 @@ public sealed class InboxBatchCodecTests
         var blob = Encoded(new InboxEntry("k", InboxItemKind.Change, First, "{}", null), new InboxEntry("j", InboxItemKind.Change, First, "{}", null));
         byte[] damaged = cut switch
         {
-            0 => [2, .. blob[1..]],
+            0 => [3, .. blob[1..]],
             -1 => [.. blob, 0],
             _ => blob[..(blob.Length - cut)],
         };

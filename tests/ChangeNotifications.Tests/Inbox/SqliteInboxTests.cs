@@ -5,6 +5,7 @@ using ChangeNotifications.Tests.Infrastructure;
 using ChangeNotifications.Tests.Subscriptions;
 using Microsoft.Data.Sqlite;
 using System.Globalization;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Testing;
@@ -448,6 +449,24 @@ public sealed class SqliteInboxTests : IDisposable
 
         Assert.Empty(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
         Assert.Equal(new InboxCounts(Ready: 0, Claimed: 0, Done: 4, Dead: 0), await inbox.CountAsync(default));
+    }
+
+    [Fact]
+    public async Task Entries_without_a_key_get_the_key_of_their_payload_in_a_row_of_their_own_and_in_a_batch()
+    {
+        await using var inbox = Open();
+        string[] payloads = [Notification("1"), Notification("2"), Notification("3")];
+        var keys = payloads.Select(p => DedupKey.ForStored(Subscription, Encoding.UTF8.GetBytes(p))).ToList();
+        Assert.Equal(3, keys.Distinct().Count());
+
+        await inbox.AppendAsync([new InboxEntry(null, InboxItemKind.Change, Subscription, payloads[0], null)], default);
+        await inbox.AppendAsync([.. payloads[1..].Select(p => new InboxEntry(null, InboxItemKind.Change, Subscription, p, null))], default);
+        Assert.Equal(["1 rows", "1 batches of 2"], await RowsAndBatchesAsync());
+
+        Assert.Equal(keys, (await HandleAsync(inbox)).Select(i => i.DedupKey));
+
+        static string Notification(string id) =>
+            $$"""{"subscriptionId":"{{Subscription}}","changeType":"updated","resource":"Users/u/Messages/{{id}}","id":"{{id}}","clientState":null}""";
     }
 
     [Fact]

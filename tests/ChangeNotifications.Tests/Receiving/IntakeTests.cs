@@ -65,6 +65,34 @@ public sealed class IntakeTests : IDisposable
     }
 
     [Fact]
+    public async Task Items_sent_alone_in_a_batch_and_beside_a_lifecycle_event_get_the_same_keys_and_are_claimed_once()
+    {
+        var sub = _service.Subscriptions.Add(MailResource);
+        string[] items = [Payloads.Item(sub), Payloads.Item(sub, "updated"), Payloads.Item(sub, "deleted")];
+        var client = _service.CreateClient();
+
+        // Alone: keyed by intake. In a batch: keyed when the claim splits it. Beside a lifecycle event (a change row of
+        // its own in a request of several): keyed by the inbox when stored.
+        foreach (var body in new[] { Payloads.Batch(items[0]), Payloads.Batch(items[1]), Payloads.Batch(items), Payloads.Batch(items[2], Payloads.Lifecycle(sub, "missed")) })
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync("/api/notifications", Payloads.Json(body))).StatusCode);
+        }
+
+        var claimed = await _service.Inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default);
+        var changes = claimed.Where(i => i.Kind == InboxItemKind.Change).Select(i => i.DedupKey).Order(StringComparer.Ordinal);
+        Assert.Equal(items.Select(KeyOf).Order(StringComparer.Ordinal), changes);
+        Assert.Single(claimed, i => i.Kind == InboxItemKind.Lifecycle);
+        Assert.Equal(new InboxCounts(Ready: 0, Claimed: 4, Done: 3, Dead: 0), await _service.Inbox.CountAsync(default));
+
+        static string KeyOf(string item)
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(item);
+            Assert.True(NotificationItemReader.TryRead(document.RootElement, out var read));
+            return DedupKey.For(read.Fields);
+        }
+    }
+
+    [Fact]
     public async Task Wrong_client_state_is_dropped_not_stored_and_never_logged()
     {
         var sub = _service.Subscriptions.Add(MailResource);

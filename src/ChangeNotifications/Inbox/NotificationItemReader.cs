@@ -1,13 +1,12 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using ChangeNotifications.Inbox;
 using Microsoft.Graph.Models;
 using Microsoft.Kiota.Abstractions.Helpers;
 using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Serialization.Json;
 
-namespace ChangeNotifications.Receiving;
+namespace ChangeNotifications.Inbox;
 
 /// <summary>
 /// Reads the few fields intake needs from one item of a notification batch, straight from the
@@ -43,7 +42,17 @@ public static class NotificationItemReader
     ];
 
     /// <summary>False when the SDK would refuse the item (a field of the wrong type).</summary>
-    public static bool TryRead(JsonElement item, out NotificationItem notification)
+    public static bool TryRead(JsonElement item, out NotificationItem notification) => TryRead(item, keyFields: true, out notification);
+
+    /// <summary>
+    /// What intake needs to match an item that the inbox gives its key later (<see cref="DedupKey.ForStored"/>): its
+    /// subscription, kind and clientState; the key's other fields are checked as the SDK would check them, not read
+    /// (<see cref="NotificationItem.HasKeyFields"/> false, unless the item went to the SDK). False when
+    /// <see cref="TryRead(JsonElement, out NotificationItem)"/> is.
+    /// </summary>
+    public static bool TryReadForMatch(JsonElement item, out NotificationItem notification) => TryRead(item, keyFields: false, out notification);
+
+    private static bool TryRead(JsonElement item, bool keyFields, out NotificationItem notification)
     {
         if (item.ValueKind != JsonValueKind.Object)
         {
@@ -57,7 +66,7 @@ public static class NotificationItemReader
 
         try
         {
-            return TryReadFields(item, out notification);
+            return TryReadFields(item, keyFields, out notification);
         }
         catch (InvalidOperationException)
         {
@@ -66,7 +75,7 @@ public static class NotificationItemReader
         }
     }
 
-    private static bool TryReadFields(JsonElement item, out NotificationItem notification)
+    private static bool TryReadFields(JsonElement item, bool keyFields, out NotificationItem notification)
     {
         notification = default;
         Guid? subscriptionId = null;
@@ -83,58 +92,88 @@ public static class NotificationItemReader
                 continue;
             }
 
-            if (property.NameEquals("subscriptionId"u8))
+            switch (NameOf(property))
             {
-                subscriptionId = value.ValueKind == JsonValueKind.String && value.TryGetGuid(out var guid) ? guid : null;
-            }
-            else if (property.NameEquals("clientState"u8))
-            {
-                clientState = StringOrNull(value);
-            }
-            else if (property.NameEquals("changeType"u8))
-            {
-                if (!TryReadEnum(value, ChangeTypes, out changeType))
-                {
-                    return false;
-                }
-            }
-            else if (property.NameEquals("lifecycleEvent"u8))
-            {
-                if (!TryReadEnum(value, LifecycleEvents, out lifecycleEvent))
-                {
-                    return false;
-                }
-            }
-            else if (property.NameEquals("resource"u8))
-            {
-                resource = StringOrNull(value);
-            }
-            else if (property.NameEquals("id"u8))
-            {
-                id = StringOrNull(value);
-            }
-            else if (property.NameEquals("subscriptionExpirationDateTime"u8))
-            {
-                expiry = DateOrNull(value);
-            }
-            else if (property.NameEquals("resourceData"u8))
-            {
-                // The SDK makes a new, empty resourceData for any non-null value, an object or not.
-                (resourceId, etag) = ReadResourceData(value);
-            }
-            else if (property.NameEquals("encryptedContent"u8))
-            {
-                signature = ReadSignature(value);
+                case Field.SubscriptionId:
+                    subscriptionId = value.ValueKind == JsonValueKind.String && value.TryGetGuid(out var guid) ? guid : null;
+                    break;
+                case Field.ClientState:
+                    clientState = StringOrNull(value);
+                    break;
+                case Field.ChangeType:
+                    if (!TryReadEnum(value, ChangeTypes, out changeType))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case Field.LifecycleEvent:
+                    if (!TryReadEnum(value, LifecycleEvents, out lifecycleEvent))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case Field.Resource when keyFields:
+                    resource = StringOrNull(value);
+                    break;
+                case Field.Id when keyFields:
+                    id = StringOrNull(value);
+                    break;
+                case Field.SubscriptionExpiration when keyFields:
+                    expiry = DateOrNull(value);
+                    break;
+                case Field.ResourceData:
+                    // The SDK makes a new, empty resourceData for any non-null value, an object or not.
+                    (resourceId, etag) = ReadResourceData(value, keyFields);
+                    break;
+                case Field.EncryptedContent when keyFields:
+                    signature = ReadSignature(value);
+                    break;
             }
         }
 
         notification = new NotificationItem(
             new DedupKeyFields(subscriptionId, changeType, lifecycleEvent, resource, id, resourceId, etag, signature, expiry),
-            clientState);
+            clientState,
+            keyFields);
         return true;
     }
 
-    private static (string? ResourceId, string? ETag) ReadResourceData(JsonElement value)
+    /// <summary>
+    /// Which field a property is, by its exact name: from its raw UTF-8 (most names), or, for a name written with
+    /// escapes, as the SDK compares it (unescaped).
+    /// </summary>
+    private static Field NameOf(JsonProperty property)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        if (raw.Contains((byte)'\\'))
+        {
+            foreach (var (name, field) in FieldNames)
+            {
+                if (property.NameEquals(name))
+                {
+                    return field;
+                }
+            }
+
+            return Field.Other;
+        }
+
+        foreach (var (name, field) in FieldNames)
+        {
+            if (raw.Length == name.Length && raw.SequenceEqual(name))
+            {
+                return field;
+            }
+        }
+
+        return Field.Other;
+    }
+
+    /// <summary>The first <c>id</c> and <c>@odata.etag</c> of resourceData as text; without <paramref name="keyFields"/>,
+    /// only checked (a number the SDK cannot read throws, as when read).</summary>
+    private static (string? ResourceId, string? ETag) ReadResourceData(JsonElement value, bool keyFields)
     {
         string? resourceId = null, etag = null;
         if (value.ValueKind != JsonValueKind.Object)
@@ -148,12 +187,12 @@ public static class NotificationItemReader
             if (!idSeen && property.NameEquals("id"u8))
             {
                 idSeen = true;
-                resourceId = AdditionalDataText(property.Value);
+                resourceId = keyFields ? AdditionalDataText(property.Value) : CheckAdditionalData(property.Value);
             }
             else if (!etagSeen && property.NameEquals("@odata.etag"u8))
             {
                 etagSeen = true;
-                etag = AdditionalDataText(property.Value);
+                etag = keyFields ? AdditionalDataText(property.Value) : CheckAdditionalData(property.Value);
             }
         }
 
@@ -221,6 +260,12 @@ public static class NotificationItemReader
         return DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var parsed) ? parsed : null;
     }
 
+    /// <summary>Throws where <see cref="AdditionalDataText"/> does (a number the SDK cannot read); null.</summary>
+    private static string? CheckAdditionalData(JsonElement value) =>
+        value.ValueKind != JsonValueKind.Number || value.TryGetDecimal(out _) || value.TryGetDouble(out _)
+            ? null
+            : throw new InvalidOperationException("A number the SDK cannot read.");
+
     /// <summary>The SDK's additional-data value of <paramref name="value"/>, as its <c>ToString()</c> renders it.</summary>
     private static string? AdditionalDataText(JsonElement value)
     {
@@ -273,6 +318,33 @@ public static class NotificationItemReader
         }
     }
 
+    private enum Field
+    {
+        Other,
+        SubscriptionId,
+        ClientState,
+        ChangeType,
+        LifecycleEvent,
+        Resource,
+        Id,
+        SubscriptionExpiration,
+        ResourceData,
+        EncryptedContent,
+    }
+
+    private static readonly (byte[] Name, Field Field)[] FieldNames =
+    [
+        ("id"u8.ToArray(), Field.Id),
+        ("subscriptionId"u8.ToArray(), Field.SubscriptionId),
+        ("clientState"u8.ToArray(), Field.ClientState),
+        ("changeType"u8.ToArray(), Field.ChangeType),
+        ("resource"u8.ToArray(), Field.Resource),
+        ("resourceData"u8.ToArray(), Field.ResourceData),
+        ("subscriptionExpirationDateTime"u8.ToArray(), Field.SubscriptionExpiration),
+        ("lifecycleEvent"u8.ToArray(), Field.LifecycleEvent),
+        ("encryptedContent"u8.ToArray(), Field.EncryptedContent),
+    ];
+
     private static bool TryReadWithSdk(JsonElement item, out NotificationItem notification)
     {
         try
@@ -290,7 +362,9 @@ public static class NotificationItemReader
 }
 
 /// <summary>What intake reads from one notification item: the fields of its dedup key and its clientState.</summary>
-public readonly record struct NotificationItem(DedupKeyFields Fields, string? ClientState)
+/// <param name="HasKeyFields">False when only the subscription and kind of <paramref name="Fields"/> were read
+/// (<see cref="NotificationItemReader.TryReadForMatch"/>): no key can be computed from them.</param>
+public readonly record struct NotificationItem(DedupKeyFields Fields, string? ClientState, bool HasKeyFields = true)
 {
     public Guid? SubscriptionId => Fields.SubscriptionId;
 

@@ -12,7 +12,7 @@ using ChangeNotifications.Tests.Security;
 using Microsoft.Graph.Models;
 using Microsoft.Kiota.Serialization.Json;
 
-namespace ChangeNotifications.Tests.Receiving;
+namespace ChangeNotifications.Tests.Inbox;
 
 /// <summary>
 /// The intake's reader against the Graph SDK's parse it replaces: on a corpus of items (the tests' payload builders,
@@ -66,6 +66,11 @@ public sealed class NotificationItemReaderTests
         yield return EmulatorShaped("teams('t')/channels('c')/messages('1616990032035')", "#Microsoft.Graph.chatMessage", "1616990032035", null);
         yield return """{"subscriptionId": "5b0c9a6d-1e2f-4a3b-8c4d-9e0f1a2b3c4d"}""";
         yield return "{}";
+
+        // Property names written with escapes: the SDK compares them unescaped.
+        yield return $$"""{"subscription\u0049d": "{{Subscription.GraphId}}", "\u0063hangeType": "updated", "re\u0073ource": "Users/x", "i\u0064": "1", "clientStat\u0065": "{{Subscription.ClientState}}"}""";
+        yield return $$"""{"subscriptionId": "{{Subscription.GraphId}}", "changeType": "updated", "resourceData": {"\u0069d": "r1", "@odata.\u0065tag": "e1"}, "lifecycle\u0045vent": "missed"}""";
+        yield return $$"""{"subscriptionId": "{{Subscription.GraphId}}", "changeType": "updated", "Resource": "Users/x", "\u0049d": "1", "resource\u0044ata2": []}""";
     }
 
     public static IEnumerable<string> OverriddenItems()
@@ -110,6 +115,70 @@ public sealed class NotificationItemReaderTests
         }
 
         Assert.True(failures.Count == 0, "Keys differ for:\n" + string.Join("\n", failures));
+    }
+
+    [Fact]
+    public void Read_for_a_match_refuses_the_same_items_and_reads_the_same_subscription_kind_and_clientState()
+    {
+        var failures = new List<string>();
+        foreach (var item in BuilderItems().Concat(OverriddenItems()))
+        {
+            var full = NotificationItemReader.TryRead(Element(item), out var read);
+            var matched = NotificationItemReader.TryReadForMatch(Element(item), out var match);
+            if (full != matched || (full && (
+                match.SubscriptionId != read.SubscriptionId || match.IsChange != read.IsChange || match.IsLifecycle != read.IsLifecycle
+                || match.Fields.ChangeType != read.Fields.ChangeType || match.Fields.LifecycleEvent != read.Fields.LifecycleEvent
+                || match.ClientState != read.ClientState || (match.HasKeyFields && match.Fields != read.Fields))))
+            {
+                failures.Add($"{item}\n  read: {(full ? read : "refused")}\n  for a match: {(matched ? match : "refused")}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, "Read otherwise for a match:\n" + string.Join("\n", failures));
+    }
+
+    [Fact]
+    public void Read_for_a_match_leaves_the_key_fields_out_of_a_plain_item()
+    {
+        Assert.True(NotificationItemReader.TryReadForMatch(Element(Payloads.Item(Subscription)), out var match));
+
+        Assert.False(match.HasKeyFields);
+        Assert.Equal(Subscription.GraphId, match.SubscriptionId);
+        Assert.Null(match.Fields.Resource);
+    }
+
+    [Fact]
+    public void Key_of_the_stored_copy_is_the_key_of_the_item_received()
+    {
+        var failures = new List<string>();
+        var compared = 0;
+        foreach (var item in BuilderItems().Concat(OverriddenItems()))
+        {
+            if (!NotificationItemReader.TryRead(Element(item), out var read) || !Distinguishable(read.Fields) || read.SubscriptionId is not { } subscriptionId)
+            {
+                continue;
+            }
+
+            compared++;
+            if (DedupKey.ForStored(subscriptionId, StoredPayload.Of(Element(item))) != DedupKey.For(read.Fields))
+            {
+                failures.Add(item);
+            }
+        }
+
+        Assert.True(compared > 100, $"Only {compared} items compared.");
+        Assert.True(failures.Count == 0, "Keys of the stored copy differ for:\n" + string.Join("\n", failures));
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("[1]")]
+    [InlineData("{\"changeType\": 5}")]
+    public void Stored_payload_that_cannot_be_read_gets_a_key_of_its_own(string payload)
+    {
+        var bytes = Encoding.UTF8.GetBytes(payload);
+
+        Assert.NotEqual(DedupKey.ForStored(Subscription.GraphId!.Value, bytes), DedupKey.ForStored(Subscription.GraphId!.Value, bytes));
     }
 
     [Fact]
