@@ -72,9 +72,8 @@ public enum InboxItemStatus
 
 /// <summary>One notification item to store: its raw JSON as received (UTF-8) and the batch's validation tokens (rich
 /// notifications).</summary>
-/// <param name="DedupKey">Null: the inbox computes it from the payload (<see cref="Inbox.DedupKey.ForStored"/>) when it
-/// needs it (SQLite: when the item gets its row, for the items of a batch row when the claim splits it). Intake leaves the
-/// key of a request's items to the inbox when there are several: off the acknowledgement's path.</param>
+/// <param name="DedupKey">Null: the inbox computes it from the payload (<see cref="Inbox.DedupKey.ForStored"/>) when the
+/// item is first claimed, and keeps it. Intake leaves every key to the inbox: off the acknowledgement's path.</param>
 public sealed record InboxEntry(
     string? DedupKey,
     InboxItemKind Kind,

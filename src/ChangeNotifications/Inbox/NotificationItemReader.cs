@@ -9,7 +9,8 @@ using Microsoft.Kiota.Serialization.Json;
 namespace ChangeNotifications.Inbox;
 
 /// <summary>
-/// Reads the few fields intake needs from one item of a notification batch, straight from the
+/// Reads the few fields of one item of a notification batch that intake needs (to match it) and the inbox (its dedup
+/// key, from the stored copy when the item is claimed), straight from the
 /// <see cref="JsonElement"/>, with the outcomes of the Graph SDK's (Kiota's) <see cref="ChangeNotification"/>
 /// parse, which costs ten times more:
 /// <list type="bullet">

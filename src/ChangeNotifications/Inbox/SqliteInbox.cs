@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using System.Threading.Channels;
 using ChangeNotifications.Storage;
 using Microsoft.Data.Sqlite;
@@ -257,17 +258,27 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
     /// <summary>The columns <see cref="ReadItem"/> reads, in its order.</summary>
     internal const string ItemColumns = "id, dedup_key, kind, subscription_id, payload, validation_tokens, attempts, received_at, status, last_error";
 
-    internal static InboxItem ReadItem(SqliteDataReader reader) => new(
-        Id: reader.GetInt64(0),
-        DedupKey: reader.GetString(1),
-        Kind: (InboxItemKind)reader.GetInt32(2),
-        SubscriptionId: Guid.Parse(reader.GetString(3)),
-        Payload: reader.GetString(4),
-        ValidationTokens: reader.IsDBNull(5) ? null : reader.GetString(5),
-        Attempts: reader.GetInt32(6),
-        ReceivedAt: UnixTime.FromMs(reader.GetInt64(7)),
-        Status: (InboxItemStatus)reader.GetInt32(8),
-        LastError: reader.IsDBNull(9) ? null : reader.GetString(9));
+    internal static InboxItem ReadItem(SqliteDataReader reader) => ReadItem(reader, out _);
+
+    /// <summary>The item of the reader's row; an item stored without its dedup key gets it here, from its payload
+    /// (<paramref name="keyComputed"/> true: the claim keeps it).</summary>
+    internal static InboxItem ReadItem(SqliteDataReader reader, out bool keyComputed)
+    {
+        var subscriptionId = Guid.Parse(reader.GetString(3));
+        var payload = reader.GetString(4);
+        keyComputed = reader.IsDBNull(1);
+        return new InboxItem(
+            Id: reader.GetInt64(0),
+            DedupKey: keyComputed ? DedupKey.ForStored(subscriptionId, Encoding.UTF8.GetBytes(payload)) : reader.GetString(1),
+            Kind: (InboxItemKind)reader.GetInt32(2),
+            SubscriptionId: subscriptionId,
+            Payload: payload,
+            ValidationTokens: reader.IsDBNull(5) ? null : reader.GetString(5),
+            Attempts: reader.GetInt32(6),
+            ReceivedAt: UnixTime.FromMs(reader.GetInt64(7)),
+            Status: (InboxItemStatus)reader.GetInt32(8),
+            LastError: reader.IsDBNull(9) ? null : reader.GetString(9));
+    }
 
     private static async Task<List<InboxItem>> ReadItemsAsync(SqliteCommand command, CancellationToken cancellationToken)
     {

@@ -12,21 +12,23 @@ namespace ChangeNotifications.Inbox;
 /// write at the end of the table and of that index, never at a random place.
 /// The dedup key has no index on the table (a unique one cost a random B-tree page per insert, written to the WAL at
 /// each commit: a third of the acknowledgement's cost); the claim records it in <c>inbox_keys</c>, with the id of the
-/// item that holds it, and recognises a redelivered item there.
+/// item that holds it, and recognises a redelivered item there. Intake stores items without their key (null): the claim
+/// computes it from the stored payload (<see cref="DedupKey.ForStored"/>) and keeps it on the row.
 /// A request of several change notifications is stored as one row of <c>inbox_batches</c> (<see cref="InboxBatchCodec"/>),
 /// which the claim splits into item rows when it needs them: one insert acknowledges the request, not one per item. A
 /// batch that cannot be read keeps its row, with the reason in <c>error</c>, counted among the dead.
 /// </summary>
 /// <remarks>
-/// A file made by an earlier version (its <c>dedup_key</c> column <c>UNIQUE</c>) has its table rebuilt on open, once: the
-/// rows are copied (with their ids; an AUTOINCREMENT goes), and the keys of items already claimed go into <c>inbox_keys</c>.
+/// A file made by an earlier version (its <c>dedup_key</c> column <c>UNIQUE</c>, or <c>NOT NULL</c>) has its table rebuilt
+/// on open, once: the rows are copied (with their ids; an AUTOINCREMENT goes), and the keys of items already claimed go
+/// into <c>inbox_keys</c> (those there already stay).
 /// </remarks>
 internal sealed class SqliteInboxSchema : ISqliteSchema
 {
     private const string Table = """
         CREATE TABLE IF NOT EXISTS inbox (
             id                INTEGER PRIMARY KEY,
-            dedup_key         TEXT    NOT NULL,
+            dedup_key         TEXT    NULL,
             kind              INTEGER NOT NULL,
             subscription_id   TEXT    NOT NULL,
             payload           TEXT    NOT NULL,
@@ -73,12 +75,16 @@ internal sealed class SqliteInboxSchema : ISqliteSchema
         CREATE INDEX IF NOT EXISTS ix_inbox_keys_claimed ON inbox_keys (claimed_at);
         """;
 
-    /// <summary>Rebuilds an inbox whose dedup key is <c>UNIQUE</c> (SQLite cannot drop that constraint's index).</summary>
+    /// <summary>Rebuilds an inbox whose dedup key is <c>UNIQUE</c> or <c>NOT NULL</c> (SQLite can drop neither
+    /// constraint).</summary>
     public async Task UpgradeAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'inbox' AND name LIKE 'sqlite_autoindex_inbox_%';";
+        command.CommandText = """
+            SELECT (SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'inbox' AND name LIKE 'sqlite_autoindex_inbox_%')
+                 + (SELECT COUNT(*) FROM pragma_table_info('inbox') WHERE name = 'dedup_key' AND "notnull" = 1);
+            """;
         if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) == 0)
         {
             return;

@@ -154,6 +154,9 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
         private readonly int _completeId;
         private readonly int _completeNow;
         private readonly SqliteCommand _claim;
+        private readonly SqliteRawStatement _setKey;
+        private readonly int _setKeyId;
+        private readonly int _setKeyKey;
         private readonly SqliteRawStatement _holdKey;
         private readonly int _holdKeyKey;
         private readonly int _holdKeyId;
@@ -204,6 +207,10 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _claimUntil = _claim.Parameters.Add("$until", SqliteType.Integer);
             _claimMax = _claim.Parameters.Add("$max", SqliteType.Integer);
 
+            _setKey = new SqliteRawStatement(connection, "UPDATE inbox SET dedup_key = $key WHERE id = $id;");
+            _setKeyId = _setKey.IndexOf("$id");
+            _setKeyKey = _setKey.IndexOf("$key");
+
             // The key's holder: the item that recorded it first (DO UPDATE, a no-op, makes RETURNING name it on a conflict).
             _holdKey = new SqliteRawStatement(connection, """
                 INSERT INTO inbox_keys (dedup_key, inbox_id, claimed_at) VALUES ($key, $id, $now)
@@ -247,7 +254,15 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
 
         public void Insert(InboxEntry entry)
         {
-            _insert.BindText(_key, entry.DedupKey ?? DedupKey.ForStored(entry.SubscriptionId, entry.Payload));
+            if (entry.DedupKey is { } key)
+            {
+                _insert.BindText(_key, key);
+            }
+            else
+            {
+                _insert.BindNull(_key);
+            }
+
             _insert.BindInt64(_kind, (int)entry.Kind);
             _insert.BindGuid(_subscription, entry.SubscriptionId);
             _insert.BindText(_payload, entry.Payload.Span);
@@ -282,12 +297,25 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _claimUntil.Value = _nowMs + (long)lease.TotalMilliseconds;
             _claimMax.Value = max;
             var claimed = new List<InboxItem>(max);
+            List<InboxItem>? keyed = null;
             using (var reader = _claim.ExecuteReader())
             {
                 while (reader.Read())
                 {
-                    claimed.Add(SqliteInbox.ReadItem(reader));
+                    claimed.Add(SqliteInbox.ReadItem(reader, out var keyComputed));
+                    if (keyComputed)
+                    {
+                        (keyed ??= []).Add(claimed[^1]);
+                    }
                 }
+            }
+
+            // Keys computed now (stored without one) are kept: a later claim of the item finds the same key.
+            foreach (var item in keyed ?? [])
+            {
+                _setKey.BindText(_setKeyKey, item.DedupKey);
+                _setKey.BindInt64(_setKeyId, item.Id);
+                _setKey.Execute();
             }
 
             claimed.Sort((a, b) => a.Id.CompareTo(b.Id));
@@ -379,6 +407,7 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             _setBatchError.Dispose();
             _complete.Dispose();
             _claim.Dispose();
+            _setKey.Dispose();
             _holdKey.Dispose();
             _duplicate.Dispose();
         }

@@ -169,11 +169,7 @@ public sealed partial class NotificationIntake(
             tokens = tokenArray.GetRawText();
         }
 
-        // A lone item gets its key here, from the item already parsed (it gets a row of its own); the items of a larger
-        // request get theirs from the inbox, from the stored copy, off the acknowledgement's path.
-        var count = value.GetArrayLength();
-        var keyed = count == 1;
-        var entries = new List<InboxEntry>(count);
+        var entries = new List<InboxEntry>(value.GetArrayLength());
         var received = 0;
         foreach (var element in value.EnumerateArray())
         {
@@ -183,8 +179,8 @@ public sealed partial class NotificationIntake(
                 return ParsedBatch.Invalid($"Item {received - 1} of 'value' is not an object.");
             }
 
-            NotificationItem notification;
-            if (!(keyed ? NotificationItemReader.TryRead(element, out notification) : NotificationItemReader.TryReadForMatch(element, out notification)))
+            // The dedup key is not computed here: the inbox computes it from the stored copy when the item is claimed.
+            if (!NotificationItemReader.TryReadForMatch(element, out var notification))
             {
                 return ParsedBatch.Invalid($"Item {received - 1} of 'value' has a field of the wrong type.");
             }
@@ -221,8 +217,7 @@ public sealed partial class NotificationIntake(
         }
 
         var kind = notification.IsLifecycle ? InboxItemKind.Lifecycle : InboxItemKind.Change;
-        var key = notification.HasKeyFields ? DedupKey.For(notification.Fields) : null;
-        return new InboxEntry(key, kind, subscriptionId, copies.Add(element), tokens);
+        return new InboxEntry(null, kind, subscriptionId, copies.Add(element), tokens);
     }
 
     private void Dropped(Guid? subscriptionId, DropReason reason)

@@ -148,6 +148,44 @@ public sealed class SqliteInboxTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_whose_keys_are_not_null_is_rebuilt_once_and_keeps_its_rows_their_keys_and_the_claimed_keys()
+    {
+        // The schema of the builds whose intake computed every key (dedup_key NOT NULL), with an item claimed before.
+        var before = new SqliteInboxSchema().Sql.Replace("dedup_key         TEXT    NULL,", "dedup_key         TEXT    NOT NULL,", StringComparison.Ordinal);
+        Assert.NotEqual(new SqliteInboxSchema().Sql, before);
+        await ExecuteAsync(before + OldRow + OldDoneRow + "INSERT INTO inbox_keys VALUES ('old-done', 2, 0);");
+
+        await using (var first = Open())
+        {
+            await first.CountAsync(default);
+        }
+
+        await using var inbox = Open();
+        Assert.Equal(["0"], await QueryAsync("""SELECT "notnull" FROM pragma_table_info('inbox') WHERE name = 'dedup_key';"""));
+        await inbox.AppendAsync([new InboxEntry(null, InboxItemKind.Change, Subscription, """{"subscriptionId":"6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f","changeType":"updated","id":"n1"}""", null), Entry("old-done")], default);
+        var claimed = await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default);
+
+        Assert.Equal(["old-1", DedupKey.ForStored(Subscription, """{"id":"n1","changeType":"updated","subscriptionId":"6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f"}"""u8.ToArray())], claimed.Select(i => i.DedupKey));
+        Assert.Equal(new InboxCounts(Ready: 0, Claimed: 2, Done: 2, Dead: 0), await inbox.CountAsync(default));
+    }
+
+    [Fact]
+    public async Task A_key_computed_when_an_item_is_first_claimed_is_kept_for_its_later_claims()
+    {
+        await using var inbox = Open();
+        // Nothing tells this item from the next change (no id, no etag): its key has a new GUID each time it is computed.
+        await inbox.AppendAsync([new InboxEntry(null, InboxItemKind.Change, Subscription, """{"subscriptionId":"6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f","changeType":"updated","resource":"drives/d/root"}""", null)], default);
+
+        var first = Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
+        Assert.Equal([first.DedupKey], await QueryAsync("SELECT dedup_key FROM inbox;"));
+        await inbox.RetryLaterAsync(first.Id, _time.GetUtcNow(), "try again", default);
+        var again = Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
+
+        Assert.Equal(first.DedupKey, again.DedupKey);
+        Assert.Equal([first.DedupKey], await QueryAsync("SELECT dedup_key FROM inbox_keys;"));
+    }
+
+    [Fact]
     public async Task A_failed_round_stores_nothing_of_it_and_the_next_round_writes_on_a_new_connection()
     {
         await using var inbox = Open();
