@@ -125,6 +125,17 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
 
     public ValueTask DisposeAsync() => ResetAsync();
 
+    /// <summary>A PASSIVE checkpoint on the writer's connection, between rounds: it copies what no reader still needs and
+    /// waits for nobody. Its result is not checked: one that copies less (a reader) or fails leaves the frames to the next
+    /// one, and SQLite's automatic checkpoint bounds the WAL.</summary>
+    public void Checkpoint()
+    {
+        if (_connection?.Handle is { } db && !_inRound)
+        {
+            raw.sqlite3_wal_checkpoint_v2(db, "main", raw.SQLITE_CHECKPOINT_PASSIVE, out _, out _);
+        }
+    }
+
     private Statements Current => _inRound ? _statements! : throw new InvalidOperationException("No round is open.");
 
     /// <summary>The prepared begin, commit, insert, complete, claim and key statements, with their parameters.</summary>

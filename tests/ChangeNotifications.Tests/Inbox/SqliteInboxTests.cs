@@ -186,6 +186,28 @@ public sealed class SqliteInboxTests : IDisposable
     }
 
     [Fact]
+    public async Task The_idle_writer_copies_the_wal_into_the_database_file_once_the_checkpoint_interval_has_passed()
+    {
+        await using var inbox = Open();
+        var payload = new string('x', 4_000);
+        var database = new FileInfo(_file.FilePath);
+
+        await inbox.AppendAsync([.. Enumerable.Range(0, 50).Select(i => new InboxEntry($"big-{i}", InboxItemKind.Change, Subscription, payload, null))], default);
+        await inbox.AppendAsync([Entry("within-the-interval")], default);
+        database.Refresh();
+        var before = database.Length;
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await inbox.AppendAsync([Entry("after-the-interval")], default);
+        // The loop checkpoints after a round, before it takes the next one: once this round is answered, that one ran.
+        await inbox.AppendAsync([Entry("next")], default);
+        database.Refresh();
+
+        Assert.True(before < 50 * 4_000, $"The database file held the rows before the checkpoint ({before} bytes).");
+        Assert.True(database.Length >= 50 * 4_000, $"The database file did not get the rows ({database.Length} bytes).");
+    }
+
+    [Fact]
     public async Task A_failed_round_stores_nothing_of_it_and_the_next_round_writes_on_a_new_connection()
     {
         await using var inbox = Open();
