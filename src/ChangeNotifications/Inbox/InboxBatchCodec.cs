@@ -9,7 +9,7 @@ namespace ChangeNotifications.Inbox;
 /// one insert, and the claim that needs them splits them into item rows (<see cref="SqliteInboxWriter"/>).
 /// Layout, little-endian: a format byte (<see cref="Format"/>), the item count (int32), the token sets (int32 count, then
 /// each as int32 length and UTF-8), then per item its subscription id (16 bytes), the index of its token set (int32, −1
-/// for none), its dedup key (int32 length, UTF-8; empty: none, the split computes it) and its payload (int32 length, the
+/// for none), its dedup key (int32 length, UTF-8; empty: none, the claim computes it) and its payload (int32 length, the
 /// stored UTF-8 as is). Format 1 (before keys could be left out) is read too.
 /// </summary>
 internal static class InboxBatchCodec

@@ -265,26 +265,11 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
 
         public void Insert(InboxEntry entry)
         {
-            if (entry.DedupKey is { } key)
-            {
-                _insert.BindText(_key, key);
-            }
-            else
-            {
-                _insert.BindNull(_key);
-            }
-
+            _insert.BindTextOrNull(_key, entry.DedupKey);
             _insert.BindInt64(_kind, (int)entry.Kind);
             _insert.BindGuid(_subscription, entry.SubscriptionId);
             _insert.BindText(_payload, entry.Payload.Span);
-            if (entry.ValidationTokens is { } tokens)
-            {
-                _insert.BindText(_tokens, tokens);
-            }
-            else
-            {
-                _insert.BindNull(_tokens);
-            }
+            _insert.BindTextOrNull(_tokens, entry.ValidationTokens);
 
             _insert.Execute();
         }

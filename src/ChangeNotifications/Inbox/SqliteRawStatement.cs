@@ -42,6 +42,19 @@ internal sealed class SqliteRawStatement : IDisposable
         Check(raw.sqlite3_bind_text(_statement, index, bytes));
     }
 
+    /// <summary>Binds <paramref name="value"/> as text, or NULL when there is none.</summary>
+    public void BindTextOrNull(int index, string? value)
+    {
+        if (value is null)
+        {
+            BindNull(index);
+        }
+        else
+        {
+            BindText(index, value);
+        }
+    }
+
     /// <summary>Binds <paramref name="utf8"/> as text (SQLite copies it).</summary>
     public void BindText(int index, ReadOnlySpan<byte> utf8) => Check(raw.sqlite3_bind_text(_statement, index, utf8));
 

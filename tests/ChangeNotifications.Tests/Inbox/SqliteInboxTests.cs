@@ -162,10 +162,10 @@ public sealed class SqliteInboxTests : IDisposable
 
         await using var inbox = Open();
         Assert.Equal(["0"], await QueryAsync("""SELECT "notnull" FROM pragma_table_info('inbox') WHERE name = 'dedup_key';"""));
-        await inbox.AppendAsync([new InboxEntry(null, InboxItemKind.Change, Subscription, """{"subscriptionId":"6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f","changeType":"updated","id":"n1"}""", null), Entry("old-done")], default);
+        await inbox.AppendAsync([new InboxEntry(null, InboxItemKind.Change, Subscription, $$"""{"subscriptionId":"{{Subscription}}","changeType":"updated","id":"n1"}""", null), Entry("old-done")], default);
         var claimed = await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default);
 
-        Assert.Equal(["old-1", DedupKey.ForStored(Subscription, """{"id":"n1","changeType":"updated","subscriptionId":"6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f"}"""u8.ToArray())], claimed.Select(i => i.DedupKey));
+        Assert.Equal(["old-1", DedupKey.ForStored(Subscription, Encoding.UTF8.GetBytes($$"""{"id":"n1","changeType":"updated","subscriptionId":"{{Subscription}}"}"""))], claimed.Select(i => i.DedupKey));
         Assert.Equal(new InboxCounts(Ready: 0, Claimed: 2, Done: 2, Dead: 0), await inbox.CountAsync(default));
     }
 
@@ -174,7 +174,7 @@ public sealed class SqliteInboxTests : IDisposable
     {
         await using var inbox = Open();
         // Nothing tells this item from the next change (no id, no etag): its key has a new GUID each time it is computed.
-        await inbox.AppendAsync([new InboxEntry(null, InboxItemKind.Change, Subscription, """{"subscriptionId":"6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f","changeType":"updated","resource":"drives/d/root"}""", null)], default);
+        await inbox.AppendAsync([new InboxEntry(null, InboxItemKind.Change, Subscription, $$"""{"subscriptionId":"{{Subscription}}","changeType":"updated","resource":"drives/d/root"}""", null)], default);
 
         var first = Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
         Assert.Equal([first.DedupKey], await QueryAsync("SELECT dedup_key FROM inbox;"));
