@@ -490,6 +490,23 @@ public sealed class SqliteInboxTests : IDisposable
     }
 
     [Fact]
+    public async Task A_batch_is_stored_deflated_and_split_back_into_its_items_with_their_payloads_and_tokens()
+    {
+        await using var inbox = Open();
+        var entries = Enumerable.Range(0, 40)
+            .Select(i => new InboxEntry(null, InboxItemKind.Change, Subscription, $$$"""{"id":"n-{{{i}}}","changeType":"updated","resource":"Users/{{{i % 7}}}","resourceData":{"@odata.type":"#Microsoft.Graph.User"}}""", i % 2 == 0 ? "[\"token\"]" : null))
+            .ToList();
+
+        await inbox.AppendAsync(entries, default);
+
+        Assert.Equal(["03"], await QueryAsync("SELECT hex(substr(items, 1, 1)) FROM inbox_batches;"));
+        Assert.True(int.Parse((await QueryAsync("SELECT length(items) FROM inbox_batches;"))[0], CultureInfo.InvariantCulture) * 3 < entries.Sum(e => e.Payload.Length));
+        var claimed = await inbox.ClaimAsync(100, TimeSpan.FromMinutes(1), default);
+        Assert.Equal(entries.Select(e => (Encoding.UTF8.GetString(e.Payload.Span), e.ValidationTokens)), claimed.Select(i => (i.Payload, i.ValidationTokens)));
+        Assert.Equal(40, claimed.Select(i => i.DedupKey).Distinct().Count());
+    }
+
+    [Fact]
     public async Task Lifecycle_events_of_a_request_with_changes_get_their_own_rows_and_go_first()
     {
         await using var inbox = Open();
