@@ -60,10 +60,22 @@ public sealed class InboxBatchCodecTests
     }
 
     [Fact]
+    public void A_small_batch_is_stored_plain_however_well_it_would_deflate()
+    {
+        var entries = GraphBatch(3, seed: 5);
+        Assert.True(Plain(entries).Length < InboxBatchCodec.MinDeflateBytes);
+
+        var blob = Encoded(entries);
+
+        Assert.Equal(Plain(entries), blob);
+        Assert.Equal(Contents(entries), Contents(InboxBatchCodec.Decode(blob)));
+    }
+
+    [Fact]
     public void A_batch_that_deflating_would_not_shrink_is_stored_plain()
     {
         var random = new Random(11);
-        var noise = new byte[300];
+        var noise = new byte[InboxBatchCodec.MinDeflateBytes];
         random.NextBytes(noise);
         var entries = new[] { new InboxEntry("k", InboxItemKind.Change, First, noise, null), new InboxEntry(null, InboxItemKind.Change, Second, noise.Reverse().ToArray(), null) };
 
@@ -88,7 +100,7 @@ public sealed class InboxBatchCodecTests
     [MemberData(nameof(DamagedDeflatedBatches))]
     public void A_damaged_deflated_batch_is_invalid_data(string damage, string expected)
     {
-        var blob = Encoded(GraphBatch(20, seed: 3));
+        var blob = Encoded(GraphBatch(40, seed: 3));
         Assert.Equal(InboxBatchCodec.Format, blob[0]);
         var stated = BitConverter.ToInt32(blob, 1);
         byte[] damaged = damage switch
