@@ -13,7 +13,8 @@ namespace ChangeNotifications.Inbox;
 /// token set (int32, −1 for none), its dedup key (int32 length, UTF-8; empty: none, the claim computes it) and its
 /// payload (int32 length, the stored UTF-8 as is). What is written is that layout deflated (<see cref="Format"/>: the
 /// format byte, the plain layout's length as int32, then raw deflate at the fastest level), or the plain layout itself
-/// when it is small (<see cref="MinDeflateBytes"/>) or deflating does not make it smaller. Format 1 (the plain layout before keys could be left out) is read too.
+/// when it is small (<see cref="MinDeflateBytes"/>) or deflating does not make it smaller. Format 1 (the plain layout
+/// before keys could be left out) is read too.
 /// </summary>
 /// <remarks>
 /// Deflated because the bytes are the acknowledgement's cost: every byte stored goes through the WAL and again through
@@ -26,7 +27,8 @@ internal static class InboxBatchCodec
     /// <summary>The layout this build writes when deflating pays: the plain layout, deflated.</summary>
     public const byte Format = 3;
 
-    /// <summary>The plain layout (also inside <see cref="Format"/>), written when deflating would not make it smaller.</summary>
+    /// <summary>The plain layout (also inside <see cref="Format"/>), written when it is small or deflating would not make
+    /// it smaller.</summary>
     public const byte PlainFormat = 2;
 
     /// <summary>The plain layout of builds before keys could be left out: the same, every key present.</summary>
@@ -49,7 +51,7 @@ internal static class InboxBatchCodec
 
     /// <summary>Encodes <paramref name="entries"/> (all <see cref="InboxItemKind.Change"/>) into an array rented from
     /// <see cref="ArrayPool{T}.Shared"/>; its first <paramref name="length"/> bytes are the blob (deflated, or plain when
-    /// that is not smaller).</summary>
+    /// it is small or deflating would not make it smaller).</summary>
     public static byte[] Encode(IReadOnlyList<InboxEntry> entries, out int length)
     {
         var plain = EncodePlain(entries, out var plainLength);
