@@ -173,26 +173,31 @@ while IFS=$'\t' read -r target conns batch line; do
                printf "| %-8s | %5d | %5d | %10.0f | %10.0f | %8.2f | %8.2f | %8.1f | %8d | %s |\n", t, c, b, rps, rps*b, p50/1000, p99/1000, max/1000, bad, ratio }'
 done <"$RESULTS"
 echo "(svc-half, svc-qtr: the service's 64 x 100 row again, each connection pausing ${HALF_DELAY_MS} / ${QUARTER_DELAY_MS} ms on average between requests: about a half / a quarter of the rate above)"
+# awk: sorts a[0 .. n - 1] in place and returns its median (the two summaries below).
+SORT_MEDIAN='function sort_median(a, n,   i, j, t) {
+  for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+  return n % 2 ? a[int(n / 2)] : (a[n / 2 - 1] + a[n / 2]) / 2
+}'
 # The median p99 of the samples below saturation, per row.
-awk -F'\t' '
-  $1 ~ /^svc-/ { match($4, /p99_us=[0-9.]+/); p = substr($4, RSTART + 7, RLENGTH - 7) / 1000; v[$1, n[$1]++] = p }
+awk -F'\t' "$SORT_MEDIAN"'
+  $1 ~ /^svc-/ { match($4, /p99_us=[0-9.]+/); v[$1, n[$1]++] = substr($4, RSTART + 7, RLENGTH - 7) / 1000 }
   END {
     for (t in n) {
-      for (i = 0; i < n[t]; i++) for (j = i + 1; j < n[t]; j++) if (v[t, j] < v[t, i]) { x = v[t, i]; v[t, i] = v[t, j]; v[t, j] = x }
-      m = n[t] % 2 ? v[t, int(n[t] / 2)] : (v[t, n[t] / 2 - 1] + v[t, n[t] / 2]) / 2
-      printf "%s p99 over %d samples: %.1f to %.1f ms, median %.1f ms\n", t, n[t], v[t, 0], v[t, n[t] - 1], m
+      split("", p99)
+      for (i = 0; i < n[t]; i++) p99[i] = v[t, i]
+      m = sort_median(p99, n[t])
+      printf "%s p99 over %d samples: %.1f to %.1f ms, median %.1f ms\n", t, n[t], p99[0], p99[n[t] - 1], m
     }
   }' "$RESULTS" | sort
 if grep -q '^pair-svc' "$RESULTS"; then
   # Ratio i = service sample i / mean(baseline samples i and i + 1); the headline is their median.
-  awk -F'\t' '
+  awk -F'\t' "$SORT_MEDIAN"'
     { match($4, /rps=[0-9.]+/); r = substr($4, RSTART + 4, RLENGTH - 4) }
     $1 == "pair-base" { base[nb++] = r }
     $1 == "pair-svc"  { svc[ns++] = r }
     END {
       for (i = 0; i < ns; i++) { ratio[i] = svc[i] / ((base[i] + base[i + 1]) / 2) }
-      for (i = 0; i < ns; i++) for (j = i + 1; j < ns; j++) if (ratio[j] < ratio[i]) { t = ratio[i]; ratio[i] = ratio[j]; ratio[j] = t }
-      median = ns % 2 ? ratio[int(ns / 2)] : (ratio[ns / 2 - 1] + ratio[ns / 2]) / 2
+      median = sort_median(ratio, ns)
       printf "paired 64 x 1 (baseline and service in turn, the other frozen): baseline"
       for (i = 0; i < nb; i++) printf " %.0f", base[i]
       printf ", service"
