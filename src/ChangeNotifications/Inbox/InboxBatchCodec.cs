@@ -75,15 +75,9 @@ internal static class InboxBatchCodec
 
     /// <summary>Deflates <paramref name="plain"/> into the first <paramref name="capacity"/> bytes of
     /// <paramref name="output"/>, behind the header; false when that is not enough (deflating would not make it
-    /// smaller than <paramref name="capacity"/>, the plain layout's length).</summary>
+    /// smaller than <paramref name="capacity"/>, the plain layout's length, at least <see cref="MinDeflateBytes"/>).</summary>
     private static bool TryDeflate(ReadOnlySpan<byte> plain, byte[] output, int capacity, out int length)
     {
-        length = 0;
-        if (capacity <= DeflatedHeader)
-        {
-            return false;
-        }
-
         output[0] = Format;
         BinaryPrimitives.WriteInt32LittleEndian(output.AsSpan(1), plain.Length);
         using var sink = new BoundedSink(output, DeflatedHeader, capacity);

@@ -9,17 +9,13 @@ public sealed class InboxBatchCodecTests
     private static readonly Guid First = Guid.Parse("6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f");
     private static readonly Guid Second = Guid.Parse("0b6d3c1e-2f4a-4b5c-9d6e-7f8091a2b3c4");
 
-    private static byte[] Encoded(params InboxEntry[] entries)
-    {
-        var buffer = InboxBatchCodec.Encode(entries, out var length);
-        var blob = buffer.AsSpan(0, length).ToArray();
-        ArrayPool<byte>.Shared.Return(buffer);
-        return blob;
-    }
+    private static byte[] Encoded(params InboxEntry[] entries) => Returned(InboxBatchCodec.Encode(entries, out var length), length);
 
-    private static byte[] Plain(params InboxEntry[] entries)
+    private static byte[] Plain(params InboxEntry[] entries) => Returned(InboxBatchCodec.EncodePlain(entries, out var length), length);
+
+    /// <summary>A copy of the rented <paramref name="buffer"/>'s first <paramref name="length"/> bytes; the buffer goes back to the pool.</summary>
+    private static byte[] Returned(byte[] buffer, int length)
     {
-        var buffer = InboxBatchCodec.EncodePlain(entries, out var length);
         var blob = buffer.AsSpan(0, length).ToArray();
         ArrayPool<byte>.Shared.Return(buffer);
         return blob;
