@@ -39,7 +39,11 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
 
     public string DatabasePath { get; }
 
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 27, 8, 0, 0, TimeSpan.Zero));
+    /// <summary>Where <see cref="Time"/> starts. Whatever a test compares with the service's clock (a certificate's
+    /// validity, an expiry) is made relative to this, not to the real date, which moves on.</summary>
+    public static readonly DateTimeOffset Start = new(2026, 11, 27, 8, 0, 0, TimeSpan.Zero);
+
+    public FakeTimeProvider Time { get; } = new(Start);
 
     public TestSubscriptionStore Subscriptions { get; init; } = new();
 

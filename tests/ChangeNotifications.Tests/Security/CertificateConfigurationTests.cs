@@ -63,7 +63,7 @@ public sealed class CertificateConfigurationTests
     [Fact]
     public void Expired_certificate_stops_start_up()
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = ServiceFactory.Start;
         using var good = TestCertificates.Create("good");
         using var expired = TestCertificates.Create("expired", notBefore: now.AddYears(-2), notAfter: now.AddDays(-1));
         using var service = Service(TestCertificates.Base64Setting(0, "good", good).Concat(TestCertificates.Base64Setting(1, "old", expired)).ToDictionary());
@@ -194,7 +194,7 @@ public sealed class CertificateConfigurationTests
             Assert.NotNull(current);
             Assert.StartsWith(EmulatorEncryptionCertificate.IdPrefix, current.Id, StringComparison.Ordinal);
             Assert.True(current.Certificate.HasPrivateKey);
-            Assert.Null(CertificateRequirements.Problem(current.Certificate, DateTimeOffset.UtcNow));
+            Assert.Null(CertificateRequirements.Problem(current.Certificate, first.Time.GetUtcNow()));
             firstId = current.Id;
         }
 

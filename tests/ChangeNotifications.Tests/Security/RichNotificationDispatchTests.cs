@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ChangeNotifications.Security;
 using ChangeNotifications.Subscriptions;
+using ChangeNotifications.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -33,7 +34,7 @@ public sealed class RichNotificationDispatchTests
     [Fact]
     public async Task Rotation_new_certificate_is_current_and_content_for_the_old_one_still_decrypts()
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = ServiceFactory.Start;
         using var old = TestCertificates.Create("old", notBefore: now.AddDays(-30), notAfter: now.AddDays(30));
         using var current = TestCertificates.Create("new", notBefore: now.AddDays(-1), notAfter: now.AddDays(365));
         var settings = TestCertificates.Base64Setting(0, "cert-new", current)

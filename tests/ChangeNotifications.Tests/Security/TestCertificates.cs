@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using ChangeNotifications.Tests.Infrastructure;
 
 namespace ChangeNotifications.Tests.Security;
 
@@ -11,14 +12,16 @@ public static class TestCertificates
 
     /// <summary>
     /// A self-signed certificate. Its RSA key is made once per name and size for the whole test run (key generation
-    /// is the slow part): certificates of different names have different keys.
+    /// is the slow part): certificates of different names have different keys. By default it is valid on the real clock
+    /// and on the fake one the service's tests run on (<see cref="ServiceFactory.Start"/>), whichever is earlier.
     /// </summary>
     public static X509Certificate2 Create(string name = "test", int keySize = 2048, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null)
     {
         using var key = Key(name, keySize);
         var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var now = DateTimeOffset.UtcNow;
-        using var created = request.CreateSelfSigned(notBefore ?? now.AddDays(-1), notAfter ?? now.AddYears(1));
+        var earliest = now < ServiceFactory.Start ? now : ServiceFactory.Start;
+        using var created = request.CreateSelfSigned(notBefore ?? earliest.AddDays(-1), notAfter ?? now.AddYears(1));
         return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), password: null);
     }
 
