@@ -219,12 +219,12 @@ public sealed class IntakeTests : IDisposable
     [Fact]
     public async Task Stalled_inbox_gets_503_at_the_store_timeout()
     {
-        var storing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var storing = new TaskCompletionSource<CancellationToken>(TaskCreationOptions.RunContinuationsAsynchronously);
         var stalled = new Mock<IInbox>();
         stalled.Setup(i => i.AppendAsync(It.IsAny<IReadOnlyList<InboxEntry>>(), It.IsAny<CancellationToken>()))
             .Returns((IReadOnlyList<InboxEntry> _, CancellationToken ct) =>
             {
-                storing.SetResult();
+                storing.SetResult(ct);
                 return Task.Delay(Timeout.Infinite, ct);
             });
         using var service = new ServiceFactory()
@@ -234,11 +234,13 @@ public sealed class IntakeTests : IDisposable
         var client = service.CreateClient();
 
         var posting = client.PostAsync("/api/notifications", Payloads.Json(Payloads.Batch(Payloads.Item(sub))));
-        await storing.Task;
+        // The fake clock fires its timers inside Advance: the store's token tells whether the deadline has passed.
+        var storeToken = await storing.Task;
         service.Time.Advance(TimeSpan.FromMilliseconds(189));
-        await Task.Delay(50);
+        Assert.False(storeToken.IsCancellationRequested);
         Assert.False(posting.IsCompleted);
         service.Time.Advance(TimeSpan.FromMilliseconds(11));
+        Assert.True(storeToken.IsCancellationRequested);
         var response = await posting;
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
