@@ -3,7 +3,8 @@
 #   tests/ChangeNotifications.Benchmarks/run.sh            (BENCH_DURATION=10s BENCH_WARMUP=2s by default)
 # Prints a table of requests/s, notifications/s, p50/p99/max latency and the service ÷ baseline ratio at 1 and
 # 64 connections for batches of 1 and 100 notifications, the service's 64 x 100 row again at about a half and a quarter of its rate,
-# the 64 x 1 ratio from baseline and service samples taken in turn (the headline figure), then the handshake latency,
+# the 64 x 1 ratio from baseline and service samples taken in turn (the headline figure; beside it the same service with
+# Storage:Durability=Normal, no fsync before the 202), then the handshake latency,
 # the end-to-end latency (emulator send -> handler start), how fast the backlog left by the runs is handled and the
 # service's peak working set (VmHWM). See BENCHMARKS.md.
 set -euo pipefail
@@ -79,6 +80,8 @@ SERVICE_BIN="$ROOT/src/ChangeNotifications/bin/Release/net10.0"
 DRIVER_DLL="$BENCH_DIR/Driver/bin/Release/net10.0/ChangeNotifications.Benchmarks.Driver.dll"
 
 dotnet "$DRIVER_DLL" seed --db "$WORK/service.db" --lua "$WORK/data.lua" --subscriptions 8 >&2
+# The same subscriptions for the paired samples' Durability=Normal instance (below), on a file of its own.
+cp "$WORK/service.db" "$WORK/normal.db"
 
 # The baseline stays up, frozen (SIGSTOP: no CPU) while the service runs, for the paired samples below.
 BASELINE_PID=""
@@ -120,17 +123,39 @@ done
 # handle its backlog during a baseline sample). Each service sample is set against the mean of the baseline samples
 # either side of it: this machine's speed drifts within minutes (44-73 k/s for the baseline in one day, once 53 -> 44
 # k/s within one run), which made the ratio of rows taken minutes apart move by +-0.08.
+# Beside them (BENCH_NORMAL=1, the default), samples of the same service with Storage:Durability=Normal (no fsync before
+# the 202: it survives a crash of the process, not of the machine), warmed up as long as the service's rows warmed the
+# service: what the fsync per acknowledgement costs against the same baseline samples.
 PAIRS="${BENCH_PAIRS:-3}"
 if [[ -n "$BASELINE_PID" ]] && (( PAIRS > 0 )); then
-  kill -STOP "$SERVICE_PID"; kill -CONT "$BASELINE_PID"
+  kill -STOP "$SERVICE_PID"
+  NORMAL_PID=""
+  if [[ "${BENCH_NORMAL:-1}" == 1 ]]; then
+    kill -STOP "$BASELINE_PID"
+    start normal "$SERVICE_BIN" ChangeNotifications.dll \
+      Storage__SqlitePath="$WORK/normal.db" Storage__Durability=Normal Subscriptions__Reconcile=false \
+      Subscriptions__NotificationUrl=http://127.0.0.1:9/api/notifications ${BENCH_SERVICE_SETTINGS:-}
+    NORMAL_PID=$PID; NORMAL_URL=$URL
+    BENCH_LUA_DIR="$BENCH_DIR/lua" BENCH_DATA="$WORK/data.lua" BENCH_BATCH=1 BENCH_DELAY_MS=0 BENCH_RUN=nwarm \
+      wrk -t 2 -c 64 -d "${BENCH_NORMAL_WARMUP:-40s}" --timeout 5s -s "$BENCH_DIR/lua/notify.lua" "$NORMAL_URL" >/dev/null
+    kill -STOP "$NORMAL_PID"
+  fi
+  kill -CONT "$BASELINE_PID"
   measure pair-base 64 1 "$BASELINE_URL"
   for _ in $(seq 1 "$PAIRS"); do
     kill -STOP "$BASELINE_PID"; kill -CONT "$SERVICE_PID"
     measure pair-svc 64 1 "$SERVICE_URL"
-    kill -STOP "$SERVICE_PID"; kill -CONT "$BASELINE_PID"
+    kill -STOP "$SERVICE_PID"
+    if [[ -n "$NORMAL_PID" ]]; then
+      kill -CONT "$NORMAL_PID"
+      measure pair-nrm 64 1 "$NORMAL_URL"
+      kill -STOP "$NORMAL_PID"
+    fi
+    kill -CONT "$BASELINE_PID"
     measure pair-base 64 1 "$BASELINE_URL"
   done
   kill -CONT "$SERVICE_PID"
+  [[ -z "$NORMAL_PID" ]] || { kill -CONT "$NORMAL_PID"; stop "$NORMAL_PID"; }
 fi
 [[ -z "$BASELINE_PID" ]] || { kill -CONT "$BASELINE_PID"; stop "$BASELINE_PID"; }
 
@@ -195,14 +220,20 @@ if grep -q '^pair-svc' "$RESULTS"; then
     { match($4, /rps=[0-9.]+/); r = substr($4, RSTART + 4, RLENGTH - 4) }
     $1 == "pair-base" { base[nb++] = r }
     $1 == "pair-svc"  { svc[ns++] = r }
+    $1 == "pair-nrm"  { nrm[nn++] = r }
+    # One kind of sample: its figures, then its ratios to the baseline samples either side (range, median).
+    function summary(label, s, n,   i, ratio, median) {
+      printf ", %s", label
+      for (i = 0; i < n; i++) { printf " %.0f", s[i]; ratio[i] = s[i] / ((base[i] + base[i + 1]) / 2) }
+      median = sort_median(ratio, n)
+      return sprintf("  %s / baseline either side: %.2f to %.2f, median %.2f\n", label, ratio[0], ratio[n - 1], median)
+    }
     END {
-      for (i = 0; i < ns; i++) { ratio[i] = svc[i] / ((base[i] + base[i + 1]) / 2) }
-      median = sort_median(ratio, ns)
-      printf "paired 64 x 1 (baseline and service in turn, the other frozen): baseline"
+      printf "paired 64 x 1 (baseline and service in turn, the others frozen): baseline"
       for (i = 0; i < nb; i++) printf " %.0f", base[i]
-      printf ", service"
-      for (i = 0; i < ns; i++) printf " %.0f", svc[i]
-      printf " requests/s\n  service / baseline either side: %.2f to %.2f, median %.2f\n", ratio[0], ratio[ns - 1], median
+      lines = summary("service", svc, ns)
+      if (nn > 0) lines = lines summary("service with Durability=Normal", nrm, nn)
+      printf " requests/s\n%s", lines
     }' "$RESULTS"
 fi
 echo
