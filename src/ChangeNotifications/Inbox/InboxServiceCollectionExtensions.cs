@@ -8,6 +8,8 @@ public static class InboxServiceCollectionExtensions
     {
         services.AddSingleton<ISqliteSchema, SqliteInboxSchema>();
         services.AddSingleton<InboxSignal>();
+        services.AddMetrics();
+        services.AddSingleton<InboxMetrics>();
         services.AddSingleton<IInbox, SqliteInbox>();
         return services;
     }

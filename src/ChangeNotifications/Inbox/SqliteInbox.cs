@@ -21,6 +21,7 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
 
     private readonly TimeProvider _time;
     private readonly ILogger<SqliteInbox> _logger;
+    private readonly InboxMetrics _metrics;
     private readonly SqliteDatabase _database;
     private readonly SqliteInboxWriter _writer;
     private readonly Channel<PendingWrite> _pending = Channel.CreateUnbounded<PendingWrite>(
@@ -29,11 +30,12 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
     private readonly Lazy<Task> _writeLoop;
     private int _disposed;
 
-    public SqliteInbox(SqliteDatabase database, TimeProvider time, ILogger<SqliteInbox> logger)
+    public SqliteInbox(SqliteDatabase database, TimeProvider time, ILogger<SqliteInbox> logger, InboxMetrics metrics)
     {
         _database = database;
         _time = time;
         _logger = logger;
+        _metrics = metrics;
         _writer = new SqliteInboxWriter(database);
         _lastCheckpoint = time.GetTimestamp();
         _writeLoop = new Lazy<Task>(() => Task.Run(WriteLoopAsync), LazyThreadSafetyMode.ExecutionAndPublication);
@@ -82,9 +84,11 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
             return;
         }
 
+        var started = _time.GetTimestamp();
         _writer.Checkpoint();
         _uncheckpointed = false;
         _lastCheckpoint = _time.GetTimestamp();
+        _metrics.Checkpointed(_time.GetElapsedTime(started, _lastCheckpoint));
     }
 
     private async Task WriteLoopAsync()
@@ -125,9 +129,11 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
     /// failure).</summary>
     private async Task<bool> CommitRoundAsync(List<PendingWrite> round)
     {
+        long started;
         try
         {
             await _writer.EnsureOpenAsync(_stopping.Token);
+            started = _time.GetTimestamp();
             _writer.Begin(_time.GetUtcNow());
             foreach (var pending in round)
             {
@@ -150,6 +156,7 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
             return false;
         }
 
+        _metrics.RoundCommitted(round.Count, _time.GetElapsedTime(started));
         foreach (var pending in round)
         {
             pending.Succeed();

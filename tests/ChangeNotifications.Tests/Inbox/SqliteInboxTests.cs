@@ -4,8 +4,11 @@ using ChangeNotifications.Storage;
 using ChangeNotifications.Tests.Infrastructure;
 using ChangeNotifications.Tests.Subscriptions;
 using Microsoft.Data.Sqlite;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Testing;
@@ -29,8 +32,15 @@ public sealed class SqliteInboxTests : IDisposable
     private static readonly Guid Subscription = Guid.Parse("6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f");
     private readonly TempSqlite _file = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 8, 0, 0, TimeSpan.Zero));
+    private readonly ServiceProvider _metrics = new ServiceCollection().AddMetrics().BuildServiceProvider();
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose()
+    {
+        _metrics.Dispose();
+        _file.Dispose();
+    }
+
+    private IMeterFactory Meters => _metrics.GetRequiredService<IMeterFactory>();
 
     private SqliteInbox Open(ILogger<SqliteInbox>? logger = null, int chunkSize = 5_000) => new(
         new SqliteDatabase(
@@ -38,7 +48,8 @@ public sealed class SqliteInboxTests : IDisposable
             new TestEnvironment(_file.Directory),
             [new SqliteInboxSchema()]),
         _time,
-        logger ?? NullLogger<SqliteInbox>.Instance)
+        logger ?? NullLogger<SqliteInbox>.Instance,
+        new InboxMetrics(Meters))
     {
         PurgeChunkSize = chunkSize,
         PurgePause = TimeSpan.Zero,
@@ -207,6 +218,44 @@ public sealed class SqliteInboxTests : IDisposable
 
         Assert.True(before < 50 * 2_500, $"The database file held the rows before the checkpoint ({before} bytes).");
         Assert.True(database.Length >= 50 * 2_500, $"The database file did not get the rows ({database.Length} bytes).");
+    }
+
+    [Fact]
+    public async Task Each_committed_round_records_its_callers_and_its_time_on_the_clock_and_an_idle_checkpoint_its_time()
+    {
+        await using var inbox = Open();
+        using var durations = new MetricCollector<double>(Meters, InboxMetrics.MeterName, "changenotifications.inbox.round.duration");
+        using var writes = new MetricCollector<int>(Meters, InboxMetrics.MeterName, "changenotifications.inbox.round.writes");
+        using var checkpoints = new MetricCollector<double>(Meters, InboxMetrics.MeterName, "changenotifications.inbox.checkpoint.duration");
+        // Every reading of the clock moves it on: a round's time is what the clock counted between its start and its commit.
+        _time.AutoAdvanceAmount = TimeSpan.FromMilliseconds(1);
+
+        // One caller a round: an append of two changes (one batch row), a claim, a completion.
+        await inbox.AppendAsync([Entry("a"), Entry("b")], default);
+        await HandleAsync(inbox);
+
+        Assert.Equal([1, 1, 1], writes.GetMeasurementSnapshot().Select(m => m.Value));
+        Assert.Equal(3, durations.GetMeasurementSnapshot().Count);
+        Assert.All(durations.GetMeasurementSnapshot(), m => Assert.InRange(m.Value, 0.001, 1));
+
+        // Idle past the interval: the writer checkpoints after its next round, and times it.
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await inbox.AppendAsync([Entry("c")], default);
+        await checkpoints.WaitForMeasurementsAsync(1, TimeSpan.FromSeconds(30));
+        Assert.All(checkpoints.GetMeasurementSnapshot(), m => Assert.InRange(m.Value, 0.001, 1));
+    }
+
+    [Fact]
+    public async Task A_failed_round_records_no_round_time()
+    {
+        await using var inbox = Open();
+        using var durations = new MetricCollector<double>(Meters, InboxMetrics.MeterName, "changenotifications.inbox.round.duration");
+        await inbox.AppendAsync([Entry("before")], default);
+        await ExecuteAsync("CREATE TRIGGER refuse BEFORE INSERT ON inbox BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+
+        await Assert.ThrowsAsync<InboxUnavailableException>(() => inbox.AppendAsync([Entry("refused")], default));
+
+        Assert.Single(durations.GetMeasurementSnapshot());
     }
 
     [Fact]
