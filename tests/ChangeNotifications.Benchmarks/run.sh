@@ -6,7 +6,8 @@
 # the 64 x 1 ratio from baseline and service samples taken in turn (the headline figure; beside it the same service with
 # Storage:Durability=Normal, no fsync before the 202), then the handshake latency,
 # the end-to-end latency (emulator send -> handler start), how fast the backlog left by the runs is handled and the
-# service's peak working set (VmHWM). See BENCHMARKS.md.
+# service's peak working set (VmHWM), and the inbox's write rounds under 64 x 1 (its own meter, read with dotnet-counters).
+# See BENCHMARKS.md.
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -159,6 +160,31 @@ if [[ -n "$BASELINE_PID" ]] && (( PAIRS > 0 )); then
 fi
 [[ -z "$BASELINE_PID" ]] || { kill -CONT "$BASELINE_PID"; stop "$BASELINE_PID"; }
 
+# The inbox's rounds under the 64 x 1 load, from the service's own meter (ChangeNotifications.Inbox) read with
+# dotnet-counters during one more 64 x 1 sample (not one of the measured ones: the listener costs the service some CPU).
+# The tool is installed from NuGet into the user's cache once; without it (offline) the line says so and the run goes on.
+COUNTERS_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/changenotifications-bench/tools"
+COUNTERS="$COUNTERS_DIR/dotnet-counters"
+ROUNDS=""
+if [[ -x "$COUNTERS" ]] || dotnet tool install --tool-path "$COUNTERS_DIR" dotnet-counters --version 10.0.750501 >"$WORK/counters-install.log" 2>&1; then
+  BENCH_LUA_DIR="$BENCH_DIR/lua" BENCH_DATA="$WORK/data.lua" BENCH_BATCH=1 BENCH_DELAY_MS=0 BENCH_RUN=rounds \
+    wrk -t 2 -c 64 -d 14s --timeout 5s -s "$BENCH_DIR/lua/notify.lua" "$SERVICE_URL" >"$WORK/rounds-wrk.txt" &
+  WRK_PID=$!
+  sleep 2
+  "$COUNTERS" collect -p "$SERVICE_PID" --counters ChangeNotifications.Inbox --format csv --refresh-interval 10 \
+    --duration 00:00:00:10 -o "$WORK/counters.csv" </dev/null >"$WORK/counters.log" 2>&1 || true
+  wait "$WRK_PID" || true
+  # The last interval's percentiles of each histogram: round.writes (callers) and round.duration (s).
+  ROUNDS="$(awk -F, '
+    /round\.writes/   && match($3, /Percentile=[0-9]+/) { w[substr($3, RSTART + 11, RLENGTH - 11)] = $5 }
+    /round\.duration/ && match($3, /Percentile=[0-9]+/) { d[substr($3, RSTART + 11, RLENGTH - 11)] = $5 }
+    END { if (length(d) > 0) printf "callers a round p50 %d, p99 %d; round (first write to durable commit) p50 %.2f ms, p95 %.2f ms, p99 %.2f ms",
+                                  w[50], w[99], d[50] * 1000, d[95] * 1000, d[99] * 1000 }' "$WORK/counters.csv" 2>/dev/null || true)"
+  [[ -n "$ROUNDS" ]] && ROUNDS="$ROUNDS ($(grep -oE 'rps=[0-9.]+' "$WORK/rounds-wrk.txt" | cut -d= -f2 | xargs printf '%.0f') requests/s with the listener)"
+fi
+[[ -n "$ROUNDS" ]] || ROUNDS="not read (dotnet-counters could not be installed or read; see counters-install.log / counters.log with BENCH_KEEP=1)"
+log "inbox rounds: $ROUNDS"
+
 # The same warm-up as the other rows (the handshake's own path is otherwise measured while it is still being compiled).
 BENCH_LUA_DIR="$BENCH_DIR/lua" wrk -t 2 -c 64 -d "$WARMUP" --timeout 5s -s "$BENCH_DIR/lua/handshake.lua" "$SERVICE_URL" >/dev/null
 HANDSHAKE="$(BENCH_LUA_DIR="$BENCH_DIR/lua" wrk -t 2 -c 64 -d "$DURATION" --timeout 5s -s "$BENCH_DIR/lua/handshake.lua" "$SERVICE_URL" | grep '^RESULT')"
@@ -244,3 +270,4 @@ awk -v p50="$(field p50_ms "$E2E")" -v p99="$(field p99_ms "$E2E")" -v max="$(fi
 awk -v backlog="$(field backlog "$DRAIN")" -v n="$(field handled "$DRAIN")" -v secs="$(field seconds "$DRAIN")" -v rate="$(field rate "$DRAIN")" -v left="$(field left "$DRAIN")" \
   'BEGIN { printf "handling after the runs: backlog %d items, %d handled in %.1f s (%d/s), %d left\n", backlog, n, secs, rate, left }'
 awk -v kb="$VMHWM_KB" 'BEGIN { printf "service peak working set (VmHWM) over all service runs: %.0f MB\n", kb/1024 }'
+echo "inbox rounds under 64 x 1 (the service's ChangeNotifications.Inbox meter, dotnet-counters, 10 s): $ROUNDS"
