@@ -56,15 +56,22 @@ stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 # BENCH_SERVICE_SETTINGS="Key__Sub=value ..." adds settings to the service (for profiling, e.g. Dispatcher__Enabled=false);
 # BENCH_SKIP_BASELINE=1 skips the baseline (the ratio column is then empty).
-# measure TARGET CONNS BATCH URL [DELAY_MS]: a warm-up then a timed wrk run; appends a row to $RESULTS. DELAY_MS: each
-# connection pauses that long on average (at random) before each request: a load below saturation.
+# notify_load RUN CONNS BATCH DURATION URL [DELAY_MS]: wrk posting notifications (lua/notify.lua), batches of BATCH, for
+# DURATION; prints wrk's output. RUN tags the notification ids (every run's are its own). DELAY_MS: each connection pauses
+# that long on average (at random) before each request: a load below saturation.
+notify_load() {
+  local threads=1
+  (( $2 > 1 )) && threads=2
+  BENCH_LUA_DIR="$BENCH_DIR/lua" BENCH_DATA="$WORK/data.lua" BENCH_RUN="$1" BENCH_BATCH="$3" BENCH_DELAY_MS="${6:-0}" \
+    wrk -t "$threads" -c "$2" -d "$4" --timeout 5s -s "$BENCH_DIR/lua/notify.lua" "$5"
+}
+
+# measure TARGET CONNS BATCH URL [DELAY_MS]: a warm-up then a timed wrk run (notify_load); appends a row to $RESULTS.
 measure() {
-  local target="$1" conns="$2" batch="$3" url="$4" threads=1 line
-  (( conns > 1 )) && threads=2
-  export BENCH_LUA_DIR="$BENCH_DIR/lua" BENCH_DATA="$WORK/data.lua" BENCH_BATCH="$batch" BENCH_DELAY_MS="${5:-0}"
+  local target="$1" conns="$2" batch="$3" url="$4" line
   RUN_SEQ=$((RUN_SEQ + 1)) # in the notification ids: every run's are its own, a repeated row's too
-  BENCH_RUN="w$RUN_SEQ$target$conns-$batch" wrk -t "$threads" -c "$conns" -d "$WARMUP" --timeout 5s -s "$BENCH_DIR/lua/notify.lua" "$url" >/dev/null
-  line="$(BENCH_RUN="r$RUN_SEQ$target$conns-$batch" wrk -t "$threads" -c "$conns" -d "$DURATION" --timeout 5s -s "$BENCH_DIR/lua/notify.lua" "$url" | grep '^RESULT')"
+  notify_load "w$RUN_SEQ$target$conns-$batch" "$conns" "$batch" "$WARMUP" "$url" "${5:-0}" >/dev/null
+  line="$(notify_load "r$RUN_SEQ$target$conns-$batch" "$conns" "$batch" "$DURATION" "$url" "${5:-0}" | grep '^RESULT')"
   log "$target c=$conns batch=$batch: $line"
   printf '%s\t%s\t%s\t%s\n' "$target" "$conns" "$batch" "$line" >>"$RESULTS"
 }
@@ -137,8 +144,7 @@ if [[ -n "$BASELINE_PID" ]] && (( PAIRS > 0 )); then
       Storage__SqlitePath="$WORK/normal.db" Storage__Durability=Normal Subscriptions__Reconcile=false \
       Subscriptions__NotificationUrl=http://127.0.0.1:9/api/notifications ${BENCH_SERVICE_SETTINGS:-}
     NORMAL_PID=$PID; NORMAL_URL=$URL
-    BENCH_LUA_DIR="$BENCH_DIR/lua" BENCH_DATA="$WORK/data.lua" BENCH_BATCH=1 BENCH_DELAY_MS=0 BENCH_RUN=nwarm \
-      wrk -t 2 -c 64 -d "${BENCH_NORMAL_WARMUP:-40s}" --timeout 5s -s "$BENCH_DIR/lua/notify.lua" "$NORMAL_URL" >/dev/null
+    notify_load nwarm 64 1 "${BENCH_NORMAL_WARMUP:-40s}" "$NORMAL_URL" >/dev/null
     kill -STOP "$NORMAL_PID"
   fi
   kill -CONT "$BASELINE_PID"
@@ -167,8 +173,7 @@ COUNTERS_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/changenotifications-bench/tools"
 COUNTERS="$COUNTERS_DIR/dotnet-counters"
 ROUNDS=""
 if [[ -x "$COUNTERS" ]] || dotnet tool install --tool-path "$COUNTERS_DIR" dotnet-counters --version 10.0.750501 >"$WORK/counters-install.log" 2>&1; then
-  BENCH_LUA_DIR="$BENCH_DIR/lua" BENCH_DATA="$WORK/data.lua" BENCH_BATCH=1 BENCH_DELAY_MS=0 BENCH_RUN=rounds \
-    wrk -t 2 -c 64 -d 14s --timeout 5s -s "$BENCH_DIR/lua/notify.lua" "$SERVICE_URL" >"$WORK/rounds-wrk.txt" &
+  notify_load rounds 64 1 14s "$SERVICE_URL" >"$WORK/rounds-wrk.txt" &
   WRK_PID=$!
   sleep 2
   "$COUNTERS" collect -p "$SERVICE_PID" --counters ChangeNotifications.Inbox --format csv --refresh-interval 10 \
