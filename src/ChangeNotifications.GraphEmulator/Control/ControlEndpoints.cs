@@ -41,6 +41,16 @@ internal static class ControlEndpoints
             c.FailNextRequests(count, status ?? StatusCodes.Status503ServiceUnavailable, retryAfterSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
             return Results.NoContent();
         });
+        control.MapPost("/faults/client-error", (EmulatorControl c, int count, int status, string? code, double? retryAfterSeconds) =>
+        {
+            c.RejectNextRequests(count, status, code, retryAfterSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
+            return Results.NoContent();
+        });
+        control.MapPost("/faults/drop-connection", (EmulatorControl c, int count) =>
+        {
+            c.DropNextRequests(count);
+            return Results.NoContent();
+        });
         control.MapPost("/faults/slow", (EmulatorControl c, int count, double delaySeconds) =>
         {
             c.SlowNextRequests(count, TimeSpan.FromSeconds(delaySeconds));

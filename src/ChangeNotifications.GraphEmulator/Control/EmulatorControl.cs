@@ -137,6 +137,26 @@ public sealed partial class EmulatorControl
         LogFault(_logger, statusCode.ToString(System.Globalization.CultureInfo.InvariantCulture), count);
     }
 
+    /// <summary>
+    /// The next <paramref name="count"/> Graph API requests answer <paramref name="statusCode"/> (a 4xx) in Graph's error
+    /// shape, with <paramref name="code"/> (else Graph's usual one for the status), and <c>Retry-After</c> when
+    /// <paramref name="retryAfter"/> is given. The SDK retries none of them.
+    /// </summary>
+    public void RejectNextRequests(int count, int statusCode, string? code = null, TimeSpan? retryAfter = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(statusCode, 400);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(statusCode, 499);
+        _faults.Enqueue(new ClientErrorFault(statusCode, code, RetryAfter: retryAfter), count);
+        LogFault(_logger, statusCode.ToString(System.Globalization.CultureInfo.InvariantCulture), count);
+    }
+
+    /// <summary>The next <paramref name="count"/> Graph API requests get no answer: their connection is dropped.</summary>
+    public void DropNextRequests(int count)
+    {
+        _faults.Enqueue(new DropConnectionFault(), count);
+        LogFault(_logger, "dropped connection", count);
+    }
+
     /// <summary>The next <paramref name="count"/> Graph API requests are answered after <paramref name="delay"/> (emulator's clock).</summary>
     public void SlowNextRequests(int count, TimeSpan delay)
     {

@@ -70,18 +70,27 @@ internal abstract record RequestFault
 {
     /// <summary>Returns the answer to send instead of the real one, or null to carry on with the request.</summary>
     public abstract Task<IResult?> ApplyAsync(HttpContext context, TimeProvider timeProvider);
+
+    /// <summary>Graph's error answer, with <c>Retry-After</c> in whole seconds when <paramref name="retryAfter"/> is set.</summary>
+    protected static Task<IResult?> ErrorAnswer(HttpContext context, int statusCode, string code, string message, TimeSpan? retryAfter, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (retryAfter is { } wait)
+        {
+            context.Response.Headers.RetryAfter = ((long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+
+        return Task.FromResult<IResult?>(GraphError.Result(context, statusCode, code, message, timeProvider));
+    }
 }
 
 /// <summary>429 with Retry-After, as Graph throttles.</summary>
 internal sealed record ThrottleFault(TimeSpan RetryAfter) : RequestFault
 {
-    public override Task<IResult?> ApplyAsync(HttpContext context, TimeProvider timeProvider)
-    {
-        context.Response.Headers.RetryAfter = ((long)Math.Ceiling(RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        return Task.FromResult<IResult?>(GraphError.Result(
+    public override Task<IResult?> ApplyAsync(HttpContext context, TimeProvider timeProvider) =>
+        ErrorAnswer(
             context, StatusCodes.Status429TooManyRequests, "TooManyRequests",
-            "Too many requests from Identifier under tenant. Please try again later.", timeProvider));
-    }
+            "Too many requests from Identifier under tenant. Please try again later.", RetryAfter, timeProvider);
 }
 
 /// <summary>A 5xx answer, with <c>Retry-After</c> when <see cref="RetryAfter"/> is set (Graph sends one with most 503s).</summary>
@@ -89,18 +98,43 @@ internal sealed record ServerErrorFault(int StatusCode, TimeSpan? RetryAfter = n
 {
     public override Task<IResult?> ApplyAsync(HttpContext context, TimeProvider timeProvider)
     {
-        if (RetryAfter is { } retryAfter)
-        {
-            context.Response.Headers.RetryAfter = ((long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        }
-
         var (code, message) = StatusCode switch
         {
             StatusCodes.Status503ServiceUnavailable => ("serviceNotAvailable", "The service is temporarily unavailable. Please try again later."),
             StatusCodes.Status504GatewayTimeout => ("gatewayTimeout", "The gateway timed out."),
             _ => ("generalException", "An unspecified error has occurred."),
         };
-        return Task.FromResult<IResult?>(GraphError.Result(context, StatusCode, code, message, timeProvider));
+        return ErrorAnswer(context, StatusCode, code, message, RetryAfter, timeProvider);
+    }
+}
+
+/// <summary>
+/// A 4xx answer in Graph's error shape: <see cref="Code"/> and <see cref="Message"/> default to what Graph sends for the
+/// status, and <c>Retry-After</c> is set when <see cref="RetryAfter"/> is (a 403 that throttles).
+/// </summary>
+internal sealed record ClientErrorFault(int StatusCode, string? Code = null, string? Message = null, TimeSpan? RetryAfter = null) : RequestFault
+{
+    public override Task<IResult?> ApplyAsync(HttpContext context, TimeProvider timeProvider)
+    {
+        var (code, message) = StatusCode switch
+        {
+            StatusCodes.Status400BadRequest => ("BadRequest", "Invalid request."),
+            StatusCodes.Status403Forbidden => ("ErrorAccessDenied", "Access is denied. Check credentials and try again."),
+            StatusCodes.Status414UriTooLong => ("RequestUriTooLong", "The request URI is too long."),
+            StatusCodes.Status422UnprocessableEntity => ("UnprocessableEntity", "The request could not be processed."),
+            _ => ("invalidRequest", "The request is malformed or incorrect."),
+        };
+        return ErrorAnswer(context, StatusCode, Code ?? code, Message ?? message, RetryAfter, timeProvider);
+    }
+}
+
+/// <summary>No answer: the connection is dropped, which the client sees as a network error.</summary>
+internal sealed record DropConnectionFault : RequestFault
+{
+    public override Task<IResult?> ApplyAsync(HttpContext context, TimeProvider timeProvider)
+    {
+        context.Abort();
+        return Task.FromResult<IResult?>(Results.Empty);
     }
 }
 

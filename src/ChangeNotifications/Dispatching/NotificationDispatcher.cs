@@ -9,7 +9,7 @@ namespace ChangeNotifications.Dispatching;
 /// Claims items from the inbox and hands each to its handler (change) or to the lifecycle handler;
 /// marks the handled ones done together at the end of the round (one inbox write, and the subscriptions' last
 /// notification time once each), retries failures with exponential backoff and jitter, dead-letters after
-/// <see cref="DispatcherOptions.MaxAttempts"/>. Handles fewer at once while the intake is busy (<see cref="DispatchPacing"/>).
+/// <see cref="DispatcherOptions.MaxAttempts"/>, or at once what retrying cannot mend (<see cref="HandlingFailure"/>). Handles fewer at once while the intake is busy (<see cref="DispatchPacing"/>).
 /// On start it releases claims left by a process that died: items handled but not yet marked done are handled again.
 /// </summary>
 public sealed partial class NotificationDispatcher(
@@ -120,31 +120,44 @@ public sealed partial class NotificationDispatcher(
         {
             // Left claimed: released at the next start, or when its lease runs out.
         }
-        catch (PermanentNotificationException ex)
-        {
-            LogDeadLettered(logger, item.Id, item.SubscriptionId, item.Attempts, ex.Message);
-            await inbox.DeadLetterAsync(item.Id, ex.Message, CancellationToken.None);
-        }
         catch (Exception ex)
         {
-            await FailAsync(item, ex, Stopwatch.GetElapsedTime(started));
+            await FailAsync(item, handled, HandlingFailure.Classify(ex), ex, Stopwatch.GetElapsedTime(started));
         }
     }
 
-    private async Task FailAsync(InboxItem item, Exception error, TimeSpan elapsed)
+    /// <summary>
+    /// A failure goes one of three ways (<see cref="HandlingFailure"/>): the resource is gone (done), retrying cannot
+    /// mend it (dead-lettered at once), or it is retried after a backoff (at least Graph's <c>Retry-After</c>) until
+    /// <see cref="DispatcherOptions.MaxAttempts"/>. One line each; the stack trace only at Debug.
+    /// </summary>
+    private async Task FailAsync(InboxItem item, HandledItems handled, HandlingFailure failure, Exception error, TimeSpan elapsed)
     {
+        LogFailureDetail(logger, error, item.Id, item.Attempts);
         var settings = options.Value;
-        var reason = $"{error.GetType().Name}: {error.Message}";
-        if (item.Attempts >= settings.MaxAttempts)
+        if (failure.IsGone)
         {
-            LogDeadLettered(logger, item.Id, item.SubscriptionId, item.Attempts, reason);
-            await inbox.DeadLetterAsync(item.Id, reason, CancellationToken.None);
+            LogGone(logger, item.Id, item.SubscriptionId, failure.Status, failure.Reason);
+            handled.Add(item);
+            return;
+        }
+
+        if (failure.Kind == FailureKind.Permanent || item.Attempts >= settings.MaxAttempts)
+        {
+            LogDeadLettered(logger, item.Id, item.SubscriptionId, item.Attempts, failure.Reason);
+            await inbox.DeadLetterAsync(item.Id, failure.Reason, CancellationToken.None);
             return;
         }
 
         var delay = Backoff(item.Attempts, settings);
-        LogRetrying(logger, error, item.Id, item.SubscriptionId, item.Attempts, delay, elapsed.TotalMilliseconds);
-        await inbox.RetryLaterAsync(item.Id, time.GetUtcNow() + delay, reason, CancellationToken.None);
+        if (failure.RetryAfter is { } retryAfter && retryAfter > delay)
+        {
+            delay = retryAfter;
+        }
+
+        var next = time.GetUtcNow() + delay;
+        LogRetrying(logger, item.Id, item.SubscriptionId, item.Attempts, failure.Status, failure.Reason, next, delay, elapsed.TotalMilliseconds);
+        await inbox.RetryLaterAsync(item.Id, next, failure.Reason, CancellationToken.None);
     }
 
     /// <summary>InitialBackoff × 2^(attempt−1), at most MaxBackoff, with ±20 % jitter.</summary>
@@ -179,14 +192,20 @@ public sealed partial class NotificationDispatcher(
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Released {Count} inbox items claimed by a process that stopped; they are handled again")]
     private static partial void LogReleased(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Inbox item {InboxId} (subscription {SubscriptionId}) failed on attempt {Attempt}; retrying in {Delay} (took {ElapsedMs} ms)")]
-    private static partial void LogRetrying(ILogger logger, Exception exception, long inboxId, Guid subscriptionId, int attempt, TimeSpan delay, double elapsedMs);
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Inbox item {InboxId} (subscription {SubscriptionId}) failed on attempt {Attempt} (status {StatusCode}): {Reason}; next attempt at {NextAttemptAt:O}, in {Delay} (took {ElapsedMs} ms)")]
+    private static partial void LogRetrying(ILogger logger, long inboxId, Guid subscriptionId, int attempt, string statusCode, string reason, DateTimeOffset nextAttemptAt, TimeSpan delay, double elapsedMs);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Inbox item {InboxId} (subscription {SubscriptionId}) dead-lettered after {Attempt} attempts: {Reason}")]
     private static partial void LogDeadLettered(ILogger logger, long inboxId, Guid subscriptionId, int attempt, string reason);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Dispatcher round failed; trying again")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 7250, Level = LogLevel.Debug, Message = "Inbox item {InboxId} failed on attempt {Attempt}")]
+    private static partial void LogFailureDetail(ILogger logger, Exception exception, long inboxId, int attempt);
+
+    [LoggerMessage(EventId = 7251, Level = LogLevel.Information, Message = "Inbox item {InboxId} (subscription {SubscriptionId}): the resource is gone (status {StatusCode}: {Reason}); done, not retried")]
+    private static partial void LogGone(ILogger logger, long inboxId, Guid subscriptionId, string statusCode, string reason);
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Debug, Message = "Purged {Count} handled inbox items past the dedup retention")]
     private static partial void LogPurged(ILogger logger, int count);

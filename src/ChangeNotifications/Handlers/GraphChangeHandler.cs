@@ -1,14 +1,14 @@
 using ChangeNotifications.Dispatching;
 using ChangeNotifications.Resources;
 using Microsoft.Graph.Models;
-using Microsoft.Graph.Models.ODataErrors;
 
 namespace ChangeNotifications.Handlers;
 
 /// <summary>
 /// What every built-in handler shares: <c>deleted</c> logs the id without fetching (the item is gone),
-/// a 404 while fetching is logged and ends the work (the item was deleted or moved since; retrying cannot
-/// help), any other error propagates so the dispatcher retries. A resync logs how many items it found.
+/// a 404 or 410 while fetching is logged and ends the work (the item was deleted or moved since; retrying cannot
+/// help), any other error propagates to the dispatcher, which retries it or dead-letters it at once
+/// (<see cref="HandlingFailure"/>). A resync logs how many items it found.
 /// </summary>
 public abstract partial class GraphChangeHandler(ILogger logger) : IChangeNotificationHandler
 {
@@ -36,9 +36,9 @@ public abstract partial class GraphChangeHandler(ILogger logger) : IChangeNotifi
         {
             await HandleChangeAsync(context, cancellationToken);
         }
-        catch (ODataError error) when (error.ResponseStatusCode == StatusCodes.Status404NotFound)
+        catch (Exception error) when (HandlingFailure.Classify(error) is { IsGone: true } gone)
         {
-            LogGone(Logger, ResourceType, context.ChangeTypeName, context.Resource.Original, error.Error?.Code);
+            LogGone(Logger, ResourceType, context.ChangeTypeName, context.Resource.Original, gone.Status, gone.ErrorCode);
         }
     }
 
@@ -50,9 +50,9 @@ public abstract partial class GraphChangeHandler(ILogger logger) : IChangeNotifi
             var found = await ResyncItemsAsync(context, cancellationToken);
             LogResynced(Logger, ResourceType, context.Subscription.Resource, context.Reason, found);
         }
-        catch (ODataError error) when (error.ResponseStatusCode == StatusCodes.Status404NotFound)
+        catch (Exception error) when (HandlingFailure.Classify(error) is { IsGone: true } gone)
         {
-            LogGone(Logger, ResourceType, "resync", context.Subscription.Resource, error.Error?.Code);
+            LogGone(Logger, ResourceType, "resync", context.Subscription.Resource, gone.Status, gone.ErrorCode);
         }
     }
 
@@ -90,8 +90,8 @@ public abstract partial class GraphChangeHandler(ILogger logger) : IChangeNotifi
     [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "ResourceDeleted {ResourceType} {ResourceId} ({Resource})")]
     private static partial void LogDeleted(ILogger logger, ResourceType resourceType, string? resourceId, string resource);
 
-    [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "ResourceGone {ResourceType} {ChangeType} {Resource}: Graph answered 404 ({ErrorCode}); deleted or moved since, not retried")]
-    private static partial void LogGone(ILogger logger, ResourceType resourceType, string changeType, string resource, string? errorCode);
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "ResourceGone {ResourceType} {ChangeType} {Resource}: Graph answered {StatusCode} ({ErrorCode}); deleted or moved since, not retried")]
+    private static partial void LogGone(ILogger logger, ResourceType resourceType, string changeType, string resource, string statusCode, string? errorCode);
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "ResyncCompleted {ResourceType} {Resource} after {Reason}: {ItemCount} item(s) found")]
     private static partial void LogResynced(ILogger logger, ResourceType resourceType, string resource, string reason, int itemCount);

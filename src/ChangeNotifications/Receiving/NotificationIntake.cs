@@ -28,6 +28,7 @@ public sealed partial class NotificationIntake(
     private const int BatchReceivedEvent = 1010;
     private const int DroppedEvent = 1011;
     private const int RejectedEvent = 1012;
+    private const int StoreFailedEvent = 1013;
 
     private readonly ClientStateCheck _clientState = new();
 
@@ -122,7 +123,14 @@ public sealed partial class NotificationIntake(
             }
             catch (Exception ex) when (ex is InboxUnavailableException or OperationCanceledException)
             {
-                LogStoreFailed(logger, ex, endpoint, entries.Count);
+                // An ordinary answer (the store is busy, shutting down, or its write failed and said so at Error):
+                // Graph sends the batch again.
+                LogStoreFailedDetail(logger, ex, endpoint);
+                if (logLimit.ShouldLog(logger, LogLevel.Warning, StoreFailedEvent))
+                {
+                    LogStoreFailed(logger, endpoint, entries.Count, ex is OperationCanceledException ? "the store timeout passed" : ex.Message);
+                }
+
                 metrics.RejectedRequest(StatusCodes.Status503ServiceUnavailable);
                 context.Response.Headers.RetryAfter = "5";
                 return TypedResults.Problem(
@@ -309,8 +317,11 @@ public sealed partial class NotificationIntake(
     [LoggerMessage(EventId = RejectedEvent, Level = LogLevel.Warning, Message = "Notification request rejected with {StatusCode}: {Problem}")]
     private static partial void LogRejected(ILogger logger, int statusCode, string problem);
 
-    [LoggerMessage(EventId = 1013, Level = LogLevel.Error, Message = "Could not store {ItemCount} notifications received on {Endpoint}; answered 503")]
-    private static partial void LogStoreFailed(ILogger logger, Exception exception, string endpoint, int itemCount);
+    [LoggerMessage(EventId = StoreFailedEvent, Level = LogLevel.Warning, Message = "Could not store {ItemCount} notifications received on {Endpoint} ({Reason}); answered 503 so Graph sends them again")]
+    private static partial void LogStoreFailed(ILogger logger, string endpoint, int itemCount, string reason);
+
+    [LoggerMessage(EventId = 7260, Level = LogLevel.Debug, Message = "The inbox did not store a batch received on {Endpoint}")]
+    private static partial void LogStoreFailedDetail(ILogger logger, Exception exception, string endpoint);
 
     [LoggerMessage(EventId = 1014, Level = LogLevel.Debug, Message = "The client went away, or failed, while sending a notification body on {Endpoint}")]
     private static partial void LogClientAbortedBody(ILogger logger, Exception exception, string endpoint);

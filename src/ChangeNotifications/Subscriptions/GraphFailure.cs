@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Microsoft.Graph.Models.ODataErrors;
+using Microsoft.Kiota.Abstractions;
 
 namespace ChangeNotifications.Subscriptions;
 
@@ -14,6 +15,9 @@ public sealed record GraphFailure(int? StatusCode, string? Code, string Message,
     public bool IsBadRequest => StatusCode == (int)HttpStatusCode.BadRequest;
 
     public bool IsThrottled => StatusCode is (int)HttpStatusCode.TooManyRequests or (int)HttpStatusCode.ServiceUnavailable;
+
+    /// <summary>The <c>code</c> inside Graph's <c>innerError</c>, when it sent one (e.g. <c>throttledRequest</c>).</summary>
+    public string? InnerCode { get; init; }
 
     /// <summary>The handshake with our endpoint failed or timed out (Graph answers 400; known to be flaky).</summary>
     public bool IsValidationFailure =>
@@ -31,11 +35,17 @@ public sealed record GraphFailure(int? StatusCode, string? Code, string Message,
         ArgumentNullException.ThrowIfNull(exception);
         return exception switch
         {
+            // The SDK's retry handler gives up on a throttled or unavailable answer with an aggregate of every answer.
+            AggregateException { InnerExceptions.Count: > 0 } aggregate => From(aggregate.InnerExceptions[^1]),
             ODataError odata => new GraphFailure(
-                odata.ResponseStatusCode,
+                StatusOf(odata),
                 odata.Error?.Code,
                 Truncate(odata.Error?.Message ?? odata.Message),
-                RetryAfterOf(odata.ResponseHeaders)),
+                RetryAfterOf(odata.ResponseHeaders))
+            {
+                InnerCode = odata.Error?.InnerError?.AdditionalData is { } inner && inner.TryGetValue("code", out var code) ? code?.ToString() : null,
+            },
+            ApiException api => new GraphFailure(StatusOf(api), null, Truncate(api.Message), RetryAfterOf(api.ResponseHeaders)),
             HttpRequestException http => new GraphFailure(http.StatusCode is { } s ? (int)s : null, "network", Truncate(http.Message), null),
             TaskCanceledException or TimeoutException => new GraphFailure(null, "timeout", "The call to Graph timed out.", null),
             _ => new GraphFailure(null, exception.GetType().Name, Truncate(exception.Message), null),
@@ -65,6 +75,8 @@ public sealed record GraphFailure(int? StatusCode, string? Code, string Message,
             ? (date - (now ?? DateTimeOffset.UtcNow)) is { } wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero
             : null;
     }
+
+    private static int? StatusOf(ApiException api) => api.ResponseStatusCode > 0 ? api.ResponseStatusCode : null;
 
     private static string Truncate(string message) => message.Length <= 300 ? message : message[..300] + "…";
 }

@@ -59,6 +59,51 @@ public sealed class FaultContractTests
         Assert.NotNull(page?.Value);
     }
 
+    [Theory]
+    [InlineData(400, "BadRequest")]
+    [InlineData(403, "ErrorAccessDenied")]
+    [InlineData(414, "RequestUriTooLong")]
+    [InlineData(422, "UnprocessableEntity")]
+    public async Task Client_error_surfaces_as_odata_error_with_graphs_code_and_is_not_retried_by_the_sdk(int status, string code)
+    {
+        await using var emulator = await EmulatorFixture.StartAsync();
+        emulator.Control.RejectNextRequests(2, status);
+
+        var error = await Assert.ThrowsAsync<ODataError>(() => emulator.Graph.Subscriptions.GetAsync());
+        var second = await Assert.ThrowsAsync<ODataError>(() => emulator.Graph.Subscriptions.GetAsync());
+        var page = await emulator.Graph.Subscriptions.GetAsync();
+
+        Assert.Equal(status, error.ResponseStatusCode);
+        Assert.Equal(code, error.Error?.Code);
+        Assert.Equal(status, second.ResponseStatusCode);
+        Assert.NotNull(page?.Value);
+    }
+
+    [Fact]
+    public async Task Forbidden_with_retry_after_carries_the_header()
+    {
+        await using var emulator = await EmulatorFixture.StartAsync();
+        emulator.Control.RejectNextRequests(1, 403, "activityLimitReached", TimeSpan.FromSeconds(30));
+
+        var error = await Assert.ThrowsAsync<ODataError>(() => emulator.Graph.Subscriptions.GetAsync());
+
+        Assert.Equal(403, error.ResponseStatusCode);
+        Assert.Equal("activityLimitReached", error.Error?.Code);
+        Assert.Equal("30", Assert.Single(error.ResponseHeaders["Retry-After"]));
+    }
+
+    [Fact]
+    public async Task Dropped_connection_surfaces_as_a_network_error()
+    {
+        await using var emulator = await EmulatorFixture.StartAsync();
+        emulator.Control.DropNextRequests(1);
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => emulator.Graph.Subscriptions.GetAsync());
+        var page = await emulator.Graph.Subscriptions.GetAsync();
+
+        Assert.NotNull(page?.Value);
+    }
+
     [Fact]
     public async Task Slow_answer_fault_delays_the_next_request_only()
     {

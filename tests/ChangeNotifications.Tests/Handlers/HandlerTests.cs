@@ -237,7 +237,7 @@ public sealed class HandlerTests(TenantHost host) : IClassFixture<TenantHost>, I
     }
 
     [Fact]
-    public async Task Other_Graph_errors_propagate_so_the_dispatcher_retries()
+    public async Task Other_Graph_errors_propagate_to_the_dispatcher()
     {
         var resource = $"drives/{SeedIds.DriveId}/root";
         await _h.DeltaLinks.SetAsync($"DriveItem:drives/{SeedIds.DriveId}/root", $"{_h.Host.BaseUrl}/drives/{SeedIds.DriveId}/items/root/delta?token=not-a-token", CancellationToken.None);

@@ -5,6 +5,7 @@ using ChangeNotifications.Receiving;
 using ChangeNotifications.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Moq;
 
 namespace ChangeNotifications.Tests.Receiving;
@@ -213,7 +214,18 @@ public sealed class IntakeTests : IDisposable
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.True(response.Headers.Contains("Retry-After"));
-        Assert.Contains(service.Logs.GetSnapshot(), r => r.Id.Id == 1013 && r.Level == LogLevel.Error);
+        AnsweredBusyAtWarning(service.Logs.GetSnapshot());
+    }
+
+    /// <summary>An ordinary 503 is one Warning line with the reason and no stack trace; the exception is at Debug.</summary>
+    private static void AnsweredBusyAtWarning(IReadOnlyList<FakeLogRecord> logs)
+    {
+        var line = Assert.Single(logs, r => r.Id.Id == 1013);
+        Assert.Equal(LogLevel.Warning, line.Level);
+        Assert.Null(line.Exception);
+        Assert.False(string.IsNullOrWhiteSpace(line.GetStructuredStateValue("Reason")));
+        Assert.Equal(LogLevel.Debug, Assert.Single(logs, r => r.Id.Id == 7260 && r.Exception is not null).Level);
+        Assert.DoesNotContain(logs, r => r.Category == typeof(NotificationIntake).FullName && r.Level >= LogLevel.Error);
     }
 
     [Fact]
@@ -245,7 +257,7 @@ public sealed class IntakeTests : IDisposable
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         var logs = service.Logs.GetSnapshot();
-        Assert.Equal(LogLevel.Error, Assert.Single(logs, r => r.Id.Id == 1013).Level);
+        AnsweredBusyAtWarning(logs);
         Assert.DoesNotContain(logs, r => r.Id.Id == 1015);
     }
 
