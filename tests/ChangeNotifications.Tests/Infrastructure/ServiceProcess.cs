@@ -45,10 +45,24 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <param name="databasePath">null: a new file in a temp directory.</param>
     /// <param name="settings">Configuration keys (<c>:</c> or <c>__</c> separated) and values, on top of the launch's.</param>
     /// <param name="port">null: see <see cref="ServiceLaunch"/>.</param>
+    /// <param name="runUnder">A command the service runs under, its own command line appended (e.g. <c>strace … --</c>);
+    /// null: started directly.</param>
     public static async Task<ServiceProcess> StartAsync(
-        ServiceLaunch launch, string? databasePath = null, IReadOnlyDictionary<string, string>? settings = null, int? port = null)
+        ServiceLaunch launch, string? databasePath = null, IReadOnlyDictionary<string, string>? settings = null, int? port = null,
+        IReadOnlyList<string>? runUnder = null)
     {
         var start = StartInfo(launch);
+        if (runUnder is { Count: > 0 })
+        {
+            string[] command = [.. runUnder.Skip(1), start.FileName, .. start.ArgumentList];
+            start.FileName = runUnder[0];
+            start.ArgumentList.Clear();
+            foreach (var argument in command)
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
+
         port ??= launch == ServiceLaunch.DotnetRun ? FreePort() : 0;
         start.Environment["Urls"] = $"http://127.0.0.1:{port}";
         var ownDatabase = databasePath is null ? TempPaths.NewDatabase() : null;
