@@ -23,6 +23,7 @@ public sealed partial class NotificationProcessor(
     {
         ArgumentNullException.ThrowIfNull(item);
         var notification = Parse(item);
+        NotificationShape.Normalize(notification, item.SubscriptionId, item.Kind == InboxItemKind.Change);
         var subscription = await subscriptions.FindByGraphIdAsync(item.SubscriptionId, cancellationToken);
 
         if (item.Kind == InboxItemKind.Lifecycle)
