@@ -23,6 +23,7 @@ public sealed partial class NotificationProcessor(
     {
         ArgumentNullException.ThrowIfNull(item);
         var notification = Parse(item);
+        NotificationShape.Normalize(notification, item.SubscriptionId, item.Kind == InboxItemKind.Change);
         var subscription = await subscriptions.FindByGraphIdAsync(item.SubscriptionId, cancellationToken);
 
         if (item.Kind == InboxItemKind.Lifecycle)
@@ -35,20 +36,36 @@ public sealed partial class NotificationProcessor(
         }
 
         var started = Stopwatch.GetTimestamp();
+        var (resource, type) = Scope(item, notification, subscription);
         var decrypted = await rich.PrepareAsync(notification, item, cancellationToken);
-        var resource = ResourcePath.Parse(notification.Resource ?? subscription?.Resource ?? string.Empty);
-        var type = ResourceTypeResolver.Resolve(resource);
-        if (type == ResourceType.Unknown)
-        {
-            type = ResourceTypeResolver.Resolve(subscription?.Resource, notification.ResourceData?.OdataType);
-        }
-
         var context = new ChangeNotificationContext(notification, subscription, type, resource, notification.TenantId, item.Id, item.Attempts)
         {
             DecryptedContent = decrypted,
         };
         await handlers.For(type).HandleAsync(context, cancellationToken);
         LogHandled(logger, context.ChangeTypeName, type, notification.Resource, item.SubscriptionId, notification.TenantId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>The item's resource as its handler gets it and its type, once it is known to lie under its subscription's
+    /// resource (<see cref="ResourceScope"/>); else the item is dead-lettered, and logged as a security warning when its
+    /// resource is outside the subscription's.</summary>
+    private (ResourcePath Resource, ResourceType Type) Scope(InboxItem item, ChangeNotification notification, SubscriptionRecord? subscription)
+    {
+        if (subscription is null)
+        {
+            LogSubscriptionGone(logger, item.Id, item.SubscriptionId, notification.Resource);
+            throw new PermanentNotificationException(
+                $"subscription {item.SubscriptionId} is no longer known, so what its notification may touch cannot be checked; replay it once the subscription is back");
+        }
+
+        var verdict = ResourceScope.Check(subscription.Resource, notification.Resource, notification.ResourceData?.OdataType);
+        if (!verdict.IsWithin)
+        {
+            LogOutsideSubscription(logger, item.Id, item.SubscriptionId, notification.Resource, subscription.Resource, verdict.Reason!);
+            throw new PermanentNotificationException(verdict.Reason!);
+        }
+
+        return (verdict.Path!, verdict.Type);
     }
 
     private static ChangeNotification Parse(InboxItem item)
@@ -67,6 +84,12 @@ public sealed partial class NotificationProcessor(
 
     [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Handled {ChangeType} {ResourceType} {Resource} (subscription {SubscriptionId}, tenant {TenantId}) in {ElapsedMs:0.0} ms")]
     private static partial void LogHandled(ILogger logger, string changeType, ResourceType resourceType, string? resource, Guid subscriptionId, Guid? tenantId, double elapsedMs);
+
+    [LoggerMessage(EventId = 7100, Level = LogLevel.Warning, Message = "Security: inbox item {InboxId} of subscription {SubscriptionId} names resource {Resource}, which its subscription's resource {SubscriptionResource} does not cover: {Reason}; dead-lettered, nothing fetched")]
+    private static partial void LogOutsideSubscription(ILogger logger, long inboxId, Guid subscriptionId, string? resource, string subscriptionResource, string reason);
+
+    [LoggerMessage(EventId = 7101, Level = LogLevel.Warning, Message = "Inbox item {InboxId} of subscription {SubscriptionId} ({Resource}): the subscription is no longer known; dead-lettered, nothing fetched")]
+    private static partial void LogSubscriptionGone(ILogger logger, long inboxId, Guid subscriptionId, string? resource);
 
     [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "Lifecycle event {LifecycleEvent} for subscription {SubscriptionId} (tenant {TenantId})")]
     private static partial void LogLifecycle(ILogger logger, string lifecycleEvent, Guid subscriptionId, Guid? tenantId);

@@ -17,15 +17,18 @@ namespace ChangeNotifications.Inbox;
 /// <item>properties match by exact name; a repeated one: the last wins; a JSON <c>null</c> leaves the field as it was;</item>
 /// <item>a field of another JSON kind than it should be reads as absent (a number as subscriptionId, an array as
 /// resource), except <c>changeType</c> and <c>lifecycleEvent</c>, where the SDK throws: the item is of the wrong type;</item>
-/// <item>subscriptionId is a GUID only in the 36-character form (else absent); an expiry that reads as neither an ISO
-/// date nor an invariant-culture date is absent; enum values as the SDK reads them (case-insensitive, numbers and
-/// comma lists included; unknown ones absent);</item>
+/// <item>an expiry that reads as neither an ISO date nor an invariant-culture date is absent; enum values as the SDK
+/// reads them (case-insensitive, numbers and comma lists included; unknown ones absent);</item>
 /// <item>a repeated <c>resourceData.id</c> or <c>@odata.etag</c>: the first wins (the SDK's additional data), rendered as
 /// the SDK's additional-data value renders as text (a GUID, date or number normalised);</item>
 /// <item>an item with a lone UTF-16 surrogate escape anywhere (where the SDK throws for some strings and not others) is
 /// read by the SDK itself.</item>
 /// </list>
-/// NotificationItemReaderTests compare both on a corpus; the dispatcher still reads stored items with the SDK.
+/// Two deliberate differences from the SDK, for the shapes OneDrive's and SharePoint's webhooks send: subscriptionId
+/// is a GUID in any form <see cref="Guid.TryParse(string?, out Guid)"/> takes (braces, no hyphens, spaces around; the
+/// SDK only the 36-character form), and <c>expirationDateTime</c> stands for a missing
+/// <c>subscriptionExpirationDateTime</c>. NotificationItemReaderTests compare both on a corpus, these two excepted;
+/// the dispatcher still reads stored items with the SDK (and <see cref="Dispatching.NotificationShape"/>).
 /// </summary>
 public static class NotificationItemReader
 {
@@ -83,7 +86,7 @@ public static class NotificationItemReader
         ChangeType? changeType = null;
         LifecycleEventType? lifecycleEvent = null;
         string? clientState = null, resource = null, id = null, resourceId = null, etag = null, signature = null;
-        DateTimeOffset? expiry = null;
+        DateTimeOffset? expiry = null, expiryAlias = null;
 
         foreach (var property in item.EnumerateObject())
         {
@@ -96,7 +99,7 @@ public static class NotificationItemReader
             switch (NameOf(property))
             {
                 case Field.SubscriptionId:
-                    subscriptionId = value.ValueKind == JsonValueKind.String && value.TryGetGuid(out var guid) ? guid : null;
+                    subscriptionId = ReadGuid(value);
                     break;
                 case Field.ClientState:
                     clientState = StringOrNull(value);
@@ -124,6 +127,9 @@ public static class NotificationItemReader
                 case Field.SubscriptionExpiration when keyFields:
                     expiry = DateOrNull(value);
                     break;
+                case Field.ExpirationAlias when keyFields:
+                    expiryAlias = DateOrNull(value);
+                    break;
                 case Field.ResourceData:
                     // The SDK makes a new, empty resourceData for any non-null value, an object or not.
                     (resourceId, etag) = ReadResourceData(value, keyFields);
@@ -135,7 +141,7 @@ public static class NotificationItemReader
         }
 
         notification = new NotificationItem(
-            new DedupKeyFields(subscriptionId, changeType, lifecycleEvent, resource, id, resourceId, etag, signature, expiry),
+            new DedupKeyFields(subscriptionId, changeType, lifecycleEvent, resource, id, resourceId, etag, signature, expiry ?? expiryAlias),
             clientState,
             keyFields);
         return true;
@@ -243,6 +249,13 @@ public static class NotificationItemReader
         return true;
     }
 
+    /// <summary>A GUID in any form <see cref="Guid.TryParse(string?, out Guid)"/> takes (the 36-character one first, without
+    /// making a string), else null.</summary>
+    internal static Guid? ReadGuid(JsonElement value) =>
+        value.ValueKind != JsonValueKind.String ? null
+            : value.TryGetGuid(out var guid) || Guid.TryParse(value.GetString(), out guid) ? guid
+            : null;
+
     private static string? StringOrNull(JsonElement value) =>
         value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
@@ -329,6 +342,7 @@ public static class NotificationItemReader
         Resource,
         Id,
         SubscriptionExpiration,
+        ExpirationAlias,
         ResourceData,
         EncryptedContent,
     }
@@ -342,6 +356,7 @@ public static class NotificationItemReader
         ("resource"u8.ToArray(), Field.Resource),
         ("resourceData"u8.ToArray(), Field.ResourceData),
         ("subscriptionExpirationDateTime"u8.ToArray(), Field.SubscriptionExpiration),
+        ("expirationDateTime"u8.ToArray(), Field.ExpirationAlias),
         ("lifecycleEvent"u8.ToArray(), Field.LifecycleEvent),
         ("encryptedContent"u8.ToArray(), Field.EncryptedContent),
     ];
@@ -351,7 +366,13 @@ public static class NotificationItemReader
         try
         {
             var parsed = new JsonParseNode(item).GetObjectValue(ChangeNotification.CreateFromDiscriminatorValue)!;
-            notification = new NotificationItem(DedupKeyFields.From(parsed, parsed.EncryptedContent?.DataSignature), parsed.ClientState);
+            var fields = DedupKeyFields.From(parsed, parsed.EncryptedContent?.DataSignature);
+            fields = fields with
+            {
+                SubscriptionId = fields.SubscriptionId ?? (item.TryGetProperty("subscriptionId"u8, out var id) ? ReadGuid(id) : null),
+                SubscriptionExpiration = fields.SubscriptionExpiration ?? (item.TryGetProperty("expirationDateTime"u8, out var expiry) ? DateOrNull(expiry) : null),
+            };
+            notification = new NotificationItem(fields, parsed.ClientState);
             return true;
         }
         catch (Exception ex) when (ex is FormatException or InvalidOperationException or JsonException or OverflowException)

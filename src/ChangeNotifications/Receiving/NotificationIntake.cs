@@ -205,7 +205,7 @@ public sealed partial class NotificationIntake(
 
     private async ValueTask<InboxEntry?> MatchAsync(NotificationItem notification, JsonElement element, StoredCopies copies, string? tokens, CancellationToken cancellationToken)
     {
-        if (notification.SubscriptionId is not { } subscriptionId || notification.IsChange == notification.IsLifecycle)
+        if (notification.SubscriptionId is not { } subscriptionId)
         {
             Dropped(notification.SubscriptionId, DropReason.InvalidItem);
             return null;
@@ -224,6 +224,8 @@ public sealed partial class NotificationIntake(
             return null;
         }
 
+        // Authenticated: stored whatever else is odd about it. An item without a lifecycleEvent is a change, with or
+        // without a changeType (OneDrive's and SharePoint's webhooks send none); the dispatcher handles or dead-letters it.
         var kind = notification.IsLifecycle ? InboxItemKind.Lifecycle : InboxItemKind.Change;
         return new InboxEntry(null, kind, subscriptionId, copies.Add(element), tokens);
     }

@@ -157,9 +157,11 @@ public sealed class DispatcherTests : IDisposable
     public async Task Items_claimed_by_a_process_that_died_are_handled_after_restart()
     {
         var database = TempPaths.NewDatabase();
+        // The subscription store outlives the process as the SQLite one does: the items' subscription is still known.
+        var store = new TestSubscriptionStore();
         try
         {
-            using (var first = new ServiceFactory(database))
+            using (var first = new ServiceFactory(database) { Subscriptions = store })
             {
                 var sub = first.Subscriptions.Add(MailResource);
                 var response = await first.CreateClient().PostAsync("/api/notifications", Payloads.Json(Payloads.Batch(Payloads.Item(sub), Payloads.Item(sub))));
@@ -168,7 +170,7 @@ public sealed class DispatcherTests : IDisposable
             }
 
             var handler = new RecordingHandler(ResourceType.Message);
-            using var second = new ServiceFactory(database, dispatcherEnabled: true).WithHandler(handler);
+            using var second = new ServiceFactory(database, dispatcherEnabled: true) { Subscriptions = store }.WithHandler(handler);
             _ = second.Services;
 
             await handler.FirstHandled.WaitAsync(TimeSpan.FromSeconds(30));

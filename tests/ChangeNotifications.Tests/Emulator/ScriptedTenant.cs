@@ -18,7 +18,11 @@ public sealed class ScriptedTenant : IEmulatedTenant
         var id = Guid.NewGuid().ToString();
         var isChat = subscriptionResource.Contains("messages", StringComparison.OrdinalIgnoreCase)
             && (subscriptionResource.StartsWith("teams", StringComparison.OrdinalIgnoreCase) || subscriptionResource.StartsWith("chats", StringComparison.OrdinalIgnoreCase));
-        var path = $"{subscriptionResource.Trim('/')}('{id}')";
+        // A getAllMessages subscription is notified with the message's own path, in a chat or a channel, as Graph does.
+        var trimmed = subscriptionResource.Trim('/');
+        var path = trimmed.Equals("chats/getAllMessages", StringComparison.OrdinalIgnoreCase) ? $"chats('19:scripted@thread.v2')/messages('{id}')"
+            : trimmed.Equals("teams/getAllMessages", StringComparison.OrdinalIgnoreCase) ? $"teams('scripted-team')/channels('19:scripted@thread.tacv2')/messages('{id}')"
+            : $"{trimmed}('{id}')";
         var json = isChat
             ? new JsonObject
             {
