@@ -21,6 +21,12 @@ public sealed class GraphOptions
     /// <summary>Live: the directory (tenant) id or domain. Emulator: optional, the seeded tenant by default.</summary>
     public string? TenantId { get; set; }
 
+    /// <summary>
+    /// The tenants (ids, GUIDs) rich notifications' validation tokens are accepted from, for a multi-tenant app; empty:
+    /// <see cref="TenantId"/> alone (required here when that is a domain name and rich notifications are configured).
+    /// </summary>
+    public List<string> AllowedTenantIds { get; set; } = [];
+
     /// <summary>Live: the app (client) id. Emulator: optional, the seeded app by default.</summary>
     public string? ClientId { get; set; }
 

@@ -29,6 +29,11 @@ public sealed class GraphOptionsValidator : IValidateOptions<GraphOptions>
             failures.Add($"{GraphOptions.Section}:ClientId must be the app's (client) id, a GUID.");
         }
 
+        foreach (var tenant in options.AllowedTenantIds.Where(t => !Guid.TryParse(t, out _)))
+        {
+            failures.Add($"{GraphOptions.Section}:AllowedTenantIds '{tenant}' is not a tenant id: give the directory (tenant) id, a GUID.");
+        }
+
         if (options.Mode == GraphMode.Live)
         {
             ValidateLive(options, failures);

@@ -14,8 +14,9 @@ public interface IInbox
     /// Appends a batch in one durable write (shared with concurrent callers): when the task completes, every
     /// entry is on disk. All or nothing: on failure nothing of the batch is stored. How the entries are laid out is the
     /// store's own (SQLite keeps a request's changes in one row until a claim splits them). It copies what it keeps of
-    /// the entries before it returns the task: the caller may reuse their payloads' memory from then on (the write may
-    /// still be pending, even after the task was cancelled).
+    /// the entries before it returns the task: the caller may reuse their payloads' memory from then on. When
+    /// <paramref name="cancellationToken"/> fires before the store has begun writing the batch, nothing of it is stored;
+    /// once the write has begun, the task is cancelled all the same but the batch may still be stored.
     /// </summary>
     Task AppendAsync(IReadOnlyList<InboxEntry> entries, CancellationToken cancellationToken);
 

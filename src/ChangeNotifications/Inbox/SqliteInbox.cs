@@ -65,6 +65,14 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
         return pending.Completion.Task;
     }
 
+    /// <summary>Called on the writer's loop with the number of writes of a round it has taken, before it writes them
+    /// (tests hold the writer there).</summary>
+    internal Action<int>? RoundTaken { get; init; }
+
+    /// <summary>Whether a write is queued that the writer has not taken yet (the channel has one reader: only while the
+    /// writer is held in <see cref="RoundTaken"/>).</summary>
+    internal bool HasQueuedWrites => _pending.Reader.TryPeek(out _);
+
     /// <summary>How long the writer waits after a checkpoint before the next one it runs while idle.</summary>
     internal TimeSpan IdleCheckpointInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
@@ -103,13 +111,21 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
                 var count = 0;
                 while (count < MaxEntriesPerCommit && reader.TryRead(out var next))
                 {
-                    round.Add(next);
-                    count += next.Count;
+                    // A caller that stopped waiting before its write was taken (the store timeout's 503) is left out.
+                    if (next.TryTake())
+                    {
+                        round.Add(next);
+                        count += next.Count;
+                    }
                 }
 
-                if (await CommitRoundAsync(round))
+                if (round.Count > 0)
                 {
-                    _uncheckpointed = true;
+                    RoundTaken?.Invoke(round.Count);
+                    if (await CommitRoundAsync(round))
+                    {
+                        _uncheckpointed = true;
+                    }
                 }
 
                 CheckpointIfIdle(reader);
@@ -400,26 +416,51 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
         public abstract void Succeed();
 
         public abstract void Fail(Exception exception);
+
+        /// <summary>The writer takes it into a round; false when its caller withdrew it first (it is never written).</summary>
+        public abstract bool TryTake();
     }
 
     private abstract class PendingWrite<T> : PendingWrite
     {
+        private const int Queued = 0;
+        private const int Taken = 1;
+        private const int Withdrawn = 2;
+
         private CancellationTokenRegistration _cancellation;
+        private int _state;
 
         public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         /// <summary>
-        /// The caller stops waiting when <paramref name="cancellationToken"/> fires; the write stays queued and may
-        /// still commit. A registration on the caller's token rather than <c>Task.WaitAsync</c>: no second task and
-        /// promise per acknowledgement.
+        /// The caller stops waiting when <paramref name="cancellationToken"/> fires. A write the writer has not taken
+        /// yet is withdrawn (never written); one it has taken may still commit. A registration on the caller's token
+        /// rather than <c>Task.WaitAsync</c>: no second task and promise per acknowledgement.
         /// </summary>
         public void CancelOn(CancellationToken cancellationToken)
         {
             if (cancellationToken.CanBeCanceled)
             {
                 _cancellation = cancellationToken.UnsafeRegister(
-                    static (state, token) => ((PendingWrite<T>)state!).Completion.TrySetCanceled(token), this);
+                    static (state, token) => ((PendingWrite<T>)state!).Cancel(token), this);
             }
+        }
+
+        public override bool TryTake() => Interlocked.CompareExchange(ref _state, Taken, Queued) == Queued;
+
+        private void Cancel(CancellationToken token)
+        {
+            if (Interlocked.CompareExchange(ref _state, Withdrawn, Queued) == Queued)
+            {
+                OnWithdrawn();
+            }
+
+            Completion.TrySetCanceled(token);
+        }
+
+        /// <summary>Releases what a withdrawn write holds (it is never written).</summary>
+        protected virtual void OnWithdrawn()
+        {
         }
 
         public override void Fail(Exception exception)
@@ -517,6 +558,14 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
         }
 
         public override void Succeed() => Succeed(true);
+
+        protected override void OnWithdrawn()
+        {
+            if (Interlocked.Exchange(ref _batch, null) is { } batch)
+            {
+                ArrayPool<byte>.Shared.Return(batch);
+            }
+        }
     }
 
     private sealed class PendingCompletion(IReadOnlyCollection<long> ids) : PendingWrite<bool>

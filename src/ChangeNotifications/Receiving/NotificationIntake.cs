@@ -1,10 +1,12 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Unicode;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Logging;
 using ChangeNotifications.Subscriptions;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace ChangeNotifications.Receiving;
 
@@ -69,6 +71,14 @@ public sealed partial class NotificationIntake(
         if (body is null)
         {
             return Reject(StatusCodes.Status413PayloadTooLarge, "Body too large", $"The body is over the limit of {limit} bytes.");
+        }
+
+        // The JSON reader lets some invalid UTF-8 through (inside a string it is only checked when the string is
+        // decoded): checked here, over the whole body, so that no such byte is acknowledged and stored.
+        if (!Utf8.IsValid(body.Value.Memory.Span))
+        {
+            body.Value.Dispose();
+            return Reject(StatusCodes.Status400BadRequest, "Malformed notification batch", "The body is not valid UTF-8.");
         }
 
         // From here on the request waits on the store timeout only: a client that goes away meanwhile does not stop a
@@ -248,10 +258,34 @@ public sealed partial class NotificationIntake(
         exception is BadHttpRequestException or IOException
         || (exception is OperationCanceledException && requestAborted.IsCancellationRequested);
 
-    private static bool IsJson(string? contentType) =>
-        contentType is not null
-        && (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
-            || contentType.Contains("+json", StringComparison.OrdinalIgnoreCase));
+    /// <summary>
+    /// <c>application/json</c> (any case), with no parameters or with <c>charset=utf-8</c> among them: Graph's two forms
+    /// are recognised without parsing; anything else goes through the header parser. Another charset, or another type
+    /// that merely starts the same (<c>application/jsonx</c>, <c>application/json-patch+json</c>), is refused.
+    /// </summary>
+    internal static bool IsJson(string? contentType)
+    {
+        if (contentType is null)
+        {
+            return false;
+        }
+
+        if (string.Equals(contentType, "application/json", StringComparison.OrdinalIgnoreCase)
+            || string.Equals(contentType, "application/json; charset=utf-8", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+            || !parsed.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var charset = parsed.Charset;
+        return !charset.HasValue
+            || HeaderUtilities.RemoveQuotes(charset).Equals("utf-8", StringComparison.OrdinalIgnoreCase);
+    }
 
     private IResult Reject(int status, string title, string detail)
     {

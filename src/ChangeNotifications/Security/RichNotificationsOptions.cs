@@ -36,6 +36,12 @@ public sealed class RichNotificationsOptions
     /// <summary>Tolerance on the tokens' <c>nbf</c> / <c>exp</c>.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Set from <c>Graph:AllowedTenantIds</c>, else <c>Graph:TenantId</c> when it is a GUID (in Emulator mode, else the
+    /// emulator's tenant): the only tenants whose validation tokens are accepted.
+    /// </summary>
+    public IReadOnlySet<Guid> TenantIds { get; set; } = new HashSet<Guid>();
+
     /// <summary>Set from <c>Graph:Mode</c> (not bound): Emulator mode allows an http metadata address and a generated certificate.</summary>
     public bool EmulatorMode { get; set; }
 

@@ -45,6 +45,11 @@ internal sealed class RichNotificationsOptionsValidator : IValidateOptions<RichN
             errors.Add($"{S}:AppIds is empty (and AzureAd:ClientId is not set): validation tokens of rich notifications are checked against this app id.");
         }
 
+        if (!options.EmulatorMode && options.Certificates.Count > 0 && options.TenantIds.Count == 0)
+        {
+            errors.Add("Graph:AllowedTenantIds is empty and Graph:TenantId is not a tenant id (a GUID): validation tokens of rich notifications are accepted only from the tenants listed there.");
+        }
+
         if (options.VerdictCacheDuration <= TimeSpan.Zero)
         {
             errors.Add($"{S}:VerdictCacheDuration must be positive (got {options.VerdictCacheDuration}).");

@@ -28,6 +28,7 @@ public static class RichNotificationsServiceCollectionExtensions
             .Configure<IOptions<GraphOptions>>((options, graph) =>
             {
                 options.EmulatorMode = graph.Value.Mode == GraphMode.Emulator;
+                options.TenantIds = AllowedTenants(graph.Value);
                 options.AppIds.RemoveAll(string.IsNullOrWhiteSpace);
                 if (options.AppIds.Count == 0)
                 {
@@ -64,5 +65,23 @@ public static class RichNotificationsServiceCollectionExtensions
         services.AddSingleton<RichNotificationProcessor>();
         services.AddSingleton<IRichNotificationProcessor>(sp => sp.GetRequiredService<RichNotificationProcessor>());
         return services;
+    }
+
+    /// <summary><c>Graph:AllowedTenantIds</c> if any, else <c>Graph:TenantId</c> (the emulator's when unset in Emulator
+    /// mode); a value that is not a GUID is left out (the Graph options' validator names it).</summary>
+    private static HashSet<Guid> AllowedTenants(GraphOptions graph)
+    {
+        var single = graph.Mode == GraphMode.Emulator && string.IsNullOrWhiteSpace(graph.TenantId) ? SeedIds.TenantId : graph.TenantId;
+        IEnumerable<string?> configured = graph.AllowedTenantIds.Count > 0 ? graph.AllowedTenantIds : new[] { single };
+        var tenants = new HashSet<Guid>();
+        foreach (var tenant in configured)
+        {
+            if (Guid.TryParse(tenant, out var id))
+            {
+                tenants.Add(id);
+            }
+        }
+
+        return tenants;
     }
 }

@@ -19,7 +19,8 @@ public sealed record TokenVerdict(bool IsValid, string? Reason)
 /// Checks the validation tokens of a rich-notification batch as Graph's docs ask, which the SDK's
 /// <c>AreTokensValidAsync</c> does only in part: signature against the issuer's keys (OpenID metadata cached and
 /// refreshed by one <see cref="ConfigurationManager{T}"/>, not fetched per call), lifetime at the time the batch was
-/// received, audience = our app id(s), issuer = the item's tenant (v1 or v2 form), and the publisher — <c>azp</c>
+/// received, audience = our app id(s), issuer (and <c>tid</c>) = the item's tenant (v1 or v2 form), which must be one
+/// of the configured tenants (<see cref="RichNotificationsOptions.TenantIds"/>), and the publisher — <c>azp</c>
 /// (v2) or <c>appid</c> (v1) — = Microsoft Graph Change Tracking. Every token must pass.
 /// </summary>
 public sealed class ValidationTokenValidator
@@ -73,6 +74,11 @@ public sealed class ValidationTokenValidator
             return TokenVerdict.Invalid("the batch carries no validation tokens");
         }
 
+        if (!_options.TenantIds.Contains(tenantId))
+        {
+            return TokenVerdict.Invalid($"tenant {tenantId:D} is not one this service is configured for (Graph:TenantId, Graph:AllowedTenantIds)");
+        }
+
         var manager = _metadata.Value;
         await manager.GetConfigurationAsync(cancellationToken);
         var parameters = ParametersFor(manager, tenantId, receivedAt);
@@ -89,7 +95,7 @@ public sealed class ValidationTokenValidator
                 return TokenVerdict.Invalid($"token {i + 1} of {tokens.Count}: {Describe(result.Exception)}");
             }
 
-            if (PublisherProblem(result) is { } problem)
+            if ((PublisherProblem(result) ?? TenantProblem(result, tenantId)) is { } problem)
             {
                 return TokenVerdict.Invalid($"token {i + 1} of {tokens.Count}: {problem}");
             }
@@ -140,6 +146,12 @@ public sealed class ValidationTokenValidator
             ? null
             : $"'{claim}' is not Microsoft Graph Change Tracking ({RichNotificationsOptions.GraphChangeTrackingAppId})";
     }
+
+    /// <summary>A <c>tid</c> claim, when the token has one, names the same tenant as the issuer.</summary>
+    private static string? TenantProblem(TokenValidationResult result, Guid tenantId) =>
+        result.Claims.TryGetValue("tid", out var tid) && !(Guid.TryParse(tid?.ToString(), out var id) && id == tenantId)
+            ? "'tid' is not the notification's tenant"
+            : null;
 
     private static string Describe(Exception? error) => error switch
     {

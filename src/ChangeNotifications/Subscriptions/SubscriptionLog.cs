@@ -2,7 +2,7 @@ using ChangeNotifications.Resources;
 
 namespace ChangeNotifications.Subscriptions;
 
-/// <summary>Log events of subscription management (ids 4000–4099). clientState never appears.</summary>
+/// <summary>Log events of subscription management (ids 4000–4099, and 7300). clientState never appears.</summary>
 internal static partial class SubscriptionLog
 {
     public const int CreatedId = 4001;
@@ -26,6 +26,7 @@ internal static partial class SubscriptionLog
     public const int AddressesId = 4020;
     public const int CertificateRotatedId = 4021;
     public const int CertificateRefusedId = 4022;
+    public const int LeftToReconcilingInstanceId = 7300;
 
     [LoggerMessage(CreatedId, LogLevel.Information, "[{Key}] Subscription created for {Resource} ({ChangeType}): {GraphId}, expires {ExpiresAt:O}")]
     public static partial void Created(ILogger logger, string key, string resource, string changeType, Guid graphId, DateTimeOffset? expiresAt);
@@ -89,4 +90,7 @@ internal static partial class SubscriptionLog
 
     [LoggerMessage(AddressesId, LogLevel.Information, "Subscriptions post to {NotificationUrl} and lifecycle events to {LifecycleNotificationUrl} ({Source})")]
     public static partial void Addresses(ILogger logger, string notificationUrl, string? lifecycleNotificationUrl, string source);
+
+    [LoggerMessage(LeftToReconcilingInstanceId, LogLevel.Warning, "[{Key}] Lifecycle event {LifecycleEvent} for subscription {GraphId}: Subscriptions:Reconcile is false, so this instance creates, renews, reauthorizes and deletes nothing; left to the instance that reconciles")]
+    public static partial void LeftToReconcilingInstance(ILogger logger, string lifecycleEvent, Guid graphId, string key);
 }

@@ -652,6 +652,14 @@ public sealed class SubscriptionReconciler : BackgroundService
     /// <summary>Runs <paramref name="action"/> under the reconciler's lock for a subscription this service keeps.</summary>
     private async Task OnKeptSubscriptionAsync(Guid graphId, string lifecycleEvent, Func<DesiredSubscription, SubscriptionRecord, Task> action, CancellationToken ct)
     {
+        if (!_options.Reconcile)
+        {
+            // A receiver-only instance: the event is handled (logged) but only the instance that reconciles acts on it.
+            var kept = await _store.FindByGraphIdAsync(graphId, ct);
+            SubscriptionLog.LeftToReconcilingInstance(_logger, lifecycleEvent, graphId, kept?.Key ?? "-");
+            return;
+        }
+
         if (!ResolveAddresses())
         {
             throw new InvalidOperationException("The service's notification URL is not known yet; the lifecycle event is retried.");

@@ -104,17 +104,18 @@ public sealed class SqliteInboxTests : IDisposable
     }
 
     [Fact]
-    public async Task A_caller_that_stops_waiting_is_answered_cancelled_and_its_write_still_lands()
+    public async Task A_caller_that_stops_waiting_before_its_write_is_taken_is_answered_cancelled_and_nothing_of_it_is_stored()
     {
         await using var inbox = Open();
         using var stop = new CancellationTokenSource();
         await stop.CancelAsync();
 
-        var gaveUp = inbox.AppendAsync([Entry("a")], stop.Token);
+        var gaveUp = inbox.AppendAsync([Entry("a"), Entry("a2")], stop.Token);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gaveUp);
         await inbox.AppendAsync([Entry("b")], default);
 
-        Assert.Equal(["a", "b"], (await HandleAsync(inbox)).Select(i => i.DedupKey));
+        Assert.Equal(["b"], (await HandleAsync(inbox)).Select(i => i.DedupKey));
+        Assert.Equal(1, (await inbox.CountAsync(default)).Total);
     }
 
     [Fact]

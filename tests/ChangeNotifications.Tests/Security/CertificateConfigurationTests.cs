@@ -145,6 +145,30 @@ public sealed class CertificateConfigurationTests
     }
 
     [Fact]
+    public void Live_mode_with_certificates_and_a_domain_tenant_needs_the_allowed_tenant_ids()
+    {
+        using var certificate = TestCertificates.Create();
+        using var service = Service(TestCertificates.Base64Setting(0, "c1", certificate)).WithSetting("Graph:TenantId", "contoso.onmicrosoft.com");
+
+        var message = StartupError(service);
+
+        Assert.Contains("Graph:AllowedTenantIds is empty and Graph:TenantId is not a tenant id", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_allowed_tenant_id_that_is_not_a_GUID_stops_start_up_and_the_listed_ones_are_the_tenants()
+    {
+        using var wrong = Service(new Dictionary<string, string?> { ["Graph:AllowedTenantIds:0"] = "contoso.onmicrosoft.com" });
+        Assert.Contains("Graph:AllowedTenantIds 'contoso.onmicrosoft.com' is not a tenant id", StartupError(wrong), StringComparison.Ordinal);
+
+        const string other = "11111111-2222-4333-8444-555555555555";
+        using var listed = Service(new Dictionary<string, string?> { ["Graph:AllowedTenantIds:0"] = other });
+        Assert.Equal([Guid.Parse(other)], listed.Services.GetRequiredService<IOptions<RichNotificationsOptions>>().Value.TenantIds);
+        using var single = Service(new Dictionary<string, string?>());
+        Assert.Equal([Guid.Parse(RichService.TenantId)], single.Services.GetRequiredService<IOptions<RichNotificationsOptions>>().Value.TenantIds);
+    }
+
+    [Fact]
     public void App_id_defaults_to_the_graph_client_id()
     {
         using var service = Service(new Dictionary<string, string?>()).WithSetting("RichNotifications:AppIds:0", null);
