@@ -83,7 +83,6 @@ public sealed partial class DeltaSync(IDeltaLinkStore store, ILogger<DeltaSync> 
             // The stored link is dead for good: enumerate from scratch (what Graph's Location points at) and report
             // everything found, so the change behind this round is not lost.
             LogResyncRequired(logger, key, error.ResponseStatusCode, error.Error?.Code ?? "unknown");
-            baseline = false;
             (changes, deltaLink) = await GraphPages.ReadDeltaAsync(ct => query.First(false, ct), query.Next, items, cancellationToken);
         }
 
