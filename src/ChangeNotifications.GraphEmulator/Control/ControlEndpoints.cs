@@ -66,6 +66,8 @@ internal static class ControlEndpoints
             c.ClearFaults();
             return Results.NoContent();
         });
+        control.MapPost("/faults/expire-delta-links", (EmulatorControl c, string resource) =>
+            Results.Json(new { expired = c.ExpireDeltaLinks(resource) }));
         control.MapPost("/faults/expire-tokens", (EmulatorControl c) => Results.Json(new { expired = c.ExpireAccessTokens() }));
         control.MapDelete("/subscriptions/{id:guid}", (EmulatorControl c, Guid id) =>
             c.DeleteSubscriptionSilently(id) ? Results.NoContent() : Results.NotFound());

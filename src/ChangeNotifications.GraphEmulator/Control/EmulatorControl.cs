@@ -182,6 +182,16 @@ public sealed partial class EmulatorControl
         return removed;
     }
 
+    /// <summary>Delta and next links issued so far for the collection at <paramref name="resource"/> answer 410 Gone
+    /// (<c>resyncRequired</c>) from now on. Returns the collections affected.</summary>
+    public int ExpireDeltaLinks(string resource)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(resource);
+        var count = _options.Tenant?.ExpireDeltaLinks(resource) ?? 0;
+        LogFault(_logger, "expired delta links of " + resource, count);
+        return count;
+    }
+
     /// <summary>Every access token issued so far is now expired: Graph requests with them get 401.</summary>
     public int ExpireAccessTokens()
     {

@@ -20,8 +20,13 @@ public sealed partial class EmulatedTenant : IEmulatedTenant, IGraphEndpointCont
     private readonly Dictionary<string, string> _rootOfDrive = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _shapes = new(StringComparer.OrdinalIgnoreCase);
     private readonly TimeProvider _time;
+    private readonly Dictionary<string, int> _deltaGenerations = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Random per tenant instance: a delta token another instance (an earlier run) issued is unknown here.</summary>
+    private readonly string _deltaEpoch = Guid.NewGuid().ToString("N")[..8];
     private long _version;
     private int _sequence;
+    private int _refusedDeltaLinks;
     private int _rotation;
 
     public EmulatedTenant()
@@ -88,24 +93,73 @@ public sealed partial class EmulatedTenant : IEmulatedTenant, IGraphEndpointCont
     }
 
     /// <summary>One page of a delta query: changes after <paramref name="since"/> up to <paramref name="until"/>
-    /// (null: now). Null when the path names no collection.</summary>
-    internal DeltaPage? Delta(TenantPath path, long since, long? until)
+    /// (null: now). <paramref name="stamp"/> is the stamp of the token the request carried (null: none, or
+    /// <c>latest</c>); one this tenant did not issue, or issued before <see cref="ExpireDeltaLinks"/>, gives a
+    /// <see cref="DeltaPage.Gone"/> page. Null when the path names no collection.</summary>
+    internal DeltaPage? Delta(TenantPath path, long since, long? until, string? stamp = null)
     {
         lock (_lock)
         {
-            var key = path.ItemId is not null && path.Shape == "drives/items" ? path.CollectionKey : path.ItemId is null ? path.CollectionKey : null;
+            var key = DeltaKey(path);
             if (key is null || Collection(key) is not { } collection)
             {
                 return null;
+            }
+
+            var current = DeltaStamp(key);
+            if (stamp is not null && !string.Equals(stamp, current, StringComparison.Ordinal))
+            {
+                _refusedDeltaLinks++;
+                return new DeltaPage([], null, _version, current, Gone: true);
             }
 
             var end = until ?? _version;
             var changes = collection.ChangedBetween(since, end, DeltaPageSize);
             var items = changes.Select(c => c.Deleted ? Tombstone(c.Item, collection.RemovalStyle) : c.Item.DeepClone().AsObject()).ToList();
             var more = changes.Count == DeltaPageSize && collection.ChangedBetween(changes[^1].Version, end, 1).Count > 0;
-            return new DeltaPage(items, more ? changes[^1].Version : null, end);
+            return new DeltaPage(items, more ? changes[^1].Version : null, end, current);
         }
     }
+
+    /// <summary>How many delta requests were answered 410 Gone (an expired or unknown token).</summary>
+    public int RefusedDeltaLinks
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _refusedDeltaLinks;
+            }
+        }
+    }
+
+    /// <summary>Every delta and next link issued so far for the collection at <paramref name="resource"/> (any Graph
+    /// form of it, e.g. <c>drives/{id}/root</c> or <c>sites/{id}/lists/{id}</c>) answers 410 Gone from now on, as Graph does for an expired token.
+    /// Returns the collections affected (0 when the path names none).</summary>
+    public int ExpireDeltaLinks(string resource)
+    {
+        lock (_lock)
+        {
+            // A subscription's resource, or its delta path: a list's delta runs on its items.
+            var trimmed = resource.Trim('/');
+            var key = new[] { trimmed, trimmed + "/delta", trimmed + "/items/delta" }
+                .Select(ParsePath).Where(p => p.IsDelta).Select(DeltaKey)
+                .FirstOrDefault(k => k is not null && Collection(k) is not null);
+            if (key is null)
+            {
+                return 0;
+            }
+
+            _deltaGenerations[key] = _deltaGenerations.GetValueOrDefault(key) + 1;
+            return 1;
+        }
+    }
+
+    private static string? DeltaKey(TenantPath path) =>
+        path.ItemId is not null && path.Shape == "drives/items" ? path.CollectionKey : path.ItemId is null ? path.CollectionKey : null;
+
+    private string DeltaStamp(string key) =>
+        string.Create(CultureInfo.InvariantCulture, $"{_deltaEpoch}.{_deltaGenerations.GetValueOrDefault(key)}");
 
     internal TenantPath ParsePath(string path) =>
         TenantPath.Parse(path, u => _driveOfUser.GetValueOrDefault(u), d => _rootOfDrive.GetValueOrDefault(d));
@@ -191,5 +245,6 @@ public sealed partial class EmulatedTenant : IEmulatedTenant, IGraphEndpointCont
     private int NextNumber() => ++_sequence;
 }
 
-/// <summary>One page of a delta query; <see cref="NextAfter"/> is set when more changes follow.</summary>
-internal sealed record DeltaPage(IReadOnlyList<JsonObject> Items, long? NextAfter, long Until);
+/// <summary>One page of a delta query; <see cref="NextAfter"/> is set when more changes follow. <see cref="Stamp"/> goes
+/// into the links the page hands out; <see cref="Gone"/>: the request's token is expired or unknown (410).</summary>
+internal sealed record DeltaPage(IReadOnlyList<JsonObject> Items, long? NextAfter, long Until, string Stamp, bool Gone = false);

@@ -13,6 +13,12 @@ public interface IEmulatedTenant
     /// would notify, or null when nothing under that path can change that way.
     /// </summary>
     EmulatedChange? MakeChange(string subscriptionResource, string changeType);
+
+    /// <summary>
+    /// Makes every delta link issued so far for the collection at <paramref name="resource"/> answer 410 Gone, as Graph
+    /// does for an expired token; returns the collections affected. A tenant without delta queries has none.
+    /// </summary>
+    int ExpireDeltaLinks(string resource) => 0;
 }
 
 /// <summary>

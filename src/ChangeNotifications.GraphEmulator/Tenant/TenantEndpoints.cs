@@ -12,7 +12,8 @@ namespace ChangeNotifications.GraphEmulator.Tenant;
 /// <summary>
 /// The tenant's resources over HTTP, as Graph serves them: <c>GET</c> an item or a collection (with
 /// <c>$select</c>, <c>$expand=fields</c>, <c>$top</c> and <c>@odata.nextLink</c> paging), delta queries
-/// (<c>…/delta</c>, <c>?token=latest</c>, <c>@odata.deltaLink</c> that returns only later changes), <c>PATCH</c>
+/// (<c>…/delta</c>, <c>?token=latest</c>, <c>@odata.deltaLink</c> that returns only later changes, 410 Gone for a
+/// token that is expired or that another tenant instance issued), <c>PATCH</c>
 /// of a print task, and 404 in Graph's error shape. Map it inside the authenticated <c>/v1.0</c> group; the
 /// explicit routes of that group (subscriptions …) win over this catch-all.
 /// </summary>
@@ -73,15 +74,23 @@ public static class TenantEndpoints
         var token = (string?)request.Query["token"] ?? (string?)request.Query["$deltatoken"] ?? request.Query["$skiptoken"];
         long since = 0;
         long? until = null;
+        string? stamp = null;
         var latest = string.Equals(token, "latest", StringComparison.OrdinalIgnoreCase);
-        if (token is not null && !latest && !DeltaToken.TryRead(token, out since, out until))
+        if (token is not null && !latest && !DeltaToken.TryRead(token, out since, out until, out stamp))
         {
             return Error(request, StatusCodes.Status400BadRequest, "badRequest", "The delta token is not valid.");
         }
 
-        if (tenant.Delta(target, latest ? long.MaxValue : since, until) is not { } page)
+        if (tenant.Delta(target, latest ? long.MaxValue : since, until, stamp) is not { } page)
         {
             return NotFound(request, tenant, target);
+        }
+
+        if (page.Gone)
+        {
+            // Graph: 410 with a Location that starts a new enumeration; the client must resync from scratch.
+            request.HttpContext.Response.Headers.Location = Link(request, null, null);
+            return Error(request, StatusCodes.Status410Gone, "resyncRequired", "The delta token is expired or unknown; start a new delta round.");
         }
 
         var tokenName = target.Shape.StartsWith("drives", StringComparison.Ordinal) || target.Shape.StartsWith("sites", StringComparison.Ordinal)
@@ -89,11 +98,11 @@ public static class TenantEndpoints
         var body = new JsonObject { ["value"] = new JsonArray([.. page.Items.Select(i => (JsonNode)Project(i, request))]) };
         if (page.NextAfter is { } after)
         {
-            body["@odata.nextLink"] = Link(request, tokenName ?? "$skiptoken", DeltaToken.Write(after, page.Until));
+            body["@odata.nextLink"] = Link(request, tokenName ?? "$skiptoken", DeltaToken.Write(after, page.Until, page.Stamp));
         }
         else
         {
-            body["@odata.deltaLink"] = Link(request, tokenName ?? "$deltatoken", DeltaToken.Write(page.Until, null));
+            body["@odata.deltaLink"] = Link(request, tokenName ?? "$deltatoken", DeltaToken.Write(page.Until, null, page.Stamp));
         }
 
         return Json(body);
@@ -151,8 +160,9 @@ public static class TenantEndpoints
         new((list ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(n => n.Split('(', 2)[0]), StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>This request's URL with its paging/delta tokens replaced by <paramref name="name"/>=<paramref name="value"/>.</summary>
-    private static string Link(HttpRequest request, string name, string value)
+    /// <summary>This request's URL with its paging/delta tokens replaced by <paramref name="name"/>=<paramref name="value"/>
+    /// (removed when <paramref name="name"/> is null).</summary>
+    private static string Link(HttpRequest request, string? name, string? value)
     {
         var query = new StringBuilder();
         foreach (var (key, values) in request.Query)
@@ -168,7 +178,11 @@ public static class TenantEndpoints
             }
         }
 
-        query.Append(query.Length == 0 ? '?' : '&').Append(Uri.EscapeDataString(name)).Append('=').Append(Uri.EscapeDataString(value));
+        if (name is not null)
+        {
+            query.Append(query.Length == 0 ? '?' : '&').Append(Uri.EscapeDataString(name)).Append('=').Append(Uri.EscapeDataString(value ?? string.Empty));
+        }
+
         return $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}{query}";
     }
 
@@ -197,17 +211,21 @@ public static class TenantEndpoints
     private static IResult Json(JsonObject body) => Results.Content(body.ToJsonString(), "application/json", Encoding.UTF8);
 }
 
-/// <summary>The opaque tokens of delta and next links: the last change already seen, and the snapshot's end when paging.</summary>
+/// <summary>The opaque tokens of delta and next links: the last change already seen, the snapshot's end when paging,
+/// and the stamp of the tenant instance and collection generation that issued it (so an expired or foreign one is known).</summary>
 internal static class DeltaToken
 {
-    public static string Write(long since, long? until) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(until is null ? $"d{since}" : $"n{since}.{until}"))
+    public static string Write(long since, long? until, string stamp) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes((until is null ? $"d{since}" : $"n{since}.{until}") + "@" + stamp))
             .TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    public static bool TryRead(string token, out long since, out long? until)
+    /// <summary>False when <paramref name="token"/> is not a token at all; a well-formed one without a stamp (older
+    /// emulators) reads with an empty stamp, which no tenant issues.</summary>
+    public static bool TryRead(string token, out long since, out long? until, out string stamp)
     {
         since = 0;
         until = null;
+        stamp = string.Empty;
         string text;
         try
         {
@@ -217,6 +235,13 @@ internal static class DeltaToken
         catch (FormatException)
         {
             return false;
+        }
+
+        var at = text.IndexOf('@', StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            stamp = text[(at + 1)..];
+            text = text[..at];
         }
 
         var parts = text.Length > 1 ? text[1..].Split('.') : [];

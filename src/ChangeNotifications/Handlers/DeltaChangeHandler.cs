@@ -5,11 +5,15 @@ namespace ChangeNotifications.Handlers;
 
 /// <summary>
 /// A type whose notifications name no item (driveItem, list): every notification runs a delta round on the
-/// subscribed resource, starting from the current delta link the first time; a resync with no stored link
-/// enumerates it once.
+/// subscribed resource from the delta link stored when the subscription was created or adopted
+/// (<see cref="PrepareAsync"/>), so the first notification's change is reported like any later one; with no
+/// stored link a notification only takes the current one. A resync with no stored link enumerates it once.
 /// </summary>
-public abstract class DeltaChangeHandler(ILogger logger) : GraphChangeHandler(logger)
+public abstract class DeltaChangeHandler(ILogger logger) : GraphChangeHandler(logger), ISubscriptionBaseline
 {
+    public Task PrepareAsync(string subscriptionResource, CancellationToken cancellationToken) =>
+        SyncAsync(ResourcePath.Parse(subscriptionResource), DeltaStart.BaselineOnly, cancellationToken);
+
     /// <summary>These notifications are always <c>updated</c> and say nothing about the item: never skip one as a delete.</summary>
     protected override bool DeletedNeedsNoFetch => false;
 

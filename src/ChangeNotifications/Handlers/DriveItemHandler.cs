@@ -8,9 +8,9 @@ namespace ChangeNotifications.Handlers;
 
 /// <summary>
 /// OneDrive (personal and for Business): the notification names no item, so it runs the drive's delta
-/// query from the stored delta link and logs each changed item (name, path, change), then stores the new
-/// link. The first notification only takes the current delta link (no replay of the whole drive); a
-/// resync with no link enumerates the drive once.
+/// query from the stored delta link (taken when the subscription was created or adopted, no replay of the
+/// whole drive) and logs each changed item (name, path, change), then stores the new link; a resync with
+/// no link enumerates the drive once.
 /// </summary>
 public sealed partial class DriveItemHandler(GraphServiceClient graph, DeltaSync delta, ILogger<DriveItemHandler> logger) : DeltaChangeHandler(logger)
 {

@@ -8,7 +8,7 @@ namespace ChangeNotifications.Handlers;
 
 /// <summary>
 /// SharePoint lists: the notification names no item, so it runs the list items' delta query from the
-/// stored delta link and logs each changed item (title, URL, change); first run takes the current link only.
+/// stored delta link (taken when the subscription was created or adopted) and logs each changed item (title, URL, change).
 /// </summary>
 public sealed partial class ListHandler(GraphServiceClient graph, DeltaSync delta, ILogger<ListHandler> logger) : DeltaChangeHandler(logger)
 {

@@ -5,7 +5,8 @@ namespace ChangeNotifications.Subscriptions;
 
 /// <summary>
 /// Asks the handler of a subscription's resource type to catch up (delta or list) after <c>missed</c> or a
-/// recreation. Handlers come from DI; the last one registered for a type wins.
+/// recreation, and to take its baseline (<see cref="ISubscriptionBaseline"/>) before a subscription can notify.
+/// Handlers come from DI; the last one registered for a type wins.
 /// </summary>
 public sealed class ResyncRequester(IEnumerable<IChangeNotificationHandler> handlers, ILogger<ResyncRequester> logger)
 {
@@ -28,5 +29,16 @@ public sealed class ResyncRequester(IEnumerable<IChangeNotificationHandler> hand
         SubscriptionLog.ResyncRequested(logger, subscription.Key, subscription.Resource, type, reason);
         await handler.ResyncAsync(new ResyncContext(subscription, type, path, reason), cancellationToken);
         return true;
+    }
+
+    /// <summary>Lets the handler of <paramref name="resource"/>'s type take its baseline (a no-op for handlers that keep
+    /// none). Exceptions propagate.</summary>
+    public async Task PrepareAsync(string resource, CancellationToken cancellationToken)
+    {
+        var type = ResourceTypeResolver.Resolve(ResourcePath.Parse(resource));
+        if (_byType.TryGetValue(type, out var handler) && handler is ISubscriptionBaseline baseline)
+        {
+            await baseline.PrepareAsync(resource, cancellationToken);
+        }
     }
 }

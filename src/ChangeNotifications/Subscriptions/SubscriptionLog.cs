@@ -2,7 +2,7 @@ using ChangeNotifications.Resources;
 
 namespace ChangeNotifications.Subscriptions;
 
-/// <summary>Log events of subscription management (ids 4000–4099, and 7300). clientState never appears.</summary>
+/// <summary>Log events of subscription management (ids 4000–4099, 7151 and 7300). clientState never appears.</summary>
 internal static partial class SubscriptionLog
 {
     public const int CreatedId = 4001;
@@ -27,6 +27,7 @@ internal static partial class SubscriptionLog
     public const int CertificateRotatedId = 4021;
     public const int CertificateRefusedId = 4022;
     public const int LeftToReconcilingInstanceId = 7300;
+    public const int BaselineFailedId = 7151;
 
     [LoggerMessage(CreatedId, LogLevel.Information, "[{Key}] Subscription created for {Resource} ({ChangeType}): {GraphId}, expires {ExpiresAt:O}")]
     public static partial void Created(ILogger logger, string key, string resource, string changeType, Guid graphId, DateTimeOffset? expiresAt);
@@ -72,6 +73,9 @@ internal static partial class SubscriptionLog
 
     [LoggerMessage(ResyncFailedId, LogLevel.Warning, "[{Key}] Resync of {Resource} ({ResourceType}) failed; retried on the next reconcile")]
     public static partial void ResyncFailed(ILogger logger, Exception exception, string key, string resource, ResourceType resourceType);
+
+    [LoggerMessage(BaselineFailedId, LogLevel.Warning, "[{Key}] Adopted subscription {GraphId} for {Resource}: its handler's baseline failed ({Reason}); the first notification takes it, and the change behind that one is not reported")]
+    public static partial void BaselineFailed(ILogger logger, string key, string resource, Guid graphId, string reason);
 
     [LoggerMessage(OrphanReplacedId, LogLevel.Warning, "[{Key}] Subscription {GraphId} in Graph matches {Resource} ({ChangeType}) but its clientState is unknown to this service: replacing it")]
     public static partial void OrphanReplaced(ILogger logger, string key, string resource, string changeType, Guid graphId);

@@ -345,6 +345,14 @@ public sealed class SubscriptionReconciler : BackgroundService
             await _store.UpsertAsync(pending, ct);
         }
 
+        // Before Graph can notify: the handler's baseline (a delta link), so the first notification's change is reported.
+        var (_, baselineFailure) = await CallAsync(async () => { await _resync.PrepareAsync(desired.Resource, ct); return true; }, ct);
+        if (baselineFailure is not null)
+        {
+            await RecordFailureAsync(desired, pending, "Baseline", baselineFailure, now, ct);
+            return;
+        }
+
         var expiration = ExpirationFor(desired, now);
         var subscription = new Subscription
         {
@@ -429,6 +437,14 @@ public sealed class SubscriptionReconciler : BackgroundService
         };
         await _store.UpsertAsync(adopted, ct);
         SubscriptionLog.Adopted(_logger, desired.Key, desired.Resource, desired.ChangeType, graphId, how);
+
+        // It may notify already: take the baseline now if none is kept. A failure leaves the first notification to take it.
+        var (_, baselineFailure) = await CallAsync(async () => { await _resync.PrepareAsync(desired.Resource, ct); return true; }, ct);
+        if (baselineFailure is not null)
+        {
+            SubscriptionLog.BaselineFailed(_logger, desired.Key, desired.Resource, graphId, baselineFailure.Reason);
+        }
+
         adopted = await MarkActiveAsync(desired, adopted, ct);
         await RenewIfDueAsync(desired, adopted, now, ct);
     }

@@ -73,6 +73,43 @@ public sealed class TenantEndpointTests : IClassFixture<TenantHost>
     }
 
     [Fact]
+    public async Task A_delta_link_another_tenant_instance_issued_is_410_Gone_with_a_location_that_starts_over()
+    {
+        var (_, first) = await GetAsync($"drives/{SeedIds.DriveId}/root/delta?token=latest&$select=id,name");
+        var link = (string)first["@odata.deltaLink"]!;
+        _host.Reset(deltaPageSize: 2); // a new emulator run: same seed, unknown tokens
+
+        using var response = await _host.Http.GetAsync(new Uri(link));
+
+        Assert.Equal(HttpStatusCode.Gone, response.StatusCode);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("resyncRequired", (string?)body["error"]!["code"]);
+        Assert.Equal($"{_host.BaseUrl}/drives/{SeedIds.DriveId}/root/delta?%24select=id%2Cname", response.Headers.Location?.OriginalString);
+        Assert.Equal(1, _host.Tenant.RefusedDeltaLinks);
+        var (status, fresh) = await GetAsync(response.Headers.Location!.OriginalString);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.NotEmpty(fresh["value"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Expired_delta_links_answer_410_and_links_issued_afterwards_work()
+    {
+        var (_, first) = await GetAsync($"drives/{SeedIds.DriveId}/root/delta?token=latest");
+        Assert.Equal(1, _host.Control.ExpireDeltaLinks($"drives/{SeedIds.DriveId}/root"));
+        Assert.Equal(0, _host.Control.ExpireDeltaLinks("users/nobody/widgets"));
+
+        using var gone = await _host.Http.GetAsync(new Uri((string)first["@odata.deltaLink"]!));
+        var (_, again) = await GetAsync($"drives/{SeedIds.DriveId}/root/delta?token=latest");
+        var (status, _) = await GetAsync((string)again["@odata.deltaLink"]!);
+
+        Assert.Equal(HttpStatusCode.Gone, gone.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, status);
+        var error = await Assert.ThrowsAsync<ODataError>(() => _host.Graph.Drives[SeedIds.DriveId].Items["root"].Delta.WithUrl((string)first["@odata.deltaLink"]!).GetAsDeltaGetResponseAsync());
+        Assert.Equal(410, error.ResponseStatusCode);
+        Assert.Equal("resyncRequired", error.Error?.Code);
+    }
+
+    [Fact]
     public async Task Full_delta_pages_with_next_links_then_ends_with_a_delta_link()
     {
         var response = await _host.Graph.Users.Delta.GetAsDeltaGetResponseAsync();

@@ -71,6 +71,8 @@ public sealed class TenantHost : IAsyncLifetime
 
         public EmulatedChange? MakeChange(string subscriptionResource, string changeType) => Current.MakeChange(subscriptionResource, changeType);
 
+        public int ExpireDeltaLinks(string resource) => Current.ExpireDeltaLinks(resource);
+
         public void MapGraphEndpoints(RouteGroupBuilder graph) => graph.MapTenantEndpoints(() => Current);
     }
 }

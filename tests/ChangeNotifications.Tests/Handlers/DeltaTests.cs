@@ -67,6 +67,59 @@ public sealed class DeltaTests(TenantHost host) : IClassFixture<TenantHost>, IAs
     }
 
     [Fact]
+    public async Task An_expired_drive_delta_link_is_requested_once_then_the_drive_is_enumerated_afresh()
+    {
+        var items = _h.Tenant.List($"drives/{SeedIds.DriveId}/items")!.Count;
+        await _h.NotifyAsync(Drive, "updated");
+        var dead = await _h.DeltaLinks.GetAsync($"DriveItem:{Drive}", CancellationToken.None);
+        Assert.Equal(1, _h.Host.Control.ExpireDeltaLinks(Drive));
+
+        await _h.NotifyAsync(Drive, "updated");
+
+        var resync = _h.Line(7150);
+        Assert.Equal($"DriveItem:{Drive}", resync.Prop("DeltaKey"));
+        Assert.Equal("410", resync.Prop("StatusCode"));
+        Assert.Equal("resyncRequired", resync.Prop("Reason"));
+        Assert.Equal(1, _h.Tenant.RefusedDeltaLinks);
+        var names = _h.Lines(5161).Select(l => l.Prop("Name")).ToList();
+        Assert.Equal(items + 1, names.Count); // every live item but the root, both Notes files among them
+        Assert.Equal(2, names.Count(n => n!.StartsWith("Notes", StringComparison.Ordinal)));
+        Assert.NotEqual(dead, await _h.DeltaLinks.GetAsync($"DriveItem:{Drive}", CancellationToken.None));
+
+        await _h.NotifyAsync(Drive, "updated");
+
+        Assert.Equal(1, _h.Tenant.RefusedDeltaLinks);
+        Assert.Single(_h.Lines(7150));
+        Assert.Equal(items + 2, _h.Lines(5161).Count);
+    }
+
+    [Fact]
+    public async Task An_expired_list_delta_link_is_requested_once_then_the_list_is_enumerated_afresh()
+    {
+        var list = $"sites/{SeedIds.SiteId}/lists/{SeedIds.ListId}";
+        await _h.NotifyAsync(list, "updated");
+        Assert.Equal(1, _h.Host.Control.ExpireDeltaLinks(list));
+
+        await _h.NotifyAsync(list, "updated");
+
+        Assert.Equal("resyncRequired", _h.Line(7150).Prop("Reason"));
+        Assert.Equal(1, _h.Tenant.RefusedDeltaLinks);
+        Assert.Equal(_h.Tenant.List($"{list}/items")!.Count, _h.Lines(5171).Count);
+        Assert.Contains(_h.Lines(5171), l => l.Prop("Title")!.StartsWith("Issue ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Delta_links_are_stored_relative_to_the_graph_base_url()
+    {
+        await _h.NotifyAsync(Drive, "updated");
+
+        var stored = await _h.DeltaLinks.GetAsync($"DriveItem:{Drive}", CancellationToken.None);
+
+        Assert.StartsWith($"drives/{SeedIds.DriveId}/items/", stored, StringComparison.Ordinal);
+        Assert.DoesNotContain(_h.Host.BaseUrl, stored, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task A_notification_with_nothing_new_reports_nothing()
     {
         await _h.NotifyAsync(Drive, "updated");

@@ -48,4 +48,62 @@ public sealed class HandlersInServiceHostTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task After_a_restart_on_the_same_data_folder_a_drive_change_is_handled_by_the_new_emulator()
+    {
+        var directory = Directory.CreateTempSubdirectory("cn-handlers-restart-").FullName;
+        const string drive = $"drives/{SeedIds.DriveId}/root";
+        try
+        {
+            int firstPort;
+            using (var first = await StartEmulatorModeHostAsync(directory))
+            {
+                firstPort = EmulatorPort(first);
+                await Handler(first, ResourceType.DriveItem).PrepareAsync(drive, CancellationToken.None);
+                await first.StopAsync();
+            }
+
+            using var second = await StartEmulatorModeHostAsync(directory);
+            try
+            {
+                Assert.NotEqual(firstPort, EmulatorPort(second));
+                var tenant = second.Services.GetRequiredService<EmulatedTenant>();
+                var change = tenant.MakeChange(drive, "updated")!;
+
+                await ((IChangeNotificationHandler)Handler(second, ResourceType.DriveItem)).HandleAsync(
+                    Notifications.ContextFor(change, HandlerHarness.Subscription(drive)), CancellationToken.None);
+
+                var logs = second.Services.GetRequiredService<FakeLogCollector>().GetSnapshot();
+                Assert.Equal("resyncRequired", Assert.Single(logs, r => r.Id.Id == 7150).Prop("Reason")); // the old run's token
+                var added = Assert.Single(tenant.List($"drives/{SeedIds.DriveId}/items")!, i => ((string)i["name"]!).StartsWith("Notes", StringComparison.Ordinal));
+                Assert.Contains(logs, r => r.Id.Id == 5161 && r.Prop("ItemId") == (string)added["id"]!);
+            }
+            finally
+            {
+                await second.StopAsync();
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static async Task<IHost> StartEmulatorModeHostAsync(string directory)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = directory });
+        builder.Configuration.AddInMemoryCollection([new("Graph:Mode", "Emulator"), new("Graph:Emulator:Port", "0")]);
+        builder.Services.AddFakeLogging();
+        builder.Services.AddGraph(builder.Configuration).AddStorage(builder.Configuration).AddChangeHandlers();
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    private static DeltaChangeHandler Handler(IHost host, ResourceType type) =>
+        (DeltaChangeHandler)host.Services.GetServices<IChangeNotificationHandler>().Last(h => h.ResourceType == type);
+
+    private static int EmulatorPort(IHost host) => host.Services.GetRequiredService<GraphServiceClient>().RequestAdapter.BaseUrl is { } url ? new Uri(url).Port : 0;
 }

@@ -1,4 +1,5 @@
 using ChangeNotifications.Dispatching;
+using ChangeNotifications.Handlers;
 using ChangeNotifications.Resources;
 using ChangeNotifications.Subscriptions;
 using ChangeNotifications.Tests.Emulator;
@@ -24,10 +25,12 @@ internal sealed class SubscriptionHarness : IAsyncDisposable
 
     private readonly Dictionary<string, string?> _settings;
     private readonly ISubscriptionEncryptionCertificateSource? _certificates;
+    private readonly bool _changeHandlers;
     private ServiceProvider _services;
 
-    private SubscriptionHarness(EmulatorFixture emulator, LoopbackReceiver receiver, TempSqlite file, FakeTimeProvider time, Dictionary<string, string?> settings, ISubscriptionEncryptionCertificateSource? certificates)
+    private SubscriptionHarness(EmulatorFixture emulator, LoopbackReceiver receiver, TempSqlite file, FakeTimeProvider time, Dictionary<string, string?> settings, ISubscriptionEncryptionCertificateSource? certificates, bool changeHandlers)
     {
+        _changeHandlers = changeHandlers;
         Emulator = emulator;
         Receiver = receiver;
         File = file;
@@ -57,13 +60,23 @@ internal sealed class SubscriptionHarness : IAsyncDisposable
 
     public FakeLogCollector Logs => _services.GetFakeLogCollector();
 
+    /// <summary>The emulator's seeded tenant (the one its Graph endpoints serve).</summary>
+    public ChangeNotifications.GraphEmulator.Tenant.EmulatedTenant Tenant =>
+        (ChangeNotifications.GraphEmulator.Tenant.EmulatedTenant)Emulator.Server.Options.Tenant!;
+
+    /// <summary>The handler the dispatcher would pick for <paramref name="type"/> (with <c>changeHandlers</c>).</summary>
+    public IChangeNotificationHandler HandlerFor(ResourceType type) =>
+        _services.GetServices<IChangeNotificationHandler>().Last(h => h.ResourceType == type);
+
     public string NotificationUrl => Receiver.Url.ToString();
 
     /// <param name="certificates">The encryption certificates rich subscriptions use (none by default).</param>
+    /// <param name="changeHandlers">Also the service's handlers (<c>AddChangeHandlers</c>) over the emulator's seeded tenant.</param>
     public static async Task<SubscriptionHarness> StartAsync(
         IEnumerable<(string Resource, string ChangeType)> items,
         Action<Dictionary<string, string?>>? configure = null,
-        ISubscriptionEncryptionCertificateSource? certificates = null)
+        ISubscriptionEncryptionCertificateSource? certificates = null,
+        bool changeHandlers = false)
     {
         var time = new FakeTimeProvider(Start);
         var emulator = await EmulatorFixture.StartAsync(o =>
@@ -89,7 +102,7 @@ internal sealed class SubscriptionHarness : IAsyncDisposable
         }
 
         configure?.Invoke(settings);
-        return new SubscriptionHarness(emulator, receiver, file, time, settings, certificates);
+        return new SubscriptionHarness(emulator, receiver, file, time, settings, certificates, changeHandlers);
     }
 
     /// <summary>A new service (store, reconciler, logs) over the same SQLite file, as after a process restart.</summary>
@@ -170,6 +183,10 @@ internal sealed class SubscriptionHarness : IAsyncDisposable
         services.AddSingleton<TimeProvider>(Time);
         services.AddSingleton(Emulator.Graph);
         services.AddSingleton<IChangeNotificationHandler>(Resyncs);
+        if (_changeHandlers)
+        {
+            services.AddChangeHandlers();
+        }
         if (_certificates is not null)
         {
             services.AddSingleton(_certificates);
