@@ -6,8 +6,9 @@ using Microsoft.Extensions.Logging;
 namespace ChangeNotifications.GraphEmulator;
 
 /// <summary>
-/// <c>dotnet run --project src/ChangeNotifications.GraphEmulator [-- --port 5443] [--pace-seconds 5]</c>: the emulator on
-/// its own, printing its addresses and the credentials it accepts, until Ctrl+C.
+/// <c>dotnet run --project src/ChangeNotifications.GraphEmulator [-- --port 5443] [--pace-seconds 5] [--state file.json]</c>:
+/// the emulator on its own, printing its addresses and the credentials it accepts, until Ctrl+C; with <c>--state</c> its
+/// subscriptions and tenant are kept in that file across runs.
 /// </summary>
 public static class EmulatorProgram
 {
@@ -21,6 +22,7 @@ public static class EmulatorProgram
             AllowHttpLoopbackNotificationUrls = true,
             LoggerFactory = loggerFactory,
             Tenant = new Tenant.EmulatedTenant(),
+            StatePath = ReadText(args, "--state"),
         };
 
         using var stop = new CancellationTokenSource();
@@ -51,11 +53,12 @@ public static class EmulatorProgram
         await Task.Delay(Timeout.Infinite, stop);
     }
 
-    private static double? ReadNumber(string[] args, string name)
+    private static double? ReadNumber(string[] args, string name) =>
+        double.TryParse(ReadText(args, name), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    private static string? ReadText(string[] args, string name)
     {
         var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length && double.TryParse(args[index + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : null;
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 }

@@ -3,6 +3,7 @@ using ChangeNotifications.GraphEmulator.Control;
 using ChangeNotifications.GraphEmulator.Delivery;
 using ChangeNotifications.GraphEmulator.Lifecycle;
 using ChangeNotifications.GraphEmulator.Rich;
+using ChangeNotifications.GraphEmulator.State;
 using ChangeNotifications.GraphEmulator.Subscriptions;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -30,6 +31,13 @@ internal static class EmulatorServiceCollectionExtensions
         services.AddSingleton<NotificationDispatcher>();
         services.AddSingleton<ChangeGenerator>();
         services.AddSingleton<LifecycleNotifier>();
+        if (options.StatePath is not null)
+        {
+            // Registered before the other hosted services so it stops after them and saves their last changes.
+            services.AddSingleton<EmulatorStateFile>();
+            services.AddHostedService<EmulatorStateSaver>();
+        }
+
         services.AddHostedService<DeliveryLoop>();
         services.AddHostedService<ChangePacer>();
         services.AddHostedService<LifecycleScheduler>();

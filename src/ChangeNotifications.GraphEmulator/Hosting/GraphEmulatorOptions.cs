@@ -56,6 +56,16 @@ public sealed class GraphEmulatorOptions
     /// <summary>Time between two automatic changes per subscription; null: changes only on demand.</summary>
     public TimeSpan? ChangePace { get; set; }
 
+    /// <summary>
+    /// A JSON file the emulator keeps its subscriptions and tenant in across restarts: loaded at start (absent: a first
+    /// run; unreadable: the start fails naming it), saved at once when a subscription changes, every
+    /// <see cref="StateSaveInterval"/> when the tenant changed, and at stop. Null: everything in memory only.
+    /// </summary>
+    public string? StatePath { get; set; }
+
+    /// <summary>How often tenant changes are saved to <see cref="StatePath"/>.</summary>
+    public TimeSpan StateSaveInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Page size of <c>GET /subscriptions</c>.</summary>
     public int SubscriptionsPageSize { get; set; } = 100;
 

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using ChangeNotifications.GraphEmulator.Auth;
 using ChangeNotifications.GraphEmulator.Control;
 using ChangeNotifications.GraphEmulator.Rich;
+using ChangeNotifications.GraphEmulator.State;
 using ChangeNotifications.GraphEmulator.Subscriptions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -88,6 +89,18 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
         builder.Services.AddEmulatorServices(options);
 
         var app = builder.Build();
+        try
+        {
+            // Before anything listens or changes: a restarted emulator serves its saved subscriptions and tenant.
+            app.Services.GetService<EmulatorStateFile>()?.Load();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            certificate.Dispose();
+            throw;
+        }
+
         app.Use(async (context, next) =>
         {
             // Graph answers its own failures with its error shape, so the SDK raises ODataError; so does the

@@ -7,6 +7,33 @@ internal sealed class SubscriptionRegistry(GraphEmulatorOptions options)
 {
     private readonly Lock _gate = new();
     private readonly List<EmulatedSubscription> _subscriptions = [];
+    private long _revision;
+
+    /// <summary>Raised after a subscription was added, changed or deleted (not when one expires), outside the registry's lock.</summary>
+    public event Action? Changed;
+
+    /// <summary>Grows with every change, expiries included: a saver compares it to know whether to save.</summary>
+    public long Revision => Interlocked.Read(ref _revision);
+
+    /// <summary>Every subscription, expired ones included, and the revision they are at: what a saved state holds.</summary>
+    public (IReadOnlyList<EmulatedSubscription> Subscriptions, long Revision) Snapshot()
+    {
+        lock (_gate)
+        {
+            return ([.. _subscriptions], Revision);
+        }
+    }
+
+    /// <summary>Replaces every subscription with those of a saved state (expired ones go at the next read).</summary>
+    public void Restore(IEnumerable<EmulatedSubscription> subscriptions)
+    {
+        lock (_gate)
+        {
+            _subscriptions.Clear();
+            _subscriptions.AddRange(subscriptions);
+            Interlocked.Increment(ref _revision);
+        }
+    }
 
     public IReadOnlyList<EmulatedSubscription> List()
     {
@@ -49,13 +76,17 @@ internal sealed class SubscriptionRegistry(GraphEmulatorOptions options)
             }
 
             _subscriptions.Add(subscription);
-            return null;
+            Interlocked.Increment(ref _revision);
         }
+
+        Changed?.Invoke();
+        return null;
     }
 
     /// <summary>Applies <paramref name="change"/> to the subscription if it still exists; returns the new state.</summary>
     public EmulatedSubscription? Update(Guid id, Func<EmulatedSubscription, EmulatedSubscription> change)
     {
+        EmulatedSubscription updated;
         lock (_gate)
         {
             RemoveExpired();
@@ -65,17 +96,28 @@ internal sealed class SubscriptionRegistry(GraphEmulatorOptions options)
                 return null;
             }
 
-            _subscriptions[index] = change(_subscriptions[index]);
-            return _subscriptions[index];
+            updated = _subscriptions[index] = change(_subscriptions[index]);
+            Interlocked.Increment(ref _revision);
         }
+
+        Changed?.Invoke();
+        return updated;
     }
 
     public bool Remove(Guid id)
     {
         lock (_gate)
         {
-            return _subscriptions.RemoveAll(s => s.Id == id) > 0;
+            if (_subscriptions.RemoveAll(s => s.Id == id) == 0)
+            {
+                return false;
+            }
+
+            Interlocked.Increment(ref _revision);
         }
+
+        Changed?.Invoke();
+        return true;
     }
 
     private EmulatedSubscription? FindDuplicateLocked(string resource, IReadOnlySet<string> changeTypes)
@@ -89,6 +131,9 @@ internal sealed class SubscriptionRegistry(GraphEmulatorOptions options)
     private void RemoveExpired()
     {
         var now = options.TimeProvider.GetUtcNow();
-        _subscriptions.RemoveAll(s => s.ExpirationDateTime <= now);
+        if (_subscriptions.RemoveAll(s => s.ExpirationDateTime <= now) > 0)
+        {
+            Interlocked.Increment(ref _revision);
+        }
     }
 }

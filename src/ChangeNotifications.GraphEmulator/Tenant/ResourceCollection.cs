@@ -34,6 +34,17 @@ internal sealed class ResourceCollection(string key, DeltaRemovalStyle removalSt
         _entries[id] = new Entry(item, version, Deleted: false);
     }
 
+    /// <summary>Every entry, deleted ones included, in insertion order: what a saved state holds.</summary>
+    public IEnumerable<(JsonObject Item, long Version, bool Deleted)> Entries =>
+        _order.Select(id => _entries[id]).Select(e => (e.Item, e.Version, e.Deleted));
+
+    /// <summary>Puts back an entry of a saved state as it was (a deleted one stays a tombstone).</summary>
+    public void Restore(JsonObject item, long version, bool deleted)
+    {
+        Put(item, version);
+        _entries[(string)item["id"]!] = new Entry(item, version, deleted);
+    }
+
     public JsonObject? Remove(string id, long version)
     {
         if (!_entries.TryGetValue(id, out var entry) || entry.Deleted)

@@ -1,5 +1,6 @@
 using ChangeNotifications.GraphEmulator.Hosting;
 using ChangeNotifications.GraphEmulator.Tenant;
+using ChangeNotifications.Storage;
 using Microsoft.Extensions.Options;
 
 namespace ChangeNotifications.Graph;
@@ -74,12 +75,19 @@ public sealed partial class EmulatorHost(
             ChangePace = graph.Emulator.ChangePace,
             AccessTokenLifetime = graph.Emulator.AccessTokenLifetime,
             AllowHttpLoopbackNotificationUrls = true,
+            StatePath = StatePath(graph.Emulator),
         };
         using var timeout = new CancellationTokenSource(StartTimeout);
         var server = await GraphEmulatorServer.StartAsync(emulatorOptions, timeout.Token);
         LogStarted(logger, server.GraphBaseUrl, server.AuthorityHost);
         return server;
     }
+
+    /// <summary>The emulator's state file beside the service's SQLite file, so the data folder holds both halves of a run.</summary>
+    private string? StatePath(GraphEmulatorSettings settings) =>
+        string.IsNullOrWhiteSpace(settings.StateFile) || services.GetService<SqliteDatabase>() is not { } database
+            ? null
+            : Path.Combine(Path.GetDirectoryName(database.FilePath)!, settings.StateFile);
 
     [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Graph emulator started: Graph at {GraphBaseUrl}, token endpoint at {AuthorityHost}")]
     private static partial void LogStarted(ILogger logger, Uri graphBaseUrl, Uri authorityHost);

@@ -67,4 +67,10 @@ public sealed class GraphEmulatorSettings
     /// token on the real clock, so tests that advance a FakeTimeProvider past it must lengthen it.
     /// </summary>
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// File, in the folder of <c>Storage:SqlitePath</c>, the emulator keeps its subscriptions and tenant in, so a restart
+    /// finds the subscriptions the store remembers; empty: in memory only (every start is a fresh tenant).
+    /// </summary>
+    public string? StateFile { get; set; } = "graph-emulator.json";
 }

@@ -55,6 +55,53 @@ public sealed class LocalRunTests(ITestOutputHelper output)
         Assert.Equal(token, await response.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task Restart_on_the_same_data_folder_keeps_the_subscriptions_and_goes_on_handling_notifications()
+    {
+        var database = TempPaths.NewDatabase();
+        var port = ServiceProcess.FreePort();
+        // DriveItem and List handlers keep delta links with the emulator's address, which is a new port every run; those
+        // two are left out here until the stored links no longer depend on it.
+        var expectedTypes = Enum.GetValues<ResourceType>()
+            .Where(t => t is not (ResourceType.Unknown or ResourceType.DriveItem or ResourceType.List))
+            .Select(t => t.ToString())
+            .ToHashSet();
+        try
+        {
+            HashSet<string> created;
+            await using (var first = await ServiceProcess.StartAsync(ServiceLaunch.DotnetRun, database, port: port))
+            {
+                var ready = await first.WaitForAsync(
+                    events => ServiceProcess.WithEventId(events, 4001).Count() >= 14 && ServiceProcess.WithEventId(events, 2010).Any(),
+                    TimeSpan.FromSeconds(60));
+                Assert.True(ready, "the first run did not create its subscriptions and handle a notification");
+                created = ServiceProcess.WithEventId(first.Events, 4001).Select(e => ServiceProcess.Property(e, "GraphId")!).ToHashSet(StringComparer.OrdinalIgnoreCase);
+                first.Kill();
+            }
+
+            await using var second = await ServiceProcess.StartAsync(ServiceLaunch.DotnetRun, database, port: port);
+            await second.WaitForAsync(events => expectedTypes.IsSubsetOf(HandledTypes(events)), TimeSpan.FromSeconds(60));
+
+            foreach (var line in second.Lines.Take(30))
+            {
+                output.WriteLine(line);
+            }
+
+            Assert.Empty(second.EventsWithId(4002).Select(e => ServiceProcess.Property(e, "Reason")));
+            Assert.Empty(second.EventsWithId(4001).Select(e => ServiceProcess.Property(e, "Resource")));
+            var restored = Assert.Single(second.EventsWithId(7200));
+            Assert.Equal("14", ServiceProcess.Property(restored, "Count"));
+            var missing = expectedTypes.Except(HandledTypes(second.Events)).ToList();
+            Assert.True(missing.Count == 0, $"no handled notification after the restart for: {string.Join(", ", missing)}");
+            var subscriptions = second.EventsWithId(2010).Select(e => ServiceProcess.Property(e, "SubscriptionId")!).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            Assert.Subset(created, subscriptions);
+        }
+        finally
+        {
+            TempPaths.DeleteFolderOf(database);
+        }
+    }
+
     private static HashSet<string> HandledTypes(IEnumerable<System.Text.Json.JsonElement> events) =>
         ServiceProcess.WithEventId(events, 2010).Select(e => ServiceProcess.Property(e, "ResourceType") ?? string.Empty).ToHashSet();
 }
