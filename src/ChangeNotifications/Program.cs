@@ -9,6 +9,7 @@ using ChangeNotifications.Storage;
 using ChangeNotifications.Subscriptions;
 
 var builder = WebApplication.CreateBuilder(args);
+var listen = builder.UseListenAddresses();
 builder.AddServiceLogging();
 builder.Services.AddProblemDetails();
 builder.Services
@@ -22,6 +23,7 @@ builder.Services
     .AddRichNotifications(builder.Configuration);
 
 var app = builder.Build();
+app.LogChoice(listen);
 app.UseOutsideWebhookPosts(branch => branch
     .UseServiceRequestLogging()
     .UseExceptionHandler()
