@@ -19,6 +19,7 @@ builder.Services
     .AddReceiving(builder.Configuration)
     .AddDispatching(builder.Configuration)
     .AddSubscriptionManagement(builder.Configuration)
+    .AddEmulatorDemoSubscriptions()
     .AddChangeHandlers()
     .AddRichNotifications(builder.Configuration);
 
