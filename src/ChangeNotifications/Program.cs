@@ -31,7 +31,14 @@ app.UseOutsideWebhookPosts(branch => branch
     .UseStatusCodePages());
 app.MapNotificationEndpoints();
 app.MapHealthChecks("/health");
-app.Run();
+if (!await app.Services.GetRequiredService<SqliteStartupCheck>().OpensAsync(CancellationToken.None))
+{
+    await app.DisposeAsync(); // flushes the asynchronous log sink
+    return 1;
+}
+
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point; public for WebApplicationFactory.</summary>
 public partial class Program;

@@ -7,7 +7,8 @@ namespace ChangeNotifications.Tests.LocalRun;
 
 /// <summary>
 /// Deployed as documented: the settings containers and hosts set (<c>ASPNETCORE_URLS</c>, <c>PORT</c>,
-/// <c>ASPNETCORE_HTTP_PORTS</c>) decide where the service listens.
+/// <c>ASPNETCORE_HTTP_PORTS</c>) decide where the service listens; an SQLite file that cannot be opened stops it with one
+/// message naming the path.
 /// </summary>
 [Collection(ProcessTestsCollection.Name)]
 public sealed class DeploymentTests
@@ -41,6 +42,28 @@ public sealed class DeploymentTests
         Assert.False(IPAddress.IsLoopback(IPAddress.Parse(service.BaseAddress.Host.Trim('[', ']'))), $"listens on {service.BaseAddress}");
         await AssertHandshakeAsync(port);
         Assert.StartsWith(setting, ListenSource(service), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_SQLite_path_that_cannot_be_opened_stops_start_up_with_one_message_naming_it()
+    {
+        var directory = Directory.CreateTempSubdirectory("cn-sqlite-dir-").FullName;
+        try
+        {
+            var error = await Assert.ThrowsAsync<ServiceExitedException>(() => ServiceProcess.StartAsync(ServiceLaunch.ReceiverDll, databasePath: directory));
+
+            Assert.Equal(1, error.ExitCode);
+            var line = Assert.Single(error.Lines, l => l.Contains("\"EventId\":{\"Id\":7351", StringComparison.Ordinal) && l.Contains("\"@l\":\"Fatal\"", StringComparison.Ordinal));
+            Assert.Contains($"\"SqlitePath\":\"{directory}\"", line, StringComparison.Ordinal);
+            Assert.Contains("Storage:SqlitePath", line, StringComparison.Ordinal);
+            // No stack trace, no exception anywhere in the output: the one line is the whole story.
+            Assert.DoesNotContain(error.Lines, l => l.Contains("\"@x\"", StringComparison.Ordinal) || l.TrimStart().StartsWith("at ", StringComparison.Ordinal)
+                || l.Contains("Exception", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Theory]
