@@ -9,9 +9,12 @@ RUN dotnet publish src/ChangeNotifications/ChangeNotifications.csproj -c Release
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app ./
-ENV Urls=http://+:8080 \
-    Storage__SqlitePath=/app/data/changenotifications.db
+# The data folder belongs to the image's non-root user (APP_UID, set by the .NET images) before it is declared a
+# volume: Docker copies that ownership into a new named volume, so the service can create its SQLite file there.
+RUN mkdir -p /app/data && chown "$APP_UID" /app/data
+ENV Storage__SqlitePath=/app/data/changenotifications.db
 VOLUME /app/data
+# The base image sets ASPNETCORE_HTTP_PORTS=8080 (all interfaces); a host's PORT, or ASPNETCORE_URLS, overrides it.
 EXPOSE 8080
-USER app
+USER $APP_UID
 ENTRYPOINT ["dotnet", "ChangeNotifications.dll"]

@@ -9,6 +9,7 @@ using ChangeNotifications.Storage;
 using ChangeNotifications.Subscriptions;
 
 var builder = WebApplication.CreateBuilder(args);
+var listen = builder.UseListenAddresses();
 builder.AddServiceLogging();
 builder.Services.AddProblemDetails();
 builder.Services
@@ -18,17 +19,26 @@ builder.Services
     .AddReceiving(builder.Configuration)
     .AddDispatching(builder.Configuration)
     .AddSubscriptionManagement(builder.Configuration)
+    .AddEmulatorDemoSubscriptions()
     .AddChangeHandlers()
     .AddRichNotifications(builder.Configuration);
 
 var app = builder.Build();
+app.LogChoice(listen);
 app.UseOutsideWebhookPosts(branch => branch
     .UseServiceRequestLogging()
     .UseExceptionHandler()
     .UseStatusCodePages());
 app.MapNotificationEndpoints();
 app.MapHealthChecks("/health");
-app.Run();
+if (!await app.Services.GetRequiredService<SqliteStartupCheck>().OpensAsync(CancellationToken.None))
+{
+    await app.DisposeAsync(); // flushes the asynchronous log sink
+    return 1;
+}
+
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point; public for WebApplicationFactory.</summary>
 public partial class Program;

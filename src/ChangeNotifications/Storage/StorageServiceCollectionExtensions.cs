@@ -11,6 +11,8 @@ public static class StorageServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton<SqliteDatabase>();
+        services.AddSingleton<SqliteStartupCheck>();
+        services.AddHostedService(sp => sp.GetRequiredService<SqliteStartupCheck>());
         return services;
     }
 }

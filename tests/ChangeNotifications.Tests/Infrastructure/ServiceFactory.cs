@@ -4,6 +4,7 @@ using ChangeNotifications.Subscriptions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
@@ -18,6 +19,7 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly List<Action<IServiceCollection>> _services = [];
+    private readonly List<Action<IConfigurationBuilder>> _configuration = [];
     private readonly bool _ownsDatabase;
 
     /// <param name="databasePath">null: a new file in a folder of its own, deleted with the factory.</param>
@@ -53,6 +55,13 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
         return this;
     }
 
+    /// <summary>Configuration sources on top of the service's own (as its environment variables are).</summary>
+    public ServiceFactory WithConfiguration(Action<IConfigurationBuilder> configure)
+    {
+        _configuration.Add(configure);
+        return this;
+    }
+
     public ServiceFactory WithServices(Action<IServiceCollection> configure)
     {
         _services.Add(configure);
@@ -85,6 +94,13 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
 
+        builder.ConfigureAppConfiguration((_, configuration) =>
+        {
+            foreach (var configure in _configuration)
+            {
+                configure(configuration);
+            }
+        });
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<TimeProvider>(Time);

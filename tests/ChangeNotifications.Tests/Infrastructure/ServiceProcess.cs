@@ -41,6 +41,12 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Every non-blank line of stdout and stderr so far, JSON or not.</summary>
     public IReadOnlyCollection<string> Lines => _lines;
 
+    /// <summary>Settings that say where the service listens: with any of them, the test's own decide, not a loopback <c>Urls</c>.</summary>
+    private static readonly HashSet<string> ListenSettings = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Urls", "ASPNETCORE_URLS", "PORT", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS",
+    };
+
     /// <param name="launch">How to start it.</param>
     /// <param name="databasePath">null: a new file in a temp directory.</param>
     /// <param name="settings">Configuration keys (<c>:</c> or <c>__</c> separated) and values, on top of the launch's.</param>
@@ -63,11 +69,16 @@ public sealed class ServiceProcess : IAsyncDisposable
             }
         }
 
-        port ??= launch == ServiceLaunch.DotnetRun ? FreePort() : 0;
-        start.Environment["Urls"] = $"http://127.0.0.1:{port}";
+        settings ??= new Dictionary<string, string>();
+        if (!settings.Keys.Any(ListenSettings.Contains))
+        {
+            port ??= launch == ServiceLaunch.DotnetRun ? FreePort() : 0;
+            start.Environment["Urls"] = $"http://127.0.0.1:{port}";
+        }
+
         var ownDatabase = databasePath is null ? TempPaths.NewDatabase() : null;
         start.Environment["Storage__SqlitePath"] = databasePath ?? ownDatabase;
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        foreach (var (key, value) in settings)
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
@@ -76,6 +87,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             _ownDatabase = ownDatabase,
         };
+        service._process.EnableRaisingEvents = true;
+        service._process.Exited += (_, _) => service.OnExited();
         service._process.OutputDataReceived += (_, e) => service.OnLine(e.Data);
         service._process.ErrorDataReceived += (_, e) => service.OnLine(e.Data);
         service._process.BeginOutputReadLine();
@@ -83,6 +96,11 @@ public sealed class ServiceProcess : IAsyncDisposable
         try
         {
             service.BaseAddress = await service._listening.Task.WaitAsync(StartTimeout);
+        }
+        catch (ServiceExitedException)
+        {
+            await service.DisposeAsync();
+            throw;
         }
         catch (TimeoutException)
         {
@@ -185,6 +203,13 @@ public sealed class ServiceProcess : IAsyncDisposable
         return start;
     }
 
+    /// <summary>An exit before listening fails <see cref="StartAsync"/> at once, with the exit code and every line.</summary>
+    private void OnExited()
+    {
+        _process.WaitForExit(); // the redirected streams are read to their end
+        _listening.TrySetException(new ServiceExitedException(_process.ExitCode, [.. _lines]));
+    }
+
     private void OnLine(string? line)
     {
         if (string.IsNullOrWhiteSpace(line))
@@ -236,4 +261,14 @@ public sealed class ServiceProcess : IAsyncDisposable
             ? directory
             : throw new FileNotFoundException($"The service is not built in {directory}.");
     }
+}
+
+/// <summary>The service exited before it listened.</summary>
+public sealed class ServiceExitedException(int exitCode, IReadOnlyList<string> lines)
+    : Exception($"The service exited with code {exitCode} before listening. Its last lines:\n{string.Join('\n', lines.TakeLast(15))}")
+{
+    public int ExitCode { get; } = exitCode;
+
+    /// <summary>Every non-blank line of stdout and stderr.</summary>
+    public IReadOnlyList<string> Lines { get; } = lines;
 }
