@@ -55,6 +55,8 @@ public sealed partial class EmulatedTenant
                 ["rotation"] = _rotation,
                 ["driveOfUser"] = Map(_driveOfUser),
                 ["rootOfDrive"] = Map(_rootOfDrive),
+                ["deltaEpoch"] = _deltaEpoch,
+                ["deltaGenerations"] = new JsonObject(_deltaGenerations.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
                 ["collections"] = collections,
             };
             return (state, _version);
@@ -74,6 +76,11 @@ public sealed partial class EmulatedTenant
         var rotation = StateJson.Required<int>(state, "rotation");
         var driveOfUser = ReadMap(StateJson.Required<JsonObject>(state, "driveOfUser"));
         var rootOfDrive = ReadMap(StateJson.Required<JsonObject>(state, "rootOfDrive"));
+        var deltaEpoch = StateJson.Required<string>(state, "deltaEpoch");
+        var deltaGenerations = StateJson.Required<JsonObject>(state, "deltaGenerations")
+            .ToDictionary(p => p.Key, p => p.Value?.GetValueKind() == System.Text.Json.JsonValueKind.Number
+                ? p.Value.GetValue<int>()
+                : throw new InvalidDataException($"The delta generation of {p.Key} is not a number."), StringComparer.OrdinalIgnoreCase);
         var collections = new List<ResourceCollection>();
         foreach (var node in StateJson.Required<JsonArray>(state, "collections"))
         {
@@ -105,6 +112,13 @@ public sealed partial class EmulatedTenant
                 _shapes.Add(ParsePath(collection.Key).Shape);
             }
 
+            _deltaGenerations.Clear();
+            foreach (var (key, generation) in deltaGenerations)
+            {
+                _deltaGenerations[key] = generation;
+            }
+
+            _deltaEpoch = deltaEpoch;
             _version = version + RestoredVersionGap;
             _sequence = sequence;
             _rotation = rotation;

@@ -22,8 +22,8 @@ public sealed partial class EmulatedTenant : IEmulatedTenant, IGraphEndpointCont
     private readonly TimeProvider _time;
     private readonly Dictionary<string, int> _deltaGenerations = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Random per tenant instance: a delta token another instance (an earlier run) issued is unknown here.</summary>
-    private readonly string _deltaEpoch = Guid.NewGuid().ToString("N")[..8];
+    /// <summary>Random per tenant instance (kept by a restored state): a delta token another tenant issued is unknown here.</summary>
+    private string _deltaEpoch = Guid.NewGuid().ToString("N")[..8];
     private long _version;
     private int _sequence;
     private int _refusedDeltaLinks;

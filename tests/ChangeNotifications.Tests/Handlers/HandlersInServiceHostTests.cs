@@ -49,22 +49,24 @@ public sealed class HandlersInServiceHostTests
         }
     }
 
-    [Fact]
-    public async Task After_a_restart_on_the_same_data_folder_a_drive_change_is_handled_by_the_new_emulator()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task After_a_restart_on_the_same_data_folder_a_drive_change_is_handled_by_the_new_emulator(bool emulatorKeepsState)
     {
         var directory = Directory.CreateTempSubdirectory("cn-handlers-restart-").FullName;
         const string drive = $"drives/{SeedIds.DriveId}/root";
         try
         {
             int firstPort;
-            using (var first = await StartEmulatorModeHostAsync(directory))
+            using (var first = await StartEmulatorModeHostAsync(directory, emulatorKeepsState))
             {
                 firstPort = EmulatorPort(first);
                 await Handler(first, ResourceType.DriveItem).PrepareAsync(drive, CancellationToken.None);
                 await first.StopAsync();
             }
 
-            using var second = await StartEmulatorModeHostAsync(directory);
+            using var second = await StartEmulatorModeHostAsync(directory, emulatorKeepsState);
             try
             {
                 Assert.NotEqual(firstPort, EmulatorPort(second));
@@ -75,7 +77,15 @@ public sealed class HandlersInServiceHostTests
                     Notifications.ContextFor(change, HandlerHarness.Subscription(drive)), CancellationToken.None);
 
                 var logs = second.Services.GetRequiredService<FakeLogCollector>().GetSnapshot();
-                Assert.Equal("resyncRequired", Assert.Single(logs, r => r.Id.Id == 7150).Prop("Reason")); // the old run's token
+                if (emulatorKeepsState)
+                {
+                    Assert.DoesNotContain(logs, r => r.Id.Id == 7150); // the restored tenant knows the old run's token
+                }
+                else
+                {
+                    Assert.Equal("resyncRequired", Assert.Single(logs, r => r.Id.Id == 7150).Prop("Reason")); // a fresh tenant does not
+                }
+
                 var added = Assert.Single(tenant.List($"drives/{SeedIds.DriveId}/items")!, i => ((string)i["name"]!).StartsWith("Notes", StringComparison.Ordinal));
                 Assert.Contains(logs, r => r.Id.Id == 5161 && r.Prop("ItemId") == (string)added["id"]!);
             }
@@ -91,10 +101,15 @@ public sealed class HandlersInServiceHostTests
         }
     }
 
-    private static async Task<IHost> StartEmulatorModeHostAsync(string directory)
+    private static async Task<IHost> StartEmulatorModeHostAsync(string directory, bool emulatorKeepsState)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = directory });
         builder.Configuration.AddInMemoryCollection([new("Graph:Mode", "Emulator"), new("Graph:Emulator:Port", "0")]);
+        if (!emulatorKeepsState)
+        {
+            builder.Configuration.AddInMemoryCollection([new("Graph:Emulator:StateFile", "")]);
+        }
+
         builder.Services.AddFakeLogging();
         builder.Services.AddGraph(builder.Configuration).AddStorage(builder.Configuration).AddChangeHandlers();
         var host = builder.Build();
