@@ -8,7 +8,7 @@ namespace ChangeNotifications.Subscriptions;
 /// <c>subscriptionRemoved</c> → recreate then resync, <c>missed</c> → resync. The work itself is the reconciler's,
 /// under its lock, so a lifecycle event and a timer tick never act on one subscription at once.
 /// </summary>
-public sealed class SubscriptionLifecycleHandler(SubscriptionReconciler reconciler, ILogger<SubscriptionLifecycleHandler> logger) : ILifecycleEventHandler
+internal sealed class SubscriptionLifecycleHandler(SubscriptionReconciler reconciler, ILogger<SubscriptionLifecycleHandler> logger) : ILifecycleEventHandler
 {
     public Task HandleAsync(LifecycleEventContext context, CancellationToken cancellationToken)
     {
