@@ -18,7 +18,6 @@ internal sealed class SubscriptionReconciler : BackgroundService
     private readonly SubscriptionPlanner _planner;
     private readonly SubscriptionOperations _operations;
     private readonly SubscriptionStateBoard _board;
-    private readonly ResyncRequester _resync;
     private readonly ILeaderLease _lease;
     private readonly TimeProvider _time;
     private readonly ILogger<SubscriptionReconciler> _logger;
@@ -36,7 +35,6 @@ internal sealed class SubscriptionReconciler : BackgroundService
         SubscriptionPlanner planner,
         SubscriptionOperations operations,
         SubscriptionStateBoard board,
-        ResyncRequester resync,
         ILeaderLease lease,
         IOptions<SubscriptionsOptions> options,
         ResourceCatalog catalog,
@@ -50,7 +48,6 @@ internal sealed class SubscriptionReconciler : BackgroundService
         _planner = planner;
         _operations = operations;
         _board = board;
-        _resync = resync;
         _lease = lease;
         _time = time;
         _logger = logger;
@@ -114,19 +111,6 @@ internal sealed class SubscriptionReconciler : BackgroundService
             (desired, record) => _operations.RecreateAsync(desired, record, Reason, NewPass(), cancellationToken),
             cancellationToken);
         RequestReconcile();
-    }
-
-    /// <summary><c>missed</c>: ask the resource's handler to catch up. Handler failures propagate (the dispatcher retries).</summary>
-    public async Task ResyncAfterMissedAsync(Guid graphId, CancellationToken cancellationToken)
-    {
-        var record = await _store.FindByGraphIdAsync(graphId, cancellationToken);
-        if (record is null)
-        {
-            SubscriptionLog.UnknownSubscription(_logger, "missed", graphId);
-            return;
-        }
-
-        await _resync.ResyncAsync(record, "missed", cancellationToken);
     }
 
     /// <summary>Reads the store before anything else starts, so intake's lookups never touch the disk.</summary>
