@@ -25,10 +25,51 @@ public sealed class SubscriptionsSchema : ISqliteSchema
             last_notification_at  INTEGER NULL,
             failure_reason        TEXT NULL,
             failure_count         INTEGER NOT NULL DEFAULT 0,
-            pending_resync        TEXT NULL
+            pending_resync        TEXT NULL,
+            reauthorize_pending   INTEGER NOT NULL DEFAULT 0,
+            recreate_reason       TEXT NULL,
+            recreating_graph_id   TEXT NULL,
+            next_attempt_at       INTEGER NULL
         );
         CREATE UNIQUE INDEX IF NOT EXISTS ix_subscriptions_graph_id ON subscriptions (graph_id) WHERE graph_id IS NOT NULL;
         """;
+
+    /// <summary>Columns added after the table's first version, with their definitions.</summary>
+    private static readonly (string Name, string Definition)[] AddedColumns =
+    [
+        ("reauthorize_pending", "INTEGER NOT NULL DEFAULT 0"),
+        ("recreate_reason", "TEXT NULL"),
+        ("recreating_graph_id", "TEXT NULL"),
+        ("next_attempt_at", "INTEGER NULL"),
+    ];
+
+    /// <summary>A file made by an earlier version gets the intention columns (idempotent; a new file has them already).</summary>
+    public async Task UpgradeAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        await using (var info = connection.CreateCommand())
+        {
+            info.CommandText = "SELECT name FROM pragma_table_info('subscriptions');";
+            await using var reader = await info.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                existing.Add(reader.GetString(0));
+            }
+        }
+
+        if (existing.Count == 0)
+        {
+            return; // no table yet: Sql creates it whole
+        }
+
+        foreach (var (name, definition) in AddedColumns.Where(c => !existing.Contains(c.Name)))
+        {
+            await using var alter = connection.CreateCommand();
+            alter.CommandText = $"ALTER TABLE subscriptions ADD COLUMN {name} {definition};";
+            await alter.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
 }
 
 /// <summary>
@@ -80,16 +121,20 @@ public sealed class SqliteSubscriptionStore(SqliteDatabase database) : ISubscrip
             command.CommandText = """
                 INSERT INTO subscriptions (key, graph_id, resource, change_type, client_state, include_resource_data,
                     encryption_cert_id, expires_at, created_at, renewed_at, reauthorized_at, last_notification_at,
-                    failure_reason, failure_count, pending_resync)
+                    failure_reason, failure_count, pending_resync, reauthorize_pending, recreate_reason,
+                    recreating_graph_id, next_attempt_at)
                 VALUES ($key, $graphId, $resource, $changeType, $clientState, $rich, $certId, $expiresAt, $createdAt,
-                    $renewedAt, $reauthorizedAt, $lastNotificationAt, $failureReason, $failureCount, $pendingResync)
+                    $renewedAt, $reauthorizedAt, $lastNotificationAt, $failureReason, $failureCount, $pendingResync,
+                    $reauthorizePending, $recreateReason, $recreatingGraphId, $nextAttemptAt)
                 ON CONFLICT (key) DO UPDATE SET graph_id = excluded.graph_id, resource = excluded.resource,
                     change_type = excluded.change_type, client_state = excluded.client_state,
                     include_resource_data = excluded.include_resource_data, encryption_cert_id = excluded.encryption_cert_id,
                     expires_at = excluded.expires_at, created_at = excluded.created_at, renewed_at = excluded.renewed_at,
                     reauthorized_at = excluded.reauthorized_at, last_notification_at = excluded.last_notification_at,
                     failure_reason = excluded.failure_reason, failure_count = excluded.failure_count,
-                    pending_resync = excluded.pending_resync;
+                    pending_resync = excluded.pending_resync, reauthorize_pending = excluded.reauthorize_pending,
+                    recreate_reason = excluded.recreate_reason, recreating_graph_id = excluded.recreating_graph_id,
+                    next_attempt_at = excluded.next_attempt_at;
                 """;
             AddParameters(command, record);
             await command.ExecuteNonQueryAsync(cancellationToken);
@@ -192,7 +237,7 @@ public sealed class SqliteSubscriptionStore(SqliteDatabase database) : ISubscrip
             command.CommandText = """
                 SELECT key, graph_id, resource, change_type, client_state, include_resource_data, encryption_cert_id,
                     expires_at, created_at, renewed_at, reauthorized_at, last_notification_at, failure_reason,
-                    failure_count, pending_resync
+                    failure_count, pending_resync, reauthorize_pending, recreate_reason, recreating_graph_id, next_attempt_at
                 FROM subscriptions;
                 """;
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -226,6 +271,10 @@ public sealed class SqliteSubscriptionStore(SqliteDatabase database) : ISubscrip
         FailureReason = reader.IsDBNull(12) ? null : reader.GetString(12),
         ConsecutiveFailures = reader.GetInt32(13),
         PendingResyncReason = reader.IsDBNull(14) ? null : reader.GetString(14),
+        ReauthorizationPending = reader.GetInt64(15) != 0,
+        RecreateReason = reader.IsDBNull(16) ? null : reader.GetString(16),
+        RecreatingGraphId = reader.IsDBNull(17) ? null : Guid.Parse(reader.GetString(17)),
+        NextAttemptAt = UnixTime.FromMs(reader.GetValue(18)),
     };
 
     private static void AddParameters(SqliteCommand command, SubscriptionRecord record)
@@ -248,5 +297,9 @@ public sealed class SqliteSubscriptionStore(SqliteDatabase database) : ISubscrip
         p.AddWithValue("$failureReason", Text(record.FailureReason));
         p.AddWithValue("$failureCount", record.ConsecutiveFailures);
         p.AddWithValue("$pendingResync", Text(record.PendingResyncReason));
+        p.AddWithValue("$reauthorizePending", record.ReauthorizationPending ? 1 : 0);
+        p.AddWithValue("$recreateReason", Text(record.RecreateReason));
+        p.AddWithValue("$recreatingGraphId", record.RecreatingGraphId is { } old ? old.ToString("D") : DBNull.Value);
+        p.AddWithValue("$nextAttemptAt", Ms(record.NextAttemptAt));
     }
 }

@@ -37,7 +37,8 @@ public interface ISubscriptionHealth
 
 /// <summary>
 /// The reconciler's in-memory view of each desired subscription: state for health, and when it may next be
-/// tried (backoff, Retry-After) or is next due for renewal. Persistent facts live in <see cref="ISubscriptionStore"/>.
+/// tried (backoff, Retry-After) or is next due for renewal, so the loop wakes in time. What a pass decides on
+/// (including the backoff) lives on the record in <see cref="ISubscriptionStore"/>.
 /// </summary>
 public sealed class SubscriptionStateBoard : ISubscriptionHealth
 {
@@ -60,10 +61,6 @@ public sealed class SubscriptionStateBoard : ISubscriptionHealth
     }
 
     public void Remove(string key) => _entries.TryRemove(key, out _);
-
-    /// <summary>True when the subscription is waiting out a backoff or Retry-After at <paramref name="now"/>.</summary>
-    public bool IsBackingOff(string key, DateTimeOffset now) =>
-        _entries.TryGetValue(key, out var e) && e.Status.NextAttemptAt is { } at && at > now;
 
     /// <summary>The earliest retry or renewal due, so the background loop wakes in time.</summary>
     public DateTimeOffset? EarliestDue() =>

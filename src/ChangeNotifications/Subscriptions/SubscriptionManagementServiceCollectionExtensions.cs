@@ -9,7 +9,7 @@ public static class SubscriptionManagementServiceCollectionExtensions
 {
     /// <summary>
     /// Subscription management: options (section <c>Subscriptions</c>, validated at start against the resource
-    /// catalog), the SQLite store, the reconciler (hosted), the lifecycle handler and the <c>subscriptions</c> health
+    /// catalog), the SQLite store, the leader lease (single node), the reconciler (hosted: loop, planner, operations), the lifecycle handler and the <c>subscriptions</c> health
     /// check. Expects a <c>GraphServiceClient</c> in DI (<c>services.AddGraph(configuration)</c>).
     /// </summary>
     public static IServiceCollection AddSubscriptionManagement(this IServiceCollection services, IConfiguration configuration)
@@ -31,6 +31,9 @@ public static class SubscriptionManagementServiceCollectionExtensions
         services.TryAddSingleton<SubscriptionStateBoard>();
         services.TryAddSingleton<ISubscriptionHealth>(sp => sp.GetRequiredService<SubscriptionStateBoard>());
         services.TryAddSingleton<GraphSubscriptionsClient>();
+        services.TryAddSingleton<ILeaderLease, SingleNodeLeaderLease>();
+        services.TryAddSingleton(sp => new SubscriptionPlanner(sp.GetRequiredService<IOptions<SubscriptionsOptions>>().Value));
+        services.TryAddSingleton<SubscriptionOperations>();
         services.TryAddSingleton<NotificationAddresses>();
         services.TryAddSingleton<ResyncRequester>();
         services.TryAddSingleton<SubscriptionReconciler>();

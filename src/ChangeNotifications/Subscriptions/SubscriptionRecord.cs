@@ -38,6 +38,18 @@ public sealed record SubscriptionRecord
     /// <summary>Why the resource's handler still owes a resync (set after <c>subscriptionRemoved</c> until recreated and resynced).</summary>
     public string? PendingResyncReason { get; init; }
 
+    /// <summary>A <c>reauthorizationRequired</c> event not yet answered (kept until a reauthorize or renewal succeeds).</summary>
+    public bool ReauthorizationPending { get; init; }
+
+    /// <summary>Why the subscription is being recreated, until the new one exists (null when no recreation is under way).</summary>
+    public string? RecreateReason { get; init; }
+
+    /// <summary>Graph's id of the subscription being replaced by the recreation under way.</summary>
+    public Guid? RecreatingGraphId { get; init; }
+
+    /// <summary>Not to be tried before this moment (backoff or Retry-After after a failure, or a deferred renewal).</summary>
+    public DateTimeOffset? NextAttemptAt { get; init; }
+
     /// <summary>Never print the clientState, even by accident through a record's generated ToString.</summary>
     public override string ToString() =>
         $"Subscription {{ Key = {Key}, GraphId = {GraphId}, Resource = {Resource}, ChangeType = {ChangeType}, ExpiresAt = {ExpiresAt:O} }}";

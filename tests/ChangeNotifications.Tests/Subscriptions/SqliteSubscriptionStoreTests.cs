@@ -34,6 +34,52 @@ public sealed class SqliteSubscriptionStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Intentions_survive_a_restart()
+    {
+        var record = Sample() with
+        {
+            ReauthorizationPending = true,
+            RecreateReason = "renewal answered 404",
+            RecreatingGraphId = Guid.NewGuid(),
+            NextAttemptAt = T0.AddMinutes(5),
+        };
+        await new SqliteSubscriptionStore(_file.OpenDatabase()).UpsertAsync(record, default);
+
+        Assert.Equal(record, await new SqliteSubscriptionStore(_file.OpenDatabase()).FindByKeyAsync(record.Key, default));
+    }
+
+    [Fact]
+    public async Task A_file_from_before_the_intention_columns_opens_and_gets_them()
+    {
+        var record = Sample() with { ExpiresAt = T0.AddDays(1) };
+        await using (var old = new SqliteConnection($"Data Source={_file.FilePath}"))
+        {
+            await old.OpenAsync();
+            await using var command = old.CreateCommand();
+            command.CommandText = $"""
+                CREATE TABLE subscriptions (
+                    key TEXT PRIMARY KEY, graph_id TEXT NULL, resource TEXT NOT NULL, change_type TEXT NOT NULL,
+                    client_state TEXT NOT NULL, include_resource_data INTEGER NOT NULL DEFAULT 0, encryption_cert_id TEXT NULL,
+                    expires_at INTEGER NULL, created_at INTEGER NULL, renewed_at INTEGER NULL, reauthorized_at INTEGER NULL,
+                    last_notification_at INTEGER NULL, failure_reason TEXT NULL, failure_count INTEGER NOT NULL DEFAULT 0,
+                    pending_resync TEXT NULL);
+                INSERT INTO subscriptions (key, graph_id, resource, change_type, client_state, expires_at)
+                VALUES ('{record.Key}', '{record.GraphId:D}', '{record.Resource}', '{record.ChangeType}', '{record.ClientState}',
+                    {record.ExpiresAt!.Value.ToUnixTimeMilliseconds()});
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
+        var store = new SqliteSubscriptionStore(_file.OpenDatabase());
+        Assert.Equal(record, await store.FindByKeyAsync(record.Key, default));
+
+        var pending = record with { ReauthorizationPending = true, NextAttemptAt = T0 };
+        await store.UpsertAsync(pending, default);
+        Assert.Equal(pending, await new SqliteSubscriptionStore(_file.OpenDatabase()).FindByKeyAsync(record.Key, default));
+    }
+
+    [Fact]
     public async Task Lookup_by_graph_id_is_answered_from_memory_once_loaded()
     {
         var store = new SqliteSubscriptionStore(_file.OpenDatabase());

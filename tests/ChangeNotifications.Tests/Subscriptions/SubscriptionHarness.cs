@@ -26,11 +26,13 @@ internal sealed class SubscriptionHarness : IAsyncDisposable
     private readonly Dictionary<string, string?> _settings;
     private readonly ISubscriptionEncryptionCertificateSource? _certificates;
     private readonly bool _changeHandlers;
+    private readonly Action<IServiceCollection>? _registrations;
     private ServiceProvider _services;
 
-    private SubscriptionHarness(EmulatorFixture emulator, LoopbackReceiver receiver, TempSqlite file, FakeTimeProvider time, Dictionary<string, string?> settings, ISubscriptionEncryptionCertificateSource? certificates, bool changeHandlers)
+    private SubscriptionHarness(EmulatorFixture emulator, LoopbackReceiver receiver, TempSqlite file, FakeTimeProvider time, Dictionary<string, string?> settings, ISubscriptionEncryptionCertificateSource? certificates, bool changeHandlers, Action<IServiceCollection>? services)
     {
         _changeHandlers = changeHandlers;
+        _registrations = services;
         Emulator = emulator;
         Receiver = receiver;
         File = file;
@@ -72,11 +74,13 @@ internal sealed class SubscriptionHarness : IAsyncDisposable
 
     /// <param name="certificates">The encryption certificates rich subscriptions use (none by default).</param>
     /// <param name="changeHandlers">Also the service's handlers (<c>AddChangeHandlers</c>) over the emulator's seeded tenant.</param>
+    /// <param name="services">Registrations made before the service's own, which then keep them (e.g. a test lease).</param>
     public static async Task<SubscriptionHarness> StartAsync(
         IEnumerable<(string Resource, string ChangeType)> items,
         Action<Dictionary<string, string?>>? configure = null,
         ISubscriptionEncryptionCertificateSource? certificates = null,
-        bool changeHandlers = false)
+        bool changeHandlers = false,
+        Action<IServiceCollection>? services = null)
     {
         var time = new FakeTimeProvider(Start);
         var emulator = await EmulatorFixture.StartAsync(o =>
@@ -102,7 +106,7 @@ internal sealed class SubscriptionHarness : IAsyncDisposable
         }
 
         configure?.Invoke(settings);
-        return new SubscriptionHarness(emulator, receiver, file, time, settings, certificates, changeHandlers);
+        return new SubscriptionHarness(emulator, receiver, file, time, settings, certificates, changeHandlers, services);
     }
 
     /// <summary>A new service (store, reconciler, logs) over the same SQLite file, as after a process restart.</summary>
@@ -192,6 +196,7 @@ internal sealed class SubscriptionHarness : IAsyncDisposable
             services.AddSingleton(_certificates);
         }
 
+        _registrations?.Invoke(services);
         services.AddSubscriptionManagement(configuration);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
