@@ -5,6 +5,7 @@ using ChangeNotifications.Inbox;
 using ChangeNotifications.Logging;
 using ChangeNotifications.Receiving;
 using ChangeNotifications.Security;
+using ChangeNotifications.Storage.Sqlite;
 using ChangeNotifications.Storage;
 using ChangeNotifications.Subscriptions;
 

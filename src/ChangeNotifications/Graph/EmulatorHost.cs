@@ -1,5 +1,6 @@
 using ChangeNotifications.GraphEmulator.Hosting;
 using ChangeNotifications.GraphEmulator.Tenant;
+using ChangeNotifications.Storage.Sqlite;
 using ChangeNotifications.Storage;
 using Microsoft.Extensions.Options;
 

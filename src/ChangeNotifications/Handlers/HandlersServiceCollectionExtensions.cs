@@ -1,4 +1,5 @@
 using ChangeNotifications.Dispatching;
+using ChangeNotifications.Storage.Sqlite;
 using ChangeNotifications.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

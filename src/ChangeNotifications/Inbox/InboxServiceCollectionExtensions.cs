@@ -1,3 +1,4 @@
+using ChangeNotifications.Storage.Sqlite;
 using ChangeNotifications.Storage;
 
 namespace ChangeNotifications.Inbox;

@@ -1,3 +1,4 @@
+using ChangeNotifications.Storage.Sqlite;
 using ChangeNotifications.Storage;
 using Microsoft.Extensions.Options;
 using Microsoft.Identity.Web;

@@ -1,3 +1,4 @@
+using ChangeNotifications.Storage.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace ChangeNotifications.Storage;

@@ -1,5 +1,6 @@
 using System.Text;
 using ChangeNotifications.GraphEmulator.Tenant;
+using ChangeNotifications.Storage.Sqlite;
 using ChangeNotifications.Storage;
 using ChangeNotifications.Subscriptions;
 using Microsoft.Extensions.Hosting;

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Receiving;
+using ChangeNotifications.Storage.Sqlite;
 using ChangeNotifications.Storage;
 using ChangeNotifications.Tests.Infrastructure;
 using ChangeNotifications.Tests.Subscriptions;

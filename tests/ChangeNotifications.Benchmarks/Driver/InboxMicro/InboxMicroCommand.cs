@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ChangeNotifications.Inbox;
+using ChangeNotifications.Storage.Sqlite;
 using ChangeNotifications.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Threading.Channels;
 using ChangeNotifications.Inbox;
+using ChangeNotifications.Storage.Sqlite;
 using ChangeNotifications.Storage;
 using Microsoft.Data.Sqlite;
 

@@ -1,5 +1,6 @@
 using ChangeNotifications.Benchmarks.Driver.InboxMicro;
 using ChangeNotifications.Inbox;
+using ChangeNotifications.Storage.Sqlite;
 using ChangeNotifications.Storage;
 using ChangeNotifications.Tests.Infrastructure;
 using ChangeNotifications.Tests.Subscriptions;
@@ -15,7 +16,7 @@ using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
-namespace ChangeNotifications.Tests.Inbox;
+namespace ChangeNotifications.Tests.Storage.Sqlite;
 
 public sealed class SqliteInboxTests : IDisposable
 {

@@ -1,10 +1,10 @@
 using System.Buffers;
 using System.Text;
 using System.Threading.Channels;
-using ChangeNotifications.Storage;
+using ChangeNotifications.Inbox;
 using Microsoft.Data.Sqlite;
 
-namespace ChangeNotifications.Inbox;
+namespace ChangeNotifications.Storage.Sqlite;
 
 /// <summary>
 /// The SQLite inbox. Appends from concurrent requests and the dispatcher's completions are queued and written by one

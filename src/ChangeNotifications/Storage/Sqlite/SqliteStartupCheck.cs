@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace ChangeNotifications.Storage;
+namespace ChangeNotifications.Storage.Sqlite;
 
 /// <summary>
 /// Opens the SQLite file (folder, WAL, schema) before anything else starts, so a file that cannot be opened stops
