@@ -5,7 +5,6 @@ using ChangeNotifications.Inbox;
 using ChangeNotifications.Logging;
 using ChangeNotifications.Receiving;
 using ChangeNotifications.Security;
-using ChangeNotifications.Storage.Sqlite;
 using ChangeNotifications.Storage;
 using ChangeNotifications.Subscriptions;
 
@@ -32,7 +31,7 @@ app.UseOutsideWebhookPosts(branch => branch
     .UseStatusCodePages());
 app.MapNotificationEndpoints();
 app.MapHealthChecks("/health");
-if (!await app.Services.GetRequiredService<SqliteStartupCheck>().OpensAsync(CancellationToken.None))
+if (!await app.Services.GetRequiredService<IStorageStartupCheck>().OpensAsync(CancellationToken.None))
 {
     await app.DisposeAsync(); // flushes the asynchronous log sink
     return 1;

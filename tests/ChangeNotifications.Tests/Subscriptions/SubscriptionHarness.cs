@@ -1,6 +1,7 @@
 using ChangeNotifications.Dispatching;
 using ChangeNotifications.Handlers;
 using ChangeNotifications.Resources;
+using ChangeNotifications.Storage;
 using ChangeNotifications.Subscriptions;
 using ChangeNotifications.Tests.Emulator;
 using ChangeNotifications.Tests.Infrastructure;
@@ -192,6 +193,7 @@ internal sealed class SubscriptionHarness : IAsyncDisposable
             services.AddSingleton(_certificates);
         }
 
+        services.AddStorage(configuration);
         services.AddSubscriptionManagement(configuration);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }

@@ -46,6 +46,9 @@ public sealed class SqliteDatabase
 
     public string FilePath { get; }
 
+    /// <summary>The folder of <see cref="FilePath"/>: the service's data folder.</summary>
+    public string Folder => Path.GetDirectoryName(FilePath) ?? Directory.GetCurrentDirectory();
+
     public string ConnectionString { get; }
 
     /// <summary>An open connection with the service's pragmas set; the schema exists.</summary>

@@ -1,5 +1,5 @@
-using ChangeNotifications.Storage.Sqlite;
 using ChangeNotifications.Storage;
+using ChangeNotifications.Storage.Sqlite;
 
 namespace ChangeNotifications.Benchmarks.Driver.InboxMicro;
 
