@@ -43,9 +43,6 @@ public interface IInbox
     /// <summary>Makes dead-lettered items ready again (all, or those of one subscription). Returns how many.</summary>
     Task<int> ReplayDeadLettersAsync(Guid? subscriptionId, CancellationToken cancellationToken);
 
-    /// <summary>Makes every claimed item ready again: on start of a single-node store, whose claims died with the process.</summary>
-    Task<int> ReleaseAbandonedClaimsAsync(CancellationToken cancellationToken);
-
     /// <summary>Removes finished items, and the dedup keys claimed, older than <paramref name="olderThan"/> (in chunks: the
     /// acknowledgements' writes are not held up for the whole purge).</summary>
     Task<int> PurgeCompletedAsync(DateTimeOffset olderThan, CancellationToken cancellationToken);

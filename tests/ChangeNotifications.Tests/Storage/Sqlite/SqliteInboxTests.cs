@@ -87,6 +87,28 @@ public sealed class SqliteInboxTests : IDisposable
     }
 
     [Fact]
+    public async Task A_new_instance_releases_the_claims_left_in_the_file_once_before_its_first_claim()
+    {
+        await using (var first = Open())
+        {
+            await first.AppendAsync([Entry("a"), Entry("b"), Entry("c")], default);
+            Assert.Equal(2, (await first.ClaimAsync(2, TimeSpan.FromHours(1), default)).Count);
+        }
+
+        var logger = new FakeLogger<SqliteInbox>();
+        await using var second = Open(logger);
+        await second.AppendAsync([Entry("d")], default);
+        Assert.Equal(new InboxCounts(Ready: 2, Claimed: 2, Done: 0, Dead: 0), await second.CountAsync(default));
+
+        var claimed = await second.ClaimAsync(10, TimeSpan.FromHours(1), default);
+
+        Assert.Equal(["a", "b", "c", "d"], claimed.Select(i => i.DedupKey).Order(StringComparer.Ordinal));
+        var line = Assert.Single(logger.Collector.GetSnapshot(), r => r.Id.Id == 2001);
+        Assert.Equal("2", line.GetStructuredStateValue("Count"));
+        Assert.Empty(await second.ClaimAsync(10, TimeSpan.FromHours(1), default));
+    }
+
+    [Fact]
     public async Task Appends_and_completions_queued_together_share_a_round_and_all_land()
     {
         await using var inbox = Open();
