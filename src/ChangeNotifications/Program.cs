@@ -31,7 +31,7 @@ app.UseOutsideWebhookPosts(branch => branch
     .UseStatusCodePages());
 app.MapNotificationEndpoints();
 app.MapHealthChecks("/health");
-if (!await app.Services.GetRequiredService<SqliteStartupCheck>().OpensAsync(CancellationToken.None))
+if (!await app.Services.GetRequiredService<IStorageStartupCheck>().OpensAsync(CancellationToken.None))
 {
     await app.DisposeAsync(); // flushes the asynchronous log sink
     return 1;

@@ -10,7 +10,6 @@ namespace ChangeNotifications.Dispatching;
 /// marks the handled ones done together at the end of the round (one inbox write, and the subscriptions' last
 /// notification time once each), retries failures with exponential backoff and jitter, dead-letters after
 /// <see cref="DispatcherOptions.MaxAttempts"/>, or at once what retrying cannot mend (<see cref="HandlingFailure"/>). Handles fewer at once while the intake is busy (<see cref="DispatchPacing"/>).
-/// On start it releases claims left by a process that died: items handled but not yet marked done are handled again.
 /// </summary>
 public sealed partial class NotificationDispatcher(
     IInbox inbox,
@@ -33,12 +32,6 @@ public sealed partial class NotificationDispatcher(
         }
 
         await Task.Yield();
-        var released = await inbox.ReleaseAbandonedClaimsAsync(stoppingToken);
-        if (released > 0)
-        {
-            LogReleased(logger, released);
-        }
-
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -188,9 +181,6 @@ public sealed partial class NotificationDispatcher(
             LogPurged(logger, purged);
         }
     }
-
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Released {Count} inbox items claimed by a process that stopped; they are handled again")]
-    private static partial void LogReleased(ILogger logger, int count);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Inbox item {InboxId} (subscription {SubscriptionId}) failed on attempt {Attempt} (status {StatusCode}): {Reason}; next attempt at {NextAttemptAt:O}, in {Delay} (took {ElapsedMs} ms)")]
     private static partial void LogRetrying(ILogger logger, long inboxId, Guid subscriptionId, int attempt, string statusCode, string reason, DateTimeOffset nextAttemptAt, TimeSpan delay, double elapsedMs);

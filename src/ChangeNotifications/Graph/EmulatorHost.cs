@@ -83,11 +83,11 @@ public sealed partial class EmulatorHost(
         return server;
     }
 
-    /// <summary>The emulator's state file beside the service's SQLite file, so the data folder holds both halves of a run.</summary>
+    /// <summary>The emulator's state file in the service's data folder, so the folder holds both halves of a run.</summary>
     private string? StatePath(GraphEmulatorSettings settings) =>
-        string.IsNullOrWhiteSpace(settings.StateFile) || services.GetService<SqliteDatabase>() is not { } database
+        string.IsNullOrWhiteSpace(settings.StateFile) || services.GetService<DataFolder>() is not { } folder
             ? null
-            : Path.Combine(Path.GetDirectoryName(database.FilePath)!, settings.StateFile);
+            : Path.Combine(folder.Path, settings.StateFile);
 
     [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Graph emulator started: Graph at {GraphBaseUrl}, token endpoint at {AuthorityHost}")]
     private static partial void LogStarted(ILogger logger, Uri graphBaseUrl, Uri authorityHost);

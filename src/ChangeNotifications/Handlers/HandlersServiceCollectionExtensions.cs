@@ -1,5 +1,4 @@
 using ChangeNotifications.Dispatching;
-using ChangeNotifications.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ChangeNotifications.Handlers;
@@ -7,16 +6,13 @@ namespace ChangeNotifications.Handlers;
 public static class HandlersServiceCollectionExtensions
 {
     /// <summary>
-    /// The built-in handler of every resource type, the delta-link store (SQLite) and its table. Replace a
-    /// handler by registering yours for the same type afterwards: <c>services.AddChangeHandler&lt;MyMessageHandler&gt;();</c>
-    /// (the last one registered for a type wins). Needs a <see cref="Microsoft.Graph.GraphServiceClient"/> and
-    /// <see cref="SqliteDatabase"/> in DI.
+    /// The built-in handler of every resource type. Replace a handler by registering yours for the same type
+    /// afterwards: <c>services.AddChangeHandler&lt;MyMessageHandler&gt;();</c> (the last one registered for a type wins).
+    /// Needs a <see cref="Microsoft.Graph.GraphServiceClient"/> and the delta-link store (<c>AddStorage</c>) in DI.
     /// </summary>
     public static IServiceCollection AddChangeHandlers(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IDeltaLinkStore, SqliteDeltaLinkStore>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISqliteSchema, DeltaLinkSchema>());
         services.TryAddSingleton<DeltaSync>();
 
         services.AddChangeHandler<PrintJobHandler>();

@@ -25,7 +25,8 @@ public interface IInbox
     /// item whose dedup key an earlier item already holds (Graph delivered it again) is not returned: it is marked done,
     /// with the original's id as its last error, in the same write. The first item claimed with a key holds it until
     /// <see cref="PurgeCompletedAsync"/> lets it go; claiming it again (a retry, a replay, a lease that ran out) returns it.
-    /// Empty only when nothing is ready: a claim that took nothing but redeliveries claims again.
+    /// Empty only when nothing is ready: a claim that took nothing but redeliveries claims again. Items a stopped process
+    /// had claimed come back when their lease runs out; a store only one process uses may give them back at its first claim.
     /// </summary>
     Task<IReadOnlyList<InboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken);
 
@@ -42,9 +43,6 @@ public interface IInbox
 
     /// <summary>Makes dead-lettered items ready again (all, or those of one subscription). Returns how many.</summary>
     Task<int> ReplayDeadLettersAsync(Guid? subscriptionId, CancellationToken cancellationToken);
-
-    /// <summary>Makes every claimed item ready again: on start of a single-node store, whose claims died with the process.</summary>
-    Task<int> ReleaseAbandonedClaimsAsync(CancellationToken cancellationToken);
 
     /// <summary>Removes finished items, and the dedup keys claimed, older than <paramref name="olderThan"/> (in chunks: the
     /// acknowledgements' writes are not held up for the whole purge).</summary>

@@ -1,16 +1,15 @@
-using ChangeNotifications.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ChangeNotifications.Inbox;
 
 public static class InboxServiceCollectionExtensions
 {
+    /// <summary>The inbox's wake-up signal and meters; the inbox itself comes with the store (<c>AddStorage</c>).</summary>
     public static IServiceCollection AddInbox(this IServiceCollection services)
     {
-        services.AddSingleton<ISqliteSchema, SqliteInboxSchema>();
-        services.AddSingleton<InboxSignal>();
+        services.TryAddSingleton<InboxSignal>();
         services.AddMetrics();
-        services.AddSingleton<InboxMetrics>();
-        services.AddSingleton<IInbox, SqliteInbox>();
+        services.TryAddSingleton<InboxMetrics>();
         return services;
     }
 }

@@ -9,9 +9,9 @@ namespace ChangeNotifications.Security;
 /// Base64Encoded, StoreWithThumbprint, KeyVault …) and checks each; in Emulator mode with none configured, loads or
 /// makes the emulator's. Anything unusable stops start-up with an <see cref="OptionsValidationException"/> naming the setting.
 /// </summary>
-public sealed partial class EncryptionCertificateLoader(
+internal sealed partial class EncryptionCertificateLoader(
     IOptions<RichNotificationsOptions> options,
-    SqliteDatabase database,
+    DataFolder dataFolder,
     TimeProvider time,
     ILogger<EncryptionCertificateLoader> logger,
     ILogger<DefaultCertificateLoader> loaderLogger)
@@ -75,8 +75,7 @@ public sealed partial class EncryptionCertificateLoader(
     /// <summary>Emulator mode: the certificate kept in the data folder, made on first call when missing.</summary>
     public DecryptionCertificate LoadEmulatorCertificate()
     {
-        var folder = Path.GetDirectoryName(database.FilePath) ?? Directory.GetCurrentDirectory();
-        var path = Path.Combine(folder, options.Value.EmulatorCertificateFileName);
+        var path = Path.Combine(dataFolder.Path, options.Value.EmulatorCertificateFileName);
         var certificate = EmulatorEncryptionCertificate.LoadOrCreate(path, time.GetUtcNow());
         var id = EmulatorEncryptionCertificate.IdFor(certificate);
         LogEmulatorCertificate(logger, id, certificate.Thumbprint, path);

@@ -45,7 +45,7 @@ public sealed class RichNotificationsOptions
     /// <summary>Set from <c>Graph:Mode</c> (not bound): Emulator mode allows an http metadata address and a generated certificate.</summary>
     public bool EmulatorMode { get; set; }
 
-    /// <summary>File name of the certificate generated in Emulator mode, next to the SQLite file.</summary>
+    /// <summary>File name of the certificate generated in Emulator mode, in the service's data folder.</summary>
     public string EmulatorCertificateFileName { get; set; } = "rich-notifications-emulator.pfx";
 }
 

@@ -14,7 +14,7 @@ public static class RichNotificationsServiceCollectionExtensions
     /// <summary>
     /// Rich notifications: decryption certificates (section <c>RichNotifications</c>, loaded and checked at start),
     /// the certificate source the subscription manager sends to Graph, validation-token checks and decryption at
-    /// dispatch. Expects <c>AddStorage</c> (the emulator certificate is kept next to the SQLite file). In Emulator mode,
+    /// dispatch. Expects <c>AddStorage</c> (the emulator certificate is kept in its data folder). In Emulator mode,
     /// the emulator's OpenID metadata and pinned certificate come from <see cref="GraphEndpoints"/> (<c>AddGraph</c>).
     /// </summary>
     public static IServiceCollection AddRichNotifications(this IServiceCollection services, IConfiguration configuration)

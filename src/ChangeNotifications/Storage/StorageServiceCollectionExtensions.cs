@@ -1,19 +1,57 @@
+using ChangeNotifications.Inbox;
+using ChangeNotifications.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace ChangeNotifications.Storage;
 
 public static class StorageServiceCollectionExtensions
 {
+    /// <summary>
+    /// The store that <c>Storage:Provider</c> names (<c>Sqlite</c>, the default, is the only one today): the inbox,
+    /// the subscription store, the delta-link store, the data folder and the check that the store opens at start-up.
+    /// Features register only what works on these contracts, so the order of the <c>Add…</c> calls does not matter.
+    /// </summary>
     public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(StorageOptions.Section);
         services.AddOptions<StorageOptions>()
-            .Bind(configuration.GetSection(StorageOptions.Section))
+            .Bind(section)
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
-        services.AddSingleton<SqliteDatabase>();
-        services.AddSingleton<SqliteStartupCheck>();
-        services.AddHostedService(sp => sp.GetRequiredService<SqliteStartupCheck>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<InboxMetrics>();
+
+        switch (ProviderOf(section))
+        {
+            case StorageProvider.Sqlite:
+                services.AddSqliteStorage();
+                break;
+        }
+
         return services;
+    }
+
+    /// <summary>The configured provider; an unknown one stops start-up here, before anything is registered for it.</summary>
+    private static StorageProvider ProviderOf(IConfigurationSection section)
+    {
+        var value = section[nameof(StorageOptions.Provider)];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return new StorageOptions().Provider;
+        }
+
+        if (Enum.TryParse<StorageProvider>(value, ignoreCase: true, out var provider) && Enum.IsDefined(provider))
+        {
+            return provider;
+        }
+
+        throw new OptionsValidationException(
+            StorageOptions.Section,
+            typeof(StorageOptions),
+            [$"{StorageOptions.Section}:Provider must be {string.Join(" or ", Enum.GetNames<StorageProvider>())} (got '{value}')."]);
     }
 }
 

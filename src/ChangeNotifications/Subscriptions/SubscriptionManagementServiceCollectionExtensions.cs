@@ -1,5 +1,4 @@
 using ChangeNotifications.Dispatching;
-using ChangeNotifications.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -9,8 +8,9 @@ public static class SubscriptionManagementServiceCollectionExtensions
 {
     /// <summary>
     /// Subscription management: options (section <c>Subscriptions</c>, validated at start against the resource
-    /// catalog), the SQLite store, the leader lease (single node), the reconciler (hosted: loop, planner, operations), the lifecycle handler and the <c>subscriptions</c> health
-    /// check. Expects a <c>GraphServiceClient</c> in DI (<c>services.AddGraph(configuration)</c>).
+    /// catalog), the leader lease (single node), the reconciler (hosted: loop, planner, operations), the lifecycle handler
+    /// and the <c>subscriptions</c> health check. Expects a <c>GraphServiceClient</c> (<c>AddGraph</c>) and the
+    /// subscription store (<c>AddStorage</c>).
     /// </summary>
     public static IServiceCollection AddSubscriptionManagement(this IServiceCollection services, IConfiguration configuration)
     {
@@ -20,14 +20,9 @@ public static class SubscriptionManagementServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SubscriptionsOptions>, SubscriptionsOptionsValidator>());
 
-        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section));
-        services.TryAddSingleton<SqliteDatabase>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISqliteSchema, SubscriptionsSchema>());
         services.TryAddSingleton(TimeProvider.System);
 
         services.TryAddSingleton(sp => new ResourceCatalog(sp.GetRequiredService<IOptions<SubscriptionsOptions>>().Value.MaxLifetimes));
-        services.TryAddSingleton<SqliteSubscriptionStore>();
-        services.TryAddSingleton<ISubscriptionStore>(sp => sp.GetRequiredService<SqliteSubscriptionStore>());
         services.TryAddSingleton<SubscriptionStateBoard>();
         services.TryAddSingleton<ISubscriptionHealth>(sp => sp.GetRequiredService<SubscriptionStateBoard>());
         services.TryAddSingleton<GraphSubscriptionsClient>();

@@ -1,6 +1,7 @@
 using System.Text;
 using ChangeNotifications.GraphEmulator.Tenant;
 using ChangeNotifications.Storage;
+using ChangeNotifications.Storage.Sqlite;
 using ChangeNotifications.Subscriptions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;

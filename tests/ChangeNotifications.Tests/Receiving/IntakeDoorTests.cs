@@ -4,6 +4,7 @@ using System.Text;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Receiving;
 using ChangeNotifications.Storage;
+using ChangeNotifications.Storage.Sqlite;
 using ChangeNotifications.Tests.Infrastructure;
 using ChangeNotifications.Tests.Subscriptions;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,7 @@
 using ChangeNotifications.Dispatching;
 using ChangeNotifications.Handlers;
 using ChangeNotifications.Resources;
+using ChangeNotifications.Storage;
 using ChangeNotifications.Subscriptions;
 using ChangeNotifications.Tests.Emulator;
 using ChangeNotifications.Tests.Infrastructure;
@@ -197,6 +198,7 @@ internal sealed class SubscriptionHarness : IAsyncDisposable
         }
 
         _registrations?.Invoke(services);
+        services.AddStorage(configuration);
         services.AddSubscriptionManagement(configuration);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }

@@ -1,3 +1,4 @@
+using ChangeNotifications.Storage;
 using ChangeNotifications.Subscriptions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -132,6 +133,7 @@ public class SubscriptionsStartupValidationTests
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton(new GraphServiceClient(new HttpClient(), new AnonymousAuthenticationProvider(), "http://127.0.0.1:9/v1.0"));
+        builder.Services.AddStorage(builder.Configuration);
         builder.Services.AddSubscriptionManagement(builder.Configuration);
         using var host = builder.Build();
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());

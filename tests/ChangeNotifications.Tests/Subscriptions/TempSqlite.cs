@@ -1,4 +1,5 @@
 using ChangeNotifications.Storage;
+using ChangeNotifications.Storage.Sqlite;
 using ChangeNotifications.Subscriptions;
 using ChangeNotifications.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;

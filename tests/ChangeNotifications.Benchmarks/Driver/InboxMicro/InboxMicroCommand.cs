@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Storage;
+using ChangeNotifications.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -145,15 +147,15 @@ internal static class InboxMicroCommand
     private static SqliteDatabase Database(string file, ISqliteSchema schema) =>
         new(Options.Create(new StorageOptions { SqlitePath = file }), new FixedEnvironment(Path.GetDirectoryName(file)!), [schema]);
 
-    /// <summary>The service's inbox as the service registers it (<see cref="InboxServiceCollectionExtensions.AddInbox"/>).</summary>
+    /// <summary>The service's inbox as the service registers it (<see cref="StorageServiceCollectionExtensions.AddStorage"/>).</summary>
     private static Appender NewInbox(string file)
     {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("Storage:SqlitePath", file)]).Build();
         var provider = new ServiceCollection()
             .AddLogging()
             .AddSingleton(TimeProvider.System)
             .AddSingleton<IHostEnvironment>(new FixedEnvironment(Path.GetDirectoryName(file)!))
-            .AddSingleton(Options.Create(new StorageOptions { SqlitePath = file }))
-            .AddSingleton<SqliteDatabase>()
+            .AddStorage(configuration)
             .AddInbox()
             .BuildServiceProvider();
         var inbox = provider.GetRequiredService<IInbox>();

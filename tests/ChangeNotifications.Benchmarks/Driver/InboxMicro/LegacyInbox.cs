@@ -2,6 +2,7 @@ using System.Text;
 using System.Threading.Channels;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Storage;
+using ChangeNotifications.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace ChangeNotifications.Benchmarks.Driver.InboxMicro;

@@ -1,4 +1,5 @@
 using ChangeNotifications.Storage;
+using ChangeNotifications.Storage.Sqlite;
 
 namespace ChangeNotifications.Benchmarks.Driver.InboxMicro;
 

@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Text;
 using ChangeNotifications.Inbox;
+using ChangeNotifications.Storage.Sqlite;
 
-namespace ChangeNotifications.Tests.Inbox;
+namespace ChangeNotifications.Tests.Storage.Sqlite;
 
 public sealed class InboxBatchCodecTests
 {

@@ -2,8 +2,9 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
+using ChangeNotifications.Inbox;
 
-namespace ChangeNotifications.Inbox;
+namespace ChangeNotifications.Storage.Sqlite;
 
 /// <summary>
 /// A request's change notifications as one inbox row (<c>inbox_batches.items</c>): the acknowledgement stores them with

@@ -1,7 +1,8 @@
 using ChangeNotifications.Inbox;
+using ChangeNotifications.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
-namespace ChangeNotifications.Tests.Inbox;
+namespace ChangeNotifications.Tests.Storage.Sqlite;
 
 public sealed class SqliteRawStatementTests : IDisposable
 {

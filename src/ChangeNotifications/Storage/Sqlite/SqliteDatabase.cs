@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
-namespace ChangeNotifications.Storage;
+namespace ChangeNotifications.Storage.Sqlite;
 
 /// <summary>A table (or index) set a feature needs in the SQLite file; created once, idempotently, on first open.</summary>
 public interface ISqliteSchema
@@ -45,6 +45,9 @@ public sealed class SqliteDatabase
     }
 
     public string FilePath { get; }
+
+    /// <summary>The folder of <see cref="FilePath"/>: the service's data folder.</summary>
+    public string Folder => Path.GetDirectoryName(FilePath) ?? Directory.GetCurrentDirectory();
 
     public string ConnectionString { get; }
 

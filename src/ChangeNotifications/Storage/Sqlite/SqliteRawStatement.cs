@@ -2,7 +2,7 @@ using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
-namespace ChangeNotifications.Inbox;
+namespace ChangeNotifications.Storage.Sqlite;
 
 /// <summary>
 /// A statement prepared once on an open <see cref="SqliteConnection"/> and run through SQLite's own API, for the inbox

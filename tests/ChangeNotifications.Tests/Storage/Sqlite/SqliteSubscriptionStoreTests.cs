@@ -1,7 +1,9 @@
+using ChangeNotifications.Storage.Sqlite;
 using ChangeNotifications.Subscriptions;
+using ChangeNotifications.Tests.Subscriptions;
 using Microsoft.Data.Sqlite;
 
-namespace ChangeNotifications.Tests.Subscriptions;
+namespace ChangeNotifications.Tests.Storage.Sqlite;
 
 public sealed class SqliteSubscriptionStoreTests : IDisposable
 {

@@ -1,6 +1,7 @@
 using ChangeNotifications.Benchmarks.Driver.InboxMicro;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Storage;
+using ChangeNotifications.Storage.Sqlite;
 using ChangeNotifications.Tests.Infrastructure;
 using ChangeNotifications.Tests.Subscriptions;
 using Microsoft.Data.Sqlite;
@@ -15,7 +16,7 @@ using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
-namespace ChangeNotifications.Tests.Inbox;
+namespace ChangeNotifications.Tests.Storage.Sqlite;
 
 public sealed class SqliteInboxTests : IDisposable
 {
@@ -83,6 +84,28 @@ public sealed class SqliteInboxTests : IDisposable
         var again = Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
         Assert.Equal("b", again.DedupKey);
         Assert.Equal(2, again.Attempts);
+    }
+
+    [Fact]
+    public async Task A_new_instance_releases_the_claims_left_in_the_file_once_before_its_first_claim()
+    {
+        await using (var first = Open())
+        {
+            await first.AppendAsync([Entry("a"), Entry("b"), Entry("c")], default);
+            Assert.Equal(2, (await first.ClaimAsync(2, TimeSpan.FromHours(1), default)).Count);
+        }
+
+        var logger = new FakeLogger<SqliteInbox>();
+        await using var second = Open(logger);
+        await second.AppendAsync([Entry("d")], default);
+        Assert.Equal(new InboxCounts(Ready: 2, Claimed: 2, Done: 0, Dead: 0), await second.CountAsync(default));
+
+        var claimed = await second.ClaimAsync(10, TimeSpan.FromHours(1), default);
+
+        Assert.Equal(["a", "b", "c", "d"], claimed.Select(i => i.DedupKey).Order(StringComparer.Ordinal));
+        var line = Assert.Single(logger.Collector.GetSnapshot(), r => r.Id.Id == 2001);
+        Assert.Equal("2", line.GetStructuredStateValue("Count"));
+        Assert.Empty(await second.ClaimAsync(10, TimeSpan.FromHours(1), default));
     }
 
     [Fact]

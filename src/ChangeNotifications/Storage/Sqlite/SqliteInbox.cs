@@ -1,10 +1,10 @@
 using System.Buffers;
 using System.Text;
 using System.Threading.Channels;
-using ChangeNotifications.Storage;
+using ChangeNotifications.Inbox;
 using Microsoft.Data.Sqlite;
 
-namespace ChangeNotifications.Inbox;
+namespace ChangeNotifications.Storage.Sqlite;
 
 /// <summary>
 /// The SQLite inbox. Appends from concurrent requests and the dispatcher's completions are queued and written by one
@@ -29,6 +29,8 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lazy<Task> _writeLoop;
     private int _disposed;
+    private readonly SemaphoreSlim _releaseGate = new(1, 1);
+    private volatile bool _claimsReleased;
 
     public SqliteInbox(SqliteDatabase database, TimeProvider time, ILogger<SqliteInbox> logger, InboxMetrics metrics)
     {
@@ -187,6 +189,11 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
     public async Task<IReadOnlyList<InboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        if (!_claimsReleased)
+        {
+            await ReleaseAbandonedClaimsOnceAsync(cancellationToken);
+        }
+
         while (true)
         {
             var claimed = await EnqueueAsync(new PendingClaim(max, lease), cancellationToken);
@@ -234,8 +241,34 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
             ("$now", UnixTime.ToMs(_time.GetUtcNow())),
             ("$sub", (object?)subscriptionId?.ToString() ?? DBNull.Value));
 
-    public Task<int> ReleaseAbandonedClaimsAsync(CancellationToken cancellationToken) =>
-        ExecuteAsync("UPDATE inbox SET status = 0, locked_until = NULL WHERE status = 1;", cancellationToken);
+    /// <summary>
+    /// Before this instance's first claim, makes every claimed item ready again: one process owns the file, so a claim
+    /// found in it was left by a process that stopped, and its items (handled or not) are handled again. A failure is
+    /// the claim's, and the next claim tries again.
+    /// </summary>
+    private async Task ReleaseAbandonedClaimsOnceAsync(CancellationToken cancellationToken)
+    {
+        await _releaseGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_claimsReleased)
+            {
+                return;
+            }
+
+            var released = await ExecuteAsync("UPDATE inbox SET status = 0, locked_until = NULL WHERE status = 1;", cancellationToken);
+            if (released > 0)
+            {
+                LogReleased(_logger, released);
+            }
+
+            _claimsReleased = true;
+        }
+        finally
+        {
+            _releaseGate.Release();
+        }
+    }
 
     /// <summary>
     /// Rows of each table a purge deletes per transaction. A transaction holds the file's write lock, which the writer's
@@ -393,6 +426,10 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
         var loop = _writeLoop.Value;
         return await Task.WhenAny(loop, Task.Delay(timeout, CancellationToken.None)) == loop;
     }
+
+    // 2001, in the dispatcher's range of ids: the line is about handling, and operators know it by this id.
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Released {Count} inbox items claimed by a process that stopped; they are handled again")]
+    private static partial void LogReleased(ILogger logger, int count);
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Inbox item {ItemId} of subscription {SubscriptionId} is a redelivery of item {HolderId} (same dedup key): marked done, not handled again")]
     private static partial void LogDuplicate(ILogger logger, long itemId, Guid subscriptionId, long holderId);

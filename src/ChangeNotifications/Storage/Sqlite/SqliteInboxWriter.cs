@@ -1,8 +1,8 @@
-using ChangeNotifications.Storage;
+using ChangeNotifications.Inbox;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
-namespace ChangeNotifications.Inbox;
+namespace ChangeNotifications.Storage.Sqlite;
 
 /// <summary>
 /// The connection of the inbox's single writer, kept open with its statements prepared (insert, insert and split a

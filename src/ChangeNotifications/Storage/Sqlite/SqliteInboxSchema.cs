@@ -1,8 +1,7 @@
 using System.Globalization;
-using ChangeNotifications.Storage;
 using Microsoft.Data.Sqlite;
 
-namespace ChangeNotifications.Inbox;
+namespace ChangeNotifications.Storage.Sqlite;
 
 /// <summary>
 /// The inbox table and its claimed dedup keys. Ids are the rowid (no AUTOINCREMENT: that costs a <c>sqlite_sequence</c>

@@ -1,6 +1,6 @@
-using ChangeNotifications.Storage;
+using ChangeNotifications.Handlers;
 
-namespace ChangeNotifications.Handlers;
+namespace ChangeNotifications.Storage.Sqlite;
 
 /// <summary>Delta links in the service's SQLite file (table <c>delta_links</c>).</summary>
 public sealed class SqliteDeltaLinkStore(SqliteDatabase database, TimeProvider time) : IDeltaLinkStore

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using ChangeNotifications.Storage;
+using ChangeNotifications.Subscriptions;
 using Microsoft.Data.Sqlite;
 
-namespace ChangeNotifications.Subscriptions;
+namespace ChangeNotifications.Storage.Sqlite;
 
 /// <summary>The <c>subscriptions</c> table of the SQLite file.</summary>
 public sealed class SubscriptionsSchema : ISqliteSchema

@@ -1,4 +1,5 @@
 using ChangeNotifications.Storage;
+using ChangeNotifications.Storage.Sqlite;
 using ChangeNotifications.Tests.Handlers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,7 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 
-namespace ChangeNotifications.Tests.Storage;
+namespace ChangeNotifications.Tests.Storage.Sqlite;
 
 /// <summary>An SQLite file that cannot be opened stops start-up with one message naming the path and <c>Storage:SqlitePath</c>.</summary>
 public sealed class SqliteStartupTests : IDisposable

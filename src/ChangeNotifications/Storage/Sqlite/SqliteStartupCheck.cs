@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace ChangeNotifications.Storage;
+namespace ChangeNotifications.Storage.Sqlite;
 
 /// <summary>
 /// Opens the SQLite file (folder, WAL, schema) before anything else starts, so a file that cannot be opened stops
@@ -8,7 +8,7 @@ namespace ChangeNotifications.Storage;
 /// Program runs it before the host starts (a failure then exits with code 1 and no stack trace); as a hosted service it
 /// guards any other host too.
 /// </summary>
-internal sealed partial class SqliteStartupCheck(SqliteDatabase database, ILogger<SqliteStartupCheck> logger) : IHostedLifecycleService
+internal sealed partial class SqliteStartupCheck(SqliteDatabase database, ILogger<SqliteStartupCheck> logger) : IStorageStartupCheck, IHostedLifecycleService
 {
     private const int UnavailableEvent = 7351;
 
