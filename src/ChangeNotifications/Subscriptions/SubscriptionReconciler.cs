@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ChangeNotifications.Resources;
 using Microsoft.Extensions.Options;
 using Microsoft.Graph.Models;
 
