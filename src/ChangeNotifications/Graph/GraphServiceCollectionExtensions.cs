@@ -10,7 +10,8 @@ public static class GraphServiceCollectionExtensions
 {
     /// <summary>
     /// Section <c>Graph</c> (validated at start-up), the <see cref="EmulatorHost"/> (first hosted service: call this
-    /// before registering hosted services that use Graph), <see cref="GraphEndpoints"/> and the <see cref="GraphServiceClient"/> singleton.
+    /// before registering hosted services that use Graph), <see cref="GraphEndpoints"/>, the <see cref="GraphServiceClient"/> singleton and the
+    /// <see cref="IGraphClientProvider"/> that hands it out.
     /// </summary>
     public static IServiceCollection AddGraph(this IServiceCollection services, IConfiguration configuration)
     {
@@ -22,6 +23,17 @@ public static class GraphServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<EmulatorHost>());
         services.AddSingleton(CreateEndpoints);
         services.AddSingleton(CreateClient);
+        services.AddGraphClientProvider();
+        return services;
+    }
+
+    /// <summary>
+    /// The app-only <see cref="IGraphClientProvider"/> over the <see cref="GraphServiceClient"/> in DI, unless one is
+    /// registered already; also for hosts that register their own client instead of calling <see cref="AddGraph"/>.
+    /// </summary>
+    internal static IServiceCollection AddGraphClientProvider(this IServiceCollection services)
+    {
+        services.TryAddSingleton<IGraphClientProvider, AppOnlyGraphClientProvider>();
         return services;
     }
 

@@ -1,4 +1,5 @@
 using ChangeNotifications.Dispatching;
+using ChangeNotifications.Graph;
 using ChangeNotifications.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -9,11 +10,12 @@ public static class HandlersServiceCollectionExtensions
     /// <summary>
     /// The built-in handler of every resource type, the delta-link store (SQLite) and its table. Replace a
     /// handler by registering yours for the same type afterwards: <c>services.AddChangeHandler&lt;MyMessageHandler&gt;();</c>
-    /// (the last one registered for a type wins). Needs a <see cref="Microsoft.Graph.GraphServiceClient"/> and
-    /// <see cref="SqliteDatabase"/> in DI.
+    /// (the last one registered for a type wins). Needs a <see cref="Microsoft.Graph.GraphServiceClient"/> (or an
+    /// <see cref="IGraphClientProvider"/>) and <see cref="SqliteDatabase"/> in DI.
     /// </summary>
     public static IServiceCollection AddChangeHandlers(this IServiceCollection services)
     {
+        services.AddGraphClientProvider();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IDeltaLinkStore, SqliteDeltaLinkStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISqliteSchema, DeltaLinkSchema>());

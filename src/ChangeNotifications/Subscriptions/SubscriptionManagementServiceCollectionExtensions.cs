@@ -1,4 +1,5 @@
 using ChangeNotifications.Dispatching;
+using ChangeNotifications.Graph;
 using ChangeNotifications.Resources;
 using ChangeNotifications.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,6 +32,7 @@ public static class SubscriptionManagementServiceCollectionExtensions
         services.TryAddSingleton<ISubscriptionStore>(sp => sp.GetRequiredService<SqliteSubscriptionStore>());
         services.TryAddSingleton<SubscriptionStateBoard>();
         services.TryAddSingleton<ISubscriptionHealth>(sp => sp.GetRequiredService<SubscriptionStateBoard>());
+        services.AddGraphClientProvider();
         services.TryAddSingleton<GraphSubscriptionsClient>();
         services.TryAddSingleton<NotificationAddresses>();
         services.TryAddSingleton<ResyncRequester>();
