@@ -1,4 +1,5 @@
 using Azure.Identity;
+using ChangeNotifications.Graph.Emulator;
 using ChangeNotifications.GraphEmulator.Tenant;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,5 @@
 using ChangeNotifications.Graph;
+using ChangeNotifications.Graph.Emulator;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
