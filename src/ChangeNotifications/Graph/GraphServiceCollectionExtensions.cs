@@ -1,6 +1,5 @@
 using Azure.Identity;
 using ChangeNotifications.Graph.Emulator;
-using ChangeNotifications.GraphEmulator.Tenant;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.Graph;
@@ -11,17 +10,15 @@ public static class GraphServiceCollectionExtensions
 {
     /// <summary>
     /// Section <c>Graph</c> (validated at start-up), the <see cref="EmulatorHost"/> (first hosted service: call this
-    /// before registering hosted services that use Graph), <see cref="GraphEndpoints"/>, the <see cref="GraphServiceClient"/> singleton and the
-    /// <see cref="IGraphClientProvider"/> that hands it out.
+    /// before registering hosted services that use Graph), <see cref="GraphEndpoints"/>, the
+    /// <see cref="GraphServiceClient"/> singleton and the <see cref="IGraphClientProvider"/> that hands it out.
     /// </summary>
     public static IServiceCollection AddGraph(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<GraphOptions>().Bind(configuration.GetSection(GraphOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GraphOptions>, GraphOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.AddEmulatedTenant();
-        services.AddSingleton<EmulatorHost>();
-        services.AddHostedService(sp => sp.GetRequiredService<EmulatorHost>());
+        services.AddGraphEmulator(configuration);
         services.AddSingleton(CreateEndpoints);
         services.AddSingleton(CreateClient);
         services.AddGraphClientProvider();
@@ -51,8 +48,7 @@ public static class GraphServiceCollectionExtensions
                 static () => new SocketsHttpHandler());
         }
 
-        var emulator = services.GetRequiredService<EmulatorHost>().GetServerAsync().GetAwaiter().GetResult();
-        return new GraphEndpoints(emulator.GraphBaseUrl, emulator.AuthorityHost, emulator.TenantId, emulator.ClientId, emulator.CreateTrustingHandler);
+        return EmulatorServiceCollectionExtensions.CreateEndpoints(services);
     }
 
     private static GraphServiceClient CreateClient(IServiceProvider services)
@@ -63,7 +59,6 @@ public static class GraphServiceCollectionExtensions
             return GraphClientBuilder.Create(options.BaseUrl ?? GraphOptions.LiveBaseUrl, GraphCredentialFactory.CreateLive(options));
         }
 
-        var emulator = services.GetRequiredService<EmulatorHost>().GetServerAsync().GetAwaiter().GetResult();
-        return GraphClientBuilder.CreateForEmulator(emulator);
+        return EmulatorServiceCollectionExtensions.CreateClient(services);
     }
 }
