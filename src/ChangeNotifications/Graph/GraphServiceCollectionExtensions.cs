@@ -1,5 +1,5 @@
 using Azure.Identity;
-using ChangeNotifications.GraphEmulator.Tenant;
+using ChangeNotifications.Graph.Emulator;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.Graph;
@@ -10,18 +10,28 @@ public static class GraphServiceCollectionExtensions
 {
     /// <summary>
     /// Section <c>Graph</c> (validated at start-up), the <see cref="EmulatorHost"/> (first hosted service: call this
-    /// before registering hosted services that use Graph), <see cref="GraphEndpoints"/> and the <see cref="GraphServiceClient"/> singleton.
+    /// before registering hosted services that use Graph), <see cref="GraphEndpoints"/>, the
+    /// <see cref="GraphServiceClient"/> singleton and the <see cref="IGraphClientProvider"/> that hands it out.
     /// </summary>
     public static IServiceCollection AddGraph(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<GraphOptions>().Bind(configuration.GetSection(GraphOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GraphOptions>, GraphOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.AddEmulatedTenant();
-        services.AddSingleton<EmulatorHost>();
-        services.AddHostedService(sp => sp.GetRequiredService<EmulatorHost>());
+        services.AddGraphEmulator(configuration);
         services.AddSingleton(CreateEndpoints);
         services.AddSingleton(CreateClient);
+        services.AddGraphClientProvider();
+        return services;
+    }
+
+    /// <summary>
+    /// The app-only <see cref="IGraphClientProvider"/> over the <see cref="GraphServiceClient"/> in DI, unless one is
+    /// registered already; also for hosts that register their own client instead of calling <see cref="AddGraph"/>.
+    /// </summary>
+    internal static IServiceCollection AddGraphClientProvider(this IServiceCollection services)
+    {
+        services.TryAddSingleton<IGraphClientProvider, AppOnlyGraphClientProvider>();
         return services;
     }
 
@@ -38,8 +48,7 @@ public static class GraphServiceCollectionExtensions
                 static () => new SocketsHttpHandler());
         }
 
-        var emulator = services.GetRequiredService<EmulatorHost>().GetServerAsync().GetAwaiter().GetResult();
-        return new GraphEndpoints(emulator.GraphBaseUrl, emulator.AuthorityHost, emulator.TenantId, emulator.ClientId, emulator.CreateTrustingHandler);
+        return EmulatorServiceCollectionExtensions.CreateEndpoints(services);
     }
 
     private static GraphServiceClient CreateClient(IServiceProvider services)
@@ -50,7 +59,6 @@ public static class GraphServiceCollectionExtensions
             return GraphClientBuilder.Create(options.BaseUrl ?? GraphOptions.LiveBaseUrl, GraphCredentialFactory.CreateLive(options));
         }
 
-        var emulator = services.GetRequiredService<EmulatorHost>().GetServerAsync().GetAwaiter().GetResult();
-        return GraphClientBuilder.CreateForEmulator(emulator);
+        return EmulatorServiceCollectionExtensions.CreateClient(services);
     }
 }

@@ -1,4 +1,5 @@
 using ChangeNotifications.Dispatching;
+using ChangeNotifications.Graph;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
@@ -11,7 +12,7 @@ namespace ChangeNotifications.Handlers;
 
 /// <summary>Security alerts (legacy <c>/security/alerts</c>): fetches severity, title and status. Resync: lists the
 /// alerts the subscription's <c>$filter</c> selects.</summary>
-public sealed partial class AlertHandler(GraphServiceClient graph, ILogger<AlertHandler> logger) : GraphChangeHandler(logger)
+public sealed partial class AlertHandler(IGraphClientProvider graphClients, ILogger<AlertHandler> logger) : GraphChangeHandler(logger)
 {
     private static readonly string[] Fields = ["severity", "title", "status"];
 
@@ -20,19 +21,19 @@ public sealed partial class AlertHandler(GraphServiceClient graph, ILogger<Alert
     protected override async Task HandleChangeAsync(ChangeNotificationContext context, CancellationToken cancellationToken)
     {
         var id = RequireId(context, "alerts");
-        Log(context.ChangeTypeName, id, await graph.Security.Alerts[id].GetAsync(r => r.QueryParameters.Select = Fields, cancellationToken));
+        Log(context.ChangeTypeName, id, await graphClients.ForApp().Security.Alerts[id].GetAsync(r => r.QueryParameters.Select = Fields, cancellationToken));
     }
 
     protected override async Task<int> ResyncItemsAsync(ResyncContext context, CancellationToken cancellationToken)
     {
         if (context.Resource.IdAfter("alerts") is { } id)
         {
-            Log("resync", id, await graph.Security.Alerts[id].GetAsync(r => r.QueryParameters.Select = Fields, cancellationToken));
+            Log("resync", id, await graphClients.ForApp().Security.Alerts[id].GetAsync(r => r.QueryParameters.Select = Fields, cancellationToken));
             return 1;
         }
 
         var filter = FilterOf(context.Resource.Query);
-        var alerts = graph.Security.Alerts;
+        var alerts = graphClients.ForApp().Security.Alerts;
         var found = await GraphPages.ReadAsync(
             ct => alerts.GetAsync(r =>
             {

@@ -1,4 +1,5 @@
 using ChangeNotifications.Dispatching;
+using ChangeNotifications.Graph;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
@@ -6,7 +7,7 @@ using Microsoft.Graph.Models;
 namespace ChangeNotifications.Handlers;
 
 /// <summary>Outlook calendar events: fetches subject, organizer and start. Resync: lists the calendar's events.</summary>
-public sealed partial class CalendarEventHandler(GraphServiceClient graph, ILogger<CalendarEventHandler> logger) : GraphChangeHandler(logger)
+public sealed partial class CalendarEventHandler(IGraphClientProvider graphClients, ILogger<CalendarEventHandler> logger) : GraphChangeHandler(logger)
 {
     private static readonly string[] Fields = ["subject", "organizer", "start"];
 
@@ -15,13 +16,13 @@ public sealed partial class CalendarEventHandler(GraphServiceClient graph, ILogg
     protected override async Task HandleChangeAsync(ChangeNotificationContext context, CancellationToken cancellationToken)
     {
         var id = RequireId(context, "events");
-        var item = await graph.Users[RequireId(context.Resource, "users")].Events[id].GetAsync(r => r.QueryParameters.Select = Fields, cancellationToken);
+        var item = await graphClients.ForApp().Users[RequireId(context.Resource, "users")].Events[id].GetAsync(r => r.QueryParameters.Select = Fields, cancellationToken);
         Log(context.ChangeTypeName, id, item);
     }
 
     protected override async Task<int> ResyncItemsAsync(ResyncContext context, CancellationToken cancellationToken)
     {
-        var events = graph.Users[RequireId(context.Resource, "users")].Events;
+        var events = graphClients.ForApp().Users[RequireId(context.Resource, "users")].Events;
         var found = await GraphPages.ReadAsync(
             ct => events.GetAsync(r => r.QueryParameters.Select = Fields, ct),
             (url, ct) => events.WithUrl(url).GetAsync(cancellationToken: ct),

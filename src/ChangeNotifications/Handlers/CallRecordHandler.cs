@@ -1,4 +1,5 @@
 using ChangeNotifications.Dispatching;
+using ChangeNotifications.Graph;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 using Microsoft.Graph.Models.CallRecords;
@@ -7,7 +8,7 @@ namespace ChangeNotifications.Handlers;
 
 /// <summary>Teams call records: fetches type, start, end and counts the participants (<c>participants_v2</c>).
 /// Resync: lists the call records.</summary>
-public sealed partial class CallRecordHandler(GraphServiceClient graph, ILogger<CallRecordHandler> logger) : GraphChangeHandler(logger)
+public sealed partial class CallRecordHandler(IGraphClientProvider graphClients, ILogger<CallRecordHandler> logger) : GraphChangeHandler(logger)
 {
     private static readonly string[] Fields = ["type", "startDateTime", "endDateTime"];
     private static readonly string[] IdOnly = ["id"];
@@ -17,13 +18,13 @@ public sealed partial class CallRecordHandler(GraphServiceClient graph, ILogger<
     protected override async Task HandleChangeAsync(ChangeNotificationContext context, CancellationToken cancellationToken)
     {
         var id = RequireId(context, "callrecords");
-        var record = await graph.Communications.CallRecords[id].GetAsync(r => r.QueryParameters.Select = Fields, cancellationToken);
+        var record = await graphClients.ForApp().Communications.CallRecords[id].GetAsync(r => r.QueryParameters.Select = Fields, cancellationToken);
         await LogAsync(context.ChangeTypeName, id, record, cancellationToken);
     }
 
     protected override async Task<int> ResyncItemsAsync(ResyncContext context, CancellationToken cancellationToken)
     {
-        var records = graph.Communications.CallRecords;
+        var records = graphClients.ForApp().Communications.CallRecords;
         var found = await GraphPages.ReadAsync(
             ct => records.GetAsync(r => r.QueryParameters.Select = Fields, ct),
             (url, ct) => records.WithUrl(url).GetAsync(cancellationToken: ct),
@@ -40,7 +41,7 @@ public sealed partial class CallRecordHandler(GraphServiceClient graph, ILogger<
 
     private async Task LogAsync(string changeType, string id, CallRecord? record, CancellationToken cancellationToken)
     {
-        var participants = graph.Communications.CallRecords[id].Participants_v2;
+        var participants = graphClients.ForApp().Communications.CallRecords[id].Participants_v2;
         var count = (await GraphPages.ReadAsync(
             ct => participants.GetAsync(r => r.QueryParameters.Select = IdOnly, ct),
             (url, ct) => participants.WithUrl(url).GetAsync(cancellationToken: ct),

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 using ChangeNotifications.Dispatching;
+using ChangeNotifications.Graph;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
@@ -14,7 +15,7 @@ namespace ChangeNotifications.Handlers;
 /// (Graph's get chatMessage takes no <c>$select</c>); logs the sender and the text, tags stripped and cut to
 /// <see cref="PreviewLength"/> characters. Resync: lists the channel's or chat's messages.
 /// </summary>
-public sealed partial class ChatMessageHandler(GraphServiceClient graph, ILogger<ChatMessageHandler> logger) : GraphChangeHandler(logger)
+public sealed partial class ChatMessageHandler(IGraphClientProvider graphClients, ILogger<ChatMessageHandler> logger) : GraphChangeHandler(logger)
 {
     /// <summary>How much of a message's text is logged.</summary>
     public const int PreviewLength = 80;
@@ -35,7 +36,7 @@ public sealed partial class ChatMessageHandler(GraphServiceClient graph, ILogger
         List<ChatMessage> found;
         if (path.IdAfter("chats") is { } chatId && chatId != "getallmessages")
         {
-            var messages = graph.Chats[chatId].Messages;
+            var messages = graphClients.ForApp().Chats[chatId].Messages;
             found = await GraphPages.ReadAsync(
                 ct => messages.GetAsync(cancellationToken: ct),
                 (url, ct) => messages.WithUrl(url).GetAsync(cancellationToken: ct),
@@ -43,7 +44,7 @@ public sealed partial class ChatMessageHandler(GraphServiceClient graph, ILogger
         }
         else if (path.IdAfter("teams") is { } teamId && path.IdAfter("channels") is { } channelId)
         {
-            var messages = graph.Teams[teamId].Channels[channelId].Messages;
+            var messages = graphClients.ForApp().Teams[teamId].Channels[channelId].Messages;
             found = await GraphPages.ReadAsync(
                 ct => messages.GetAsync(cancellationToken: ct),
                 (url, ct) => messages.WithUrl(url).GetAsync(cancellationToken: ct),
@@ -69,10 +70,10 @@ public sealed partial class ChatMessageHandler(GraphServiceClient graph, ILogger
         var replyId = path.IdAfter("replies");
         if (path.IdAfter("chats") is { } chatId)
         {
-            return await graph.Chats[chatId].Messages[messageId].GetAsync(cancellationToken: cancellationToken);
+            return await graphClients.ForApp().Chats[chatId].Messages[messageId].GetAsync(cancellationToken: cancellationToken);
         }
 
-        var message = graph.Teams[RequireId(path, "teams")].Channels[RequireId(path, "channels")].Messages[messageId];
+        var message = graphClients.ForApp().Teams[RequireId(path, "teams")].Channels[RequireId(path, "channels")].Messages[messageId];
         return replyId is null
             ? await message.GetAsync(cancellationToken: cancellationToken)
             : await message.Replies[replyId].GetAsync(cancellationToken: cancellationToken);

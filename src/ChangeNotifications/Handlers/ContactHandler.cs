@@ -1,4 +1,5 @@
 using ChangeNotifications.Dispatching;
+using ChangeNotifications.Graph;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
@@ -6,7 +7,7 @@ using Microsoft.Graph.Models;
 namespace ChangeNotifications.Handlers;
 
 /// <summary>Outlook contacts: fetches the display name. Resync: lists the contacts.</summary>
-public sealed partial class ContactHandler(GraphServiceClient graph, ILogger<ContactHandler> logger) : GraphChangeHandler(logger)
+public sealed partial class ContactHandler(IGraphClientProvider graphClients, ILogger<ContactHandler> logger) : GraphChangeHandler(logger)
 {
     private static readonly string[] Fields = ["displayName"];
 
@@ -15,13 +16,13 @@ public sealed partial class ContactHandler(GraphServiceClient graph, ILogger<Con
     protected override async Task HandleChangeAsync(ChangeNotificationContext context, CancellationToken cancellationToken)
     {
         var id = RequireId(context, "contacts");
-        var contact = await graph.Users[RequireId(context.Resource, "users")].Contacts[id].GetAsync(r => r.QueryParameters.Select = Fields, cancellationToken);
+        var contact = await graphClients.ForApp().Users[RequireId(context.Resource, "users")].Contacts[id].GetAsync(r => r.QueryParameters.Select = Fields, cancellationToken);
         LogContactChanged(Logger, context.ChangeTypeName, id, contact?.DisplayName);
     }
 
     protected override async Task<int> ResyncItemsAsync(ResyncContext context, CancellationToken cancellationToken)
     {
-        var contacts = graph.Users[RequireId(context.Resource, "users")].Contacts;
+        var contacts = graphClients.ForApp().Users[RequireId(context.Resource, "users")].Contacts;
         var found = await GraphPages.ReadAsync(
             ct => contacts.GetAsync(r => r.QueryParameters.Select = Fields, ct),
             (url, ct) => contacts.WithUrl(url).GetAsync(cancellationToken: ct),

@@ -1,11 +1,12 @@
 using ChangeNotifications.Dispatching;
+using ChangeNotifications.Graph;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 
 namespace ChangeNotifications.Handlers;
 
 /// <summary>Group conversations: fetches the topic and the sender of the latest post. Resync: lists the conversations.</summary>
-public sealed partial class ConversationHandler(GraphServiceClient graph, ILogger<ConversationHandler> logger) : GraphChangeHandler(logger)
+public sealed partial class ConversationHandler(IGraphClientProvider graphClients, ILogger<ConversationHandler> logger) : GraphChangeHandler(logger)
 {
     private static readonly string[] ConversationFields = ["topic", "lastDeliveredDateTime"];
     private static readonly string[] ThreadFields = ["id", "lastDeliveredDateTime"];
@@ -19,7 +20,7 @@ public sealed partial class ConversationHandler(GraphServiceClient graph, ILogge
     protected override async Task<int> ResyncItemsAsync(ResyncContext context, CancellationToken cancellationToken)
     {
         var groupId = RequireId(context.Resource, "groups");
-        var conversations = graph.Groups[groupId].Conversations;
+        var conversations = graphClients.ForApp().Groups[groupId].Conversations;
         var found = await GraphPages.ReadAsync(
             ct => conversations.GetAsync(r => r.QueryParameters.Select = ["id"], ct),
             (url, ct) => conversations.WithUrl(url).GetAsync(cancellationToken: ct),
@@ -36,7 +37,7 @@ public sealed partial class ConversationHandler(GraphServiceClient graph, ILogge
 
     private async Task FetchAsync(string changeType, string groupId, string id, CancellationToken cancellationToken)
     {
-        var conversation = graph.Groups[groupId].Conversations[id];
+        var conversation = graphClients.ForApp().Groups[groupId].Conversations[id];
         var found = await conversation.GetAsync(r => r.QueryParameters.Select = ConversationFields, cancellationToken);
         var threads = await conversation.Threads.GetAsync(r => r.QueryParameters.Select = ThreadFields, cancellationToken);
         string? latestFrom = null;

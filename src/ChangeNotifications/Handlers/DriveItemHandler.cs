@@ -1,4 +1,5 @@
 using ChangeNotifications.Dispatching;
+using ChangeNotifications.Graph;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 using Microsoft.Graph.Drives.Item.Items.Item.Delta;
@@ -12,7 +13,7 @@ namespace ChangeNotifications.Handlers;
 /// whole drive) and logs each changed item (name, path, change), then stores the new link; a resync with
 /// no link enumerates the drive once.
 /// </summary>
-public sealed partial class DriveItemHandler(GraphServiceClient graph, DeltaSync delta, ILogger<DriveItemHandler> logger) : DeltaChangeHandler(logger)
+public sealed partial class DriveItemHandler(IGraphClientProvider graphClients, DeltaSync delta, ILogger<DriveItemHandler> logger) : DeltaChangeHandler(logger)
 {
     private static readonly string[] Fields = ["id", "name", "parentReference", "file", "folder", "root", "deleted", "createdDateTime", "lastModifiedDateTime"];
     private static readonly string[] DriveFields = ["id"];
@@ -22,9 +23,9 @@ public sealed partial class DriveItemHandler(GraphServiceClient graph, DeltaSync
     protected override async Task<int> SyncAsync(ResourcePath path, DeltaStart start, CancellationToken cancellationToken)
     {
         var driveId = path.IdAfter("drives")
-            ?? (await graph.Users[RequireId(path, "users")].Drive.GetAsync(r => r.QueryParameters.Select = DriveFields, cancellationToken))?.Id
+            ?? (await graphClients.ForApp().Users[RequireId(path, "users")].Drive.GetAsync(r => r.QueryParameters.Select = DriveFields, cancellationToken))?.Id
             ?? throw new PermanentNotificationException($"No drive found for '{path.Original}'.");
-        var folder = graph.Drives[driveId].Items[path.IdAfter("items") ?? "root"].Delta;
+        var folder = graphClients.ForApp().Drives[driveId].Items[path.IdAfter("items") ?? "root"].Delta;
         var changes = await delta.ReadChangesAsync(
             $"{ResourceType}:{path.Normalized}",
             start,

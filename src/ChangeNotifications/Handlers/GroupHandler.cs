@@ -1,3 +1,4 @@
+using ChangeNotifications.Graph;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 using Microsoft.Graph.Groups.Delta;
@@ -10,7 +11,7 @@ namespace ChangeNotifications.Handlers;
 /// Groups (also their members / owners): fetches the group's name and, when the subscription watches
 /// members or owners, counts them. Collection paths and resync: delta on <c>/groups</c>.
 /// </summary>
-public sealed partial class GroupHandler(GraphServiceClient graph, DeltaSync delta, ILogger<GroupHandler> logger)
+public sealed partial class GroupHandler(IGraphClientProvider graphClients, DeltaSync delta, ILogger<GroupHandler> logger)
     : DirectoryChangeHandler<DeltaGetResponse, Group>(delta, logger)
 {
     private static readonly string[] Fields = ["displayName", "description"];
@@ -23,7 +24,7 @@ public sealed partial class GroupHandler(GraphServiceClient graph, DeltaSync del
     protected override async Task FetchAsync(string changeType, string id, ResourcePath subscribed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subscribed);
-        var group = graph.Groups[id];
+        var group = graphClients.ForApp().Groups[id];
         var found = await group.GetAsync(r => r.QueryParameters.Select = Fields, cancellationToken);
         int? members = null;
         int? owners = null;
@@ -46,10 +47,10 @@ public sealed partial class GroupHandler(GraphServiceClient graph, DeltaSync del
         LogGroupChanged(Logger, changeType, id, found?.DisplayName, found?.Description, members, owners);
     }
 
-    protected override RequestInformation DeltaRequest() => graph.Groups.Delta.ToGetRequestInformation(r => r.QueryParameters.Select = Fields);
+    protected override RequestInformation DeltaRequest() => graphClients.ForApp().Groups.Delta.ToGetRequestInformation(r => r.QueryParameters.Select = Fields);
 
     protected override Task<DeltaGetResponse?> GetDeltaPageAsync(string url, CancellationToken cancellationToken) =>
-        graph.Groups.Delta.WithUrl(url).GetAsDeltaGetResponseAsync(cancellationToken: cancellationToken);
+        graphClients.ForApp().Groups.Delta.WithUrl(url).GetAsDeltaGetResponseAsync(cancellationToken: cancellationToken);
 
     protected override List<Group>? ItemsOf(DeltaGetResponse page) => page.Value;
 

@@ -1,4 +1,5 @@
 using ChangeNotifications.Dispatching;
+using ChangeNotifications.Graph;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ChangeNotifications.Handlers;
@@ -8,10 +9,12 @@ public static class HandlersServiceCollectionExtensions
     /// <summary>
     /// The built-in handler of every resource type. Replace a handler by registering yours for the same type
     /// afterwards: <c>services.AddChangeHandler&lt;MyMessageHandler&gt;();</c> (the last one registered for a type wins).
-    /// Needs a <see cref="Microsoft.Graph.GraphServiceClient"/> and the delta-link store (<c>AddStorage</c>) in DI.
+    /// Needs a <see cref="Microsoft.Graph.GraphServiceClient"/> (or an <see cref="IGraphClientProvider"/>) and the
+    /// delta-link store (<c>AddStorage</c>) in DI.
     /// </summary>
     public static IServiceCollection AddChangeHandlers(this IServiceCollection services)
     {
+        services.AddGraphClientProvider();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<DeltaSync>();
 

@@ -1,4 +1,5 @@
 using ChangeNotifications.Dispatching;
+using ChangeNotifications.Graph;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
@@ -10,7 +11,7 @@ namespace ChangeNotifications.Handlers;
 /// SharePoint lists: the notification names no item, so it runs the list items' delta query from the
 /// stored delta link (taken when the subscription was created or adopted) and logs each changed item (title, URL, change).
 /// </summary>
-public sealed partial class ListHandler(GraphServiceClient graph, DeltaSync delta, ILogger<ListHandler> logger) : DeltaChangeHandler(logger)
+public sealed partial class ListHandler(IGraphClientProvider graphClients, DeltaSync delta, ILogger<ListHandler> logger) : DeltaChangeHandler(logger)
 {
     private static readonly string[] Fields = ["id", "webUrl", "deleted", "createdDateTime", "lastModifiedDateTime"];
     private static readonly string[] Expand = ["fields($select=Title)"];
@@ -20,7 +21,7 @@ public sealed partial class ListHandler(GraphServiceClient graph, DeltaSync delt
     protected override async Task<int> SyncAsync(ResourcePath path, DeltaStart start, CancellationToken cancellationToken)
     {
         var listId = RequireId(path, "lists");
-        var items = graph.Sites[RequireId(path, "sites")].Lists[listId].Items.Delta;
+        var items = graphClients.ForApp().Sites[RequireId(path, "sites")].Lists[listId].Items.Delta;
         var changes = await delta.ReadChangesAsync(
             $"{ResourceType}:{path.Normalized}",
             start,

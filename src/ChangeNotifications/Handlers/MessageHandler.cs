@@ -1,4 +1,5 @@
 using ChangeNotifications.Dispatching;
+using ChangeNotifications.Graph;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
@@ -6,7 +7,7 @@ using Microsoft.Graph.Models;
 namespace ChangeNotifications.Handlers;
 
 /// <summary>Outlook mail: fetches subject, sender and received time. Resync: delta on the subscribed folder, else the latest messages.</summary>
-public sealed partial class MessageHandler(GraphServiceClient graph, DeltaSync delta, ILogger<MessageHandler> logger) : GraphChangeHandler(logger)
+public sealed partial class MessageHandler(IGraphClientProvider graphClients, DeltaSync delta, ILogger<MessageHandler> logger) : GraphChangeHandler(logger)
 {
     private static readonly string[] Fields = ["subject", "from", "receivedDateTime"];
 
@@ -16,14 +17,14 @@ public sealed partial class MessageHandler(GraphServiceClient graph, DeltaSync d
     {
         var userId = RequireId(context.Resource, "users");
         var id = RequireId(context, "messages");
-        var message = await graph.Users[userId].Messages[id].GetAsync(r => r.QueryParameters.Select = Fields, cancellationToken);
+        var message = await graphClients.ForApp().Users[userId].Messages[id].GetAsync(r => r.QueryParameters.Select = Fields, cancellationToken);
         Log(context.ChangeTypeName, id, message);
     }
 
     protected override async Task<int> ResyncItemsAsync(ResyncContext context, CancellationToken cancellationToken)
     {
         var path = context.Resource;
-        var user = graph.Users[RequireId(path, "users")];
+        var user = graphClients.ForApp().Users[RequireId(path, "users")];
         IReadOnlyList<Message> found;
         if (path.IdAfter("mailfolders") is { } folderId)
         {

@@ -1,4 +1,5 @@
 using ChangeNotifications.Dispatching;
+using ChangeNotifications.Graph;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
@@ -6,7 +7,7 @@ using Microsoft.Graph.Models;
 namespace ChangeNotifications.Handlers;
 
 /// <summary>Universal Print printer jobs (JobFetchable): fetches the job and its document metadata. Resync: lists the printer's jobs.</summary>
-public sealed partial class PrintJobHandler(GraphServiceClient graph, ILogger<PrintJobHandler> logger) : GraphChangeHandler(logger)
+public sealed partial class PrintJobHandler(IGraphClientProvider graphClients, ILogger<PrintJobHandler> logger) : GraphChangeHandler(logger)
 {
     private static readonly string[] JobFields = ["id", "status", "createdDateTime", "isFetchable"];
     private static readonly string[] DocumentFields = ["id", "displayName", "contentType", "size"];
@@ -19,7 +20,7 @@ public sealed partial class PrintJobHandler(GraphServiceClient graph, ILogger<Pr
     protected override async Task<int> ResyncItemsAsync(ResyncContext context, CancellationToken cancellationToken)
     {
         var printerId = RequireId(context.Resource, "printers");
-        var jobs = graph.Print.Printers[printerId].Jobs;
+        var jobs = graphClients.ForApp().Print.Printers[printerId].Jobs;
         var found = await GraphPages.ReadAsync(
             ct => jobs.GetAsync(r => r.QueryParameters.Select = ["id"], ct),
             (url, ct) => jobs.WithUrl(url).GetAsync(cancellationToken: ct),
@@ -34,7 +35,7 @@ public sealed partial class PrintJobHandler(GraphServiceClient graph, ILogger<Pr
 
     private async Task FetchAsync(string changeType, string printerId, string jobId, CancellationToken cancellationToken)
     {
-        var job = graph.Print.Printers[printerId].Jobs[jobId];
+        var job = graphClients.ForApp().Print.Printers[printerId].Jobs[jobId];
         var found = await job.GetAsync(r => r.QueryParameters.Select = JobFields, cancellationToken);
         var documents = await job.Documents.GetAsync(r => r.QueryParameters.Select = DocumentFields, cancellationToken);
         var document = documents?.Value?.FirstOrDefault();

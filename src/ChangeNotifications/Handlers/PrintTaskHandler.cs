@@ -1,4 +1,5 @@
 using ChangeNotifications.Dispatching;
+using ChangeNotifications.Graph;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
@@ -10,7 +11,7 @@ namespace ChangeNotifications.Handlers;
 /// API, as Universal Print requires of the task's application (else the job stays blocked). Resync: completes
 /// every task of the definition that is not completed yet.
 /// </summary>
-public sealed partial class PrintTaskHandler(GraphServiceClient graph, ILogger<PrintTaskHandler> logger) : GraphChangeHandler(logger)
+public sealed partial class PrintTaskHandler(IGraphClientProvider graphClients, ILogger<PrintTaskHandler> logger) : GraphChangeHandler(logger)
 {
     private static readonly string[] Fields = ["id", "parentUrl", "status"];
 
@@ -22,7 +23,7 @@ public sealed partial class PrintTaskHandler(GraphServiceClient graph, ILogger<P
     protected override async Task<int> ResyncItemsAsync(ResyncContext context, CancellationToken cancellationToken)
     {
         var definitionId = DefinitionId(context.Resource);
-        var tasks = graph.Print.TaskDefinitions[definitionId].Tasks;
+        var tasks = graphClients.ForApp().Print.TaskDefinitions[definitionId].Tasks;
         var found = await GraphPages.ReadAsync(
             ct => tasks.GetAsync(r => r.QueryParameters.Select = Fields, ct),
             (url, ct) => tasks.WithUrl(url).GetAsync(cancellationToken: ct),
@@ -40,7 +41,7 @@ public sealed partial class PrintTaskHandler(GraphServiceClient graph, ILogger<P
 
     private async Task CompleteAsync(string changeType, string definitionId, string taskId, CancellationToken cancellationToken)
     {
-        var task = graph.Print.TaskDefinitions[definitionId].Tasks[taskId];
+        var task = graphClients.ForApp().Print.TaskDefinitions[definitionId].Tasks[taskId];
         var found = await task.GetAsync(r => r.QueryParameters.Select = Fields, cancellationToken);
         var previous = found?.Status?.State;
         if (previous != PrintTaskProcessingState.Completed)

@@ -1,3 +1,4 @@
+using ChangeNotifications.Graph;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
@@ -10,7 +11,7 @@ namespace ChangeNotifications.Handlers;
 /// Directory users: fetches display name, UPN and job title (<c>updated</c> also means created or soft-deleted;
 /// a soft-deleted user answers 404, logged as gone). Collection paths and resync: delta on <c>/users</c>.
 /// </summary>
-public sealed partial class UserHandler(GraphServiceClient graph, DeltaSync delta, ILogger<UserHandler> logger)
+public sealed partial class UserHandler(IGraphClientProvider graphClients, DeltaSync delta, ILogger<UserHandler> logger)
     : DirectoryChangeHandler<DeltaGetResponse, User>(delta, logger)
 {
     private static readonly string[] Fields = ["displayName", "userPrincipalName", "jobTitle"];
@@ -20,12 +21,12 @@ public sealed partial class UserHandler(GraphServiceClient graph, DeltaSync delt
     protected override string Collection => "users";
 
     protected override async Task FetchAsync(string changeType, string id, ResourcePath subscribed, CancellationToken cancellationToken) =>
-        Log(changeType, id, await graph.Users[id].GetAsync(r => r.QueryParameters.Select = Fields, cancellationToken));
+        Log(changeType, id, await graphClients.ForApp().Users[id].GetAsync(r => r.QueryParameters.Select = Fields, cancellationToken));
 
-    protected override RequestInformation DeltaRequest() => graph.Users.Delta.ToGetRequestInformation(r => r.QueryParameters.Select = Fields);
+    protected override RequestInformation DeltaRequest() => graphClients.ForApp().Users.Delta.ToGetRequestInformation(r => r.QueryParameters.Select = Fields);
 
     protected override Task<DeltaGetResponse?> GetDeltaPageAsync(string url, CancellationToken cancellationToken) =>
-        graph.Users.Delta.WithUrl(url).GetAsDeltaGetResponseAsync(cancellationToken: cancellationToken);
+        graphClients.ForApp().Users.Delta.WithUrl(url).GetAsDeltaGetResponseAsync(cancellationToken: cancellationToken);
 
     protected override List<User>? ItemsOf(DeltaGetResponse page) => page.Value;
 

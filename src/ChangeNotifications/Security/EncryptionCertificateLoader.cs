@@ -1,3 +1,4 @@
+using ChangeNotifications.Graph.Emulator;
 using ChangeNotifications.Storage;
 using Microsoft.Extensions.Options;
 using Microsoft.Identity.Web;

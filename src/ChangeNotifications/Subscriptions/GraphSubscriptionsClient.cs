@@ -1,3 +1,4 @@
+using ChangeNotifications.Graph;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
 using Microsoft.Kiota.Abstractions;
@@ -6,17 +7,17 @@ using Microsoft.Kiota.Http.HttpClientLibrary.Middleware.Options;
 namespace ChangeNotifications.Subscriptions;
 
 /// <summary>
-/// The subscription calls the reconciler makes, through the injected <see cref="GraphServiceClient"/>.
+/// The subscription calls the reconciler makes, through the app-only client of <see cref="IGraphClientProvider"/>.
 /// The SDK's retry handler is switched off for these calls: the reconciler schedules its own retries per
 /// subscription on the <see cref="TimeProvider"/>, honouring Retry-After, so one throttled subscription
 /// neither blocks the others for minutes nor escapes the test clock.
 /// </summary>
-public sealed class GraphSubscriptionsClient(GraphServiceClient graph)
+public sealed class GraphSubscriptionsClient(IGraphClientProvider graphClients)
 {
     public async Task<IReadOnlyList<Subscription>> ListAllAsync(CancellationToken cancellationToken)
     {
         var result = new List<Subscription>();
-        var page = await graph.Subscriptions.GetAsync(NoInlineRetry, cancellationToken);
+        var page = await graphClients.ForApp().Subscriptions.GetAsync(NoInlineRetry, cancellationToken);
         while (page is not null)
         {
             result.AddRange(page.Value ?? []);
@@ -25,14 +26,14 @@ public sealed class GraphSubscriptionsClient(GraphServiceClient graph)
                 break;
             }
 
-            page = await graph.Subscriptions.WithUrl(page.OdataNextLink).GetAsync(NoInlineRetry, cancellationToken);
+            page = await graphClients.ForApp().Subscriptions.WithUrl(page.OdataNextLink).GetAsync(NoInlineRetry, cancellationToken);
         }
 
         return result;
     }
 
     public async Task<Subscription> CreateAsync(Subscription subscription, CancellationToken cancellationToken) =>
-        await graph.Subscriptions.PostAsync(subscription, NoInlineRetry, cancellationToken)
+        await graphClients.ForApp().Subscriptions.PostAsync(subscription, NoInlineRetry, cancellationToken)
         ?? throw new InvalidOperationException("Graph answered the create without a subscription.");
 
     /// <summary>
@@ -44,19 +45,19 @@ public sealed class GraphSubscriptionsClient(GraphServiceClient graph)
         var update = new Subscription { ExpirationDateTime = expiration };
         certificate?.ApplyTo(update);
 
-        return await graph.Subscriptions[id.ToString("D")].PatchAsync(update, NoInlineRetry, cancellationToken)
+        return await graphClients.ForApp().Subscriptions[id.ToString("D")].PatchAsync(update, NoInlineRetry, cancellationToken)
             ?? throw new InvalidOperationException("Graph answered the renewal without a subscription.");
     }
 
     public Task ReauthorizeAsync(Guid id, CancellationToken cancellationToken) =>
-        graph.Subscriptions[id.ToString("D")].Reauthorize.PostAsync(NoInlineRetry, cancellationToken);
+        graphClients.ForApp().Subscriptions[id.ToString("D")].Reauthorize.PostAsync(NoInlineRetry, cancellationToken);
 
     /// <summary>Deletes; a subscription already gone counts as deleted.</summary>
     public async Task DeleteAsync(Guid id, CancellationToken cancellationToken)
     {
         try
         {
-            await graph.Subscriptions[id.ToString("D")].DeleteAsync(NoInlineRetry, cancellationToken);
+            await graphClients.ForApp().Subscriptions[id.ToString("D")].DeleteAsync(NoInlineRetry, cancellationToken);
         }
         catch (Microsoft.Graph.Models.ODataErrors.ODataError error) when (error.ResponseStatusCode == 404)
         {

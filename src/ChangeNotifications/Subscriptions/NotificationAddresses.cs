@@ -1,5 +1,5 @@
+using ChangeNotifications.Graph.Emulator;
 using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 
 namespace ChangeNotifications.Subscriptions;
@@ -25,19 +25,8 @@ public sealed class NotificationAddresses(IOptions<SubscriptionsOptions> options
             return new NotificationUrls(settings.NotificationUrl!, settings.EffectiveLifecycleNotificationUrl ?? settings.NotificationUrl!);
         }
 
-        var addresses = services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses;
-        var own = addresses?
-            .Select(a => Uri.TryCreate(a.Replace("://+", "://127.0.0.1", StringComparison.Ordinal).Replace("://*", "://127.0.0.1", StringComparison.Ordinal), UriKind.Absolute, out var uri) ? uri : null)
-            .Where(u => u is not null && u.Port > 0)
-            .OrderBy(u => u!.Scheme == Uri.UriSchemeHttp ? 0 : 1)
-            .FirstOrDefault();
-        if (own is null)
-        {
-            return null;
-        }
-
-        var loopback = new UriBuilder(own) { Host = "127.0.0.1", Path = "/api/notifications" }.Uri.ToString();
-        return new NotificationUrls(loopback, SubscriptionsOptions.DefaultLifecycleUrl(loopback)!);
+        var own = OwnNotificationAddress.Resolve(services.GetService<IServer>());
+        return own is null ? null : new NotificationUrls(own, SubscriptionsOptions.DefaultLifecycleUrl(own)!);
     }
 }
 

@@ -1,4 +1,6 @@
 using ChangeNotifications.Dispatching;
+using ChangeNotifications.Graph;
+using ChangeNotifications.Resources;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -25,6 +27,7 @@ public static class SubscriptionManagementServiceCollectionExtensions
         services.TryAddSingleton(sp => new ResourceCatalog(sp.GetRequiredService<IOptions<SubscriptionsOptions>>().Value.MaxLifetimes));
         services.TryAddSingleton<SubscriptionStateBoard>();
         services.TryAddSingleton<ISubscriptionHealth>(sp => sp.GetRequiredService<SubscriptionStateBoard>());
+        services.AddGraphClientProvider();
         services.TryAddSingleton<GraphSubscriptionsClient>();
         services.TryAddSingleton<ILeaderLease, SingleNodeLeaderLease>();
         services.TryAddSingleton(sp => new SubscriptionPlanner(sp.GetRequiredService<IOptions<SubscriptionsOptions>>().Value));

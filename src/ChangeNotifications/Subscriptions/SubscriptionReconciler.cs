@@ -1,3 +1,4 @@
+using ChangeNotifications.Resources;
 using Microsoft.Extensions.Options;
 
 namespace ChangeNotifications.Subscriptions;

@@ -1,6 +1,7 @@
 using Azure.Core;
 using Azure.Identity;
 using ChangeNotifications.Graph;
+using ChangeNotifications.Graph.Emulator;
 using Microsoft.Graph;
 using Microsoft.Graph.Models.ODataErrors;
 using Microsoft.Kiota.Abstractions.Authentication;
@@ -21,7 +22,7 @@ public sealed class AuthContractTests(EmulatorFixture emulator) : IClassFixture<
     [Fact]
     public async Task Wrong_client_secret_is_refused_as_entra_does()
     {
-        var credential = GraphClientBuilder.CreateEmulatorCredential(emulator.Server, clientSecret: "not-the-secret");
+        var credential = EmulatorGraphClient.CreateCredential(emulator.Server, clientSecret: "not-the-secret");
 
         var error = await Assert.ThrowsAsync<AuthenticationFailedException>(() =>
             credential.GetTokenAsync(new TokenRequestContext([GraphClientBuilder.GraphScope]), CancellationToken.None).AsTask());

@@ -1,5 +1,6 @@
 using Azure.Core;
 using ChangeNotifications.Graph;
+using ChangeNotifications.Graph.Emulator;
 using ChangeNotifications.GraphEmulator.Control;
 using ChangeNotifications.GraphEmulator.Hosting;
 using Microsoft.Graph;
@@ -33,8 +34,8 @@ public sealed class EmulatorFixture : IAsyncLifetime, IAsyncDisposable
         return fixture;
     }
 
-    /// <summary>Another client, e.g. with another credential (<see cref="GraphClientBuilder.CreateEmulatorCredential"/>).</summary>
-    public GraphServiceClient CreateGraphClient(TokenCredential? credential = null) => GraphClientBuilder.CreateForEmulator(Server, credential);
+    /// <summary>Another client, e.g. with another credential (<see cref="EmulatorGraphClient.CreateCredential"/>).</summary>
+    public GraphServiceClient CreateGraphClient(TokenCredential? credential = null) => EmulatorGraphClient.Create(Server, credential);
 
     public Task InitializeAsync() => StartCoreAsync(null);
 
@@ -55,6 +56,6 @@ public sealed class EmulatorFixture : IAsyncLifetime, IAsyncDisposable
         configure?.Invoke(options);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         _server = await GraphEmulatorServer.StartAsync(options, timeout.Token);
-        _graph = GraphClientBuilder.CreateForEmulator(_server);
+        _graph = EmulatorGraphClient.Create(_server);
     }
 }

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Azure.Core;
 using ChangeNotifications.Graph;
+using ChangeNotifications.Graph.Emulator;
 using ChangeNotifications.GraphEmulator.Hosting;
 using ChangeNotifications.GraphEmulator.Tenant;
 using ChangeNotifications.Tests.Emulator;
@@ -49,7 +50,7 @@ public sealed class TenantHost : IAsyncLifetime
     {
         Reset();
         _emulator = await EmulatorFixture.StartAsync(o => o.Tenant = _switch);
-        var token = await GraphClientBuilder.CreateEmulatorCredential(_emulator.Server)
+        var token = await EmulatorGraphClient.CreateCredential(_emulator.Server)
             .GetTokenAsync(new TokenRequestContext([GraphClientBuilder.GraphScope]), CancellationToken.None);
         Http = new HttpClient(_emulator.Server.CreateTrustingHandler());
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Token);

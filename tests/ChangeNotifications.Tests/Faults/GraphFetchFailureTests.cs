@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using ChangeNotifications.Dispatching;
 using ChangeNotifications.Graph;
+using ChangeNotifications.Graph.Emulator;
 using ChangeNotifications.GraphEmulator.Control;
 using ChangeNotifications.GraphEmulator.Tenant;
 using ChangeNotifications.Resources;

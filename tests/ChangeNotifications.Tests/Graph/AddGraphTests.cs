@@ -1,4 +1,5 @@
 using ChangeNotifications.Graph;
+using ChangeNotifications.Graph.Emulator;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -56,21 +57,40 @@ public sealed class AddGraphTests
     [Fact]
     public void Live_mode_client_targets_the_configured_base_url()
     {
-        using var host = BuildHost(
-            new()
-            {
-                ["Graph:Mode"] = "Live",
-                ["Graph:TenantId"] = "contoso.onmicrosoft.com",
-                ["Graph:ClientId"] = Guid.NewGuid().ToString(),
-                ["Graph:ClientSecret"] = "secret",
-            },
-            TimeProvider.System);
+        using var host = BuildHost(LiveSettings(), TimeProvider.System);
 
         var graph = host.Services.GetRequiredService<GraphServiceClient>();
 
         Assert.Equal("https://graph.microsoft.com/v1.0", graph.RequestAdapter.BaseUrl);
         Assert.Throws<InvalidOperationException>(() => { _ = host.Services.GetRequiredService<EmulatorHost>().GetServerAsync(); });
     }
+
+    [Fact]
+    public void Live_mode_registers_no_emulated_tenant_and_hands_out_the_one_client()
+    {
+        using var host = BuildHost(LiveSettings(), TimeProvider.System);
+
+        var provider = host.Services.GetRequiredService<IGraphClientProvider>();
+
+        Assert.Null(host.Services.GetService<IEmulatedTenant>());
+        Assert.Same(host.Services.GetRequiredService<GraphServiceClient>(), provider.ForApp());
+    }
+
+    [Fact]
+    public void Emulator_mode_registers_the_emulated_tenant()
+    {
+        using var host = BuildHost(new() { ["Graph:Mode"] = "Emulator" }, TimeProvider.System);
+
+        Assert.NotNull(host.Services.GetService<IEmulatedTenant>());
+    }
+
+    private static Dictionary<string, string?> LiveSettings() => new()
+    {
+        ["Graph:Mode"] = "Live",
+        ["Graph:TenantId"] = "contoso.onmicrosoft.com",
+        ["Graph:ClientId"] = Guid.NewGuid().ToString(),
+        ["Graph:ClientSecret"] = "secret",
+    };
 
     private static IHost BuildHost(Dictionary<string, string?> settings, TimeProvider time)
     {

@@ -1,3 +1,4 @@
+using ChangeNotifications.Graph.Emulator;
 using ChangeNotifications.Security;
 using ChangeNotifications.Subscriptions;
 using ChangeNotifications.Tests.Infrastructure;

@@ -1,3 +1,4 @@
+using ChangeNotifications.Resources;
 using ChangeNotifications.Subscriptions;
 
 namespace ChangeNotifications.Tests.Security;

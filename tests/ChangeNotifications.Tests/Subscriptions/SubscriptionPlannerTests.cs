@@ -1,3 +1,4 @@
+using ChangeNotifications.Resources;
 using ChangeNotifications.Subscriptions;
 using Microsoft.Graph.Models;
 

@@ -1,5 +1,6 @@
 using ChangeNotifications.Dispatching;
 using ChangeNotifications.Graph;
+using ChangeNotifications.Graph.Emulator;
 using ChangeNotifications.GraphEmulator.Lifecycle;
 using ChangeNotifications.GraphEmulator.Tenant;
 using ChangeNotifications.Resources;

@@ -1,6 +1,4 @@
-using ChangeNotifications.Resources;
-
-namespace ChangeNotifications.Subscriptions;
+namespace ChangeNotifications.Resources;
 
 /// <summary>
 /// One row of Graph's table of supported change-notification resources: what a subscription on it may ask

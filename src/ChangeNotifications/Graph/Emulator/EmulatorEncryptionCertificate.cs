@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using ChangeNotifications.Security;
 
-namespace ChangeNotifications.Security;
+namespace ChangeNotifications.Graph.Emulator;
 
 /// <summary>
 /// Emulator mode without configured certificates: a self-signed RSA 2048 certificate made once and kept as a PFX in

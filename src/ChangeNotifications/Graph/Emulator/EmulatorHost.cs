@@ -3,7 +3,7 @@ using ChangeNotifications.GraphEmulator.Tenant;
 using ChangeNotifications.Storage;
 using Microsoft.Extensions.Options;
 
-namespace ChangeNotifications.Graph;
+namespace ChangeNotifications.Graph.Emulator;
 
 /// <summary>
 /// In Emulator mode, starts the in-process Graph emulator before anything needs Graph (it is registered as the first
