@@ -84,8 +84,7 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
     /// <summary>
     /// Copies the WAL into the database file (a PASSIVE checkpoint) when nothing waits for the writer, at most every
     /// <see cref="IdleCheckpointInterval"/>. SQLite's own checkpoint runs inside the commit that takes the WAL past
-    /// 1 000 pages: the commit's callers wait for it (7–20 ms with its fsyncs on the benchmark's disk) and so does every
-    /// request behind them. Run while idle, the WAL rarely gets there; under a continuous load SQLite's stays the bound.
+    /// 1 000 pages: the commit's callers wait for it and its fsyncs, and so does every request behind them. Run while idle, the WAL rarely gets there; under a continuous load SQLite's stays the bound.
     /// </summary>
     private void CheckpointIfIdle(ChannelReader<PendingWrite> reader)
     {
