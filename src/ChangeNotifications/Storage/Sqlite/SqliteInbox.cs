@@ -271,8 +271,8 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
 
     /// <summary>
     /// Rows of each table a purge deletes per transaction. A transaction holds the file's write lock, which the writer's
-    /// rounds (the acknowledgements) wait for: one DELETE of everything past the retention, at a sustained 25 000
-    /// notifications a second, would hold it for seconds, past the store timeout.
+    /// rounds (the acknowledgements) wait for: one DELETE of everything past the retention, after hours of a sustained
+    /// load, would hold it for seconds, past the store timeout.
     /// </summary>
     internal int PurgeChunkSize { get; init; } = 5_000;
 
