@@ -14,7 +14,7 @@ public enum EndpointState
 /// <summary>
 /// Answers of each notification endpoint over the last window (Graph: 10 min): above the slow share (10%) of answers
 /// slower than 3 s, new notifications are delayed; above the drop share (15%) of failed or timed-out answers, new
-/// notifications are dropped for the drop period (graph-protocol.md §2).
+/// notifications are dropped for the drop period.
 /// </summary>
 internal sealed class EndpointHealth(GraphEmulatorOptions options)
 {

@@ -7,7 +7,7 @@ using ChangeNotifications.GraphEmulator.Tenant;
 
 namespace ChangeNotifications.GraphEmulator.Delivery;
 
-/// <summary>Notification items as Graph writes them (graph-protocol.md §2, §3, §6).</summary>
+/// <summary>Notification items as Graph writes them.</summary>
 internal sealed class NotificationFactory(GraphEmulatorOptions options)
 {
     public OutgoingNotification Change(EmulatedSubscription subscription, EmulatedChange change)

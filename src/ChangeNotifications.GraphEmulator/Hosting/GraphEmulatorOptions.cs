@@ -86,7 +86,7 @@ public sealed class DeliveryRetryOptions
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromHours(4);
 }
 
-/// <summary>Graph's per-endpoint slow / drop states (graph-protocol.md §2).</summary>
+/// <summary>Graph's per-endpoint slow / drop states.</summary>
 public sealed class EndpointThrottlingOptions
 {
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(10);

@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 namespace ChangeNotifications.GraphEmulator.Rich;
 
 /// <summary>
-/// Graph's <c>encryptedContent</c> (graph-protocol.md §6): a fresh AES-256 key per item wrapped with the subscriber's RSA
+/// Graph's <c>encryptedContent</c>: a fresh AES-256 key per item wrapped with the subscriber's RSA
 /// public key (OAEP-SHA1) as <c>dataKey</c>; the resource JSON encrypted with AES-CBC / PKCS7, IV = the key's first
 /// 16 bytes, as <c>data</c>; HMAC-SHA256 of the ciphertext keyed with the AES key as <c>dataSignature</c>.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace ChangeNotifications.GraphEmulator.Subscriptions;
 
 /// <summary>
-/// What Graph allows for one kind of resource path (graph-protocol.md §5): the emulator's own table,
+/// What Graph allows for one kind of resource path: the emulator's own table,
 /// deliberately separate from the service's catalog so that each checks the other.
 /// </summary>
 internal sealed record ResourceRule(

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace ChangeNotifications.GraphEmulator.Subscriptions;
 
-/// <summary>Graph's checks of a subscription's properties on create and update (graph-protocol.md §4, §5).</summary>
+/// <summary>Graph's checks of a subscription's properties on create and update.</summary>
 internal sealed class SubscriptionRequestRules(GraphEmulatorOptions options)
 {
     public const int MaxClientStateLength = 128;

@@ -12,7 +12,7 @@ namespace ChangeNotifications.Inbox;
 /// Reads the few fields of one item of a notification batch that intake needs (to match it) and the inbox (its dedup
 /// key, from the stored copy when the item is claimed), straight from the
 /// <see cref="JsonElement"/>, with the outcomes of the Graph SDK's (Kiota's) <see cref="ChangeNotification"/>
-/// parse, which costs ten times more:
+/// parse, which costs much more:
 /// <list type="bullet">
 /// <item>properties match by exact name; a repeated one: the last wins; a JSON <c>null</c> leaves the field as it was;</item>
 /// <item>a field of another JSON kind than it should be reads as absent (a number as subscriptionId, an array as

@@ -8,7 +8,8 @@ namespace ChangeNotifications.Logging;
 /// Request logging writes failed requests only at Information and above: a line per Graph POST would drown
 /// the per-batch lines intake writes already. A request whose client went away is logged at Debug. ASP.NET's hosting
 /// diagnostics category is off (above Fatal): while any level of it is on, hosting starts an Activity and a log scope
-/// for every request (RequestId, RequestPath, ConnectionId on each line written during it), 5–7 % of a handshake's CPU;
+/// for every request (RequestId, RequestPath, ConnectionId on each line written during it), a noticeable share of a
+/// handshake's CPU;
 /// the webhook lines name their endpoint, and the request log keeps the path of everything else.
 /// </summary>
 public static class LoggingSetup

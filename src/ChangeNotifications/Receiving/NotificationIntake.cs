@@ -372,7 +372,7 @@ public sealed partial class NotificationIntake(
 
     /// <summary>
     /// The stored copies (<see cref="StoredPayload"/>) of a request's items, in one array rented for the request rather
-    /// than one array an item (for a batch of 100, a third of what the request allocated); an item that does not fit
+    /// than one array an item (which, for a large batch, would be much of what the request allocates); an item that does not fit
     /// gets its own array.
     /// </summary>
     private sealed class StoredCopies(int capacity) : IDisposable

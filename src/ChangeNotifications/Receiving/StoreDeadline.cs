@@ -5,7 +5,7 @@ namespace ChangeNotifications.Receiving;
 /// <summary>
 /// The cancellation behind <see cref="ReceivingOptions.StoreTimeout"/>, shared by the requests of each twentieth of it:
 /// one token source and one timer per slice of time instead of a linked source and a timer per acknowledgement (with
-/// their registrations, ≈ a sixth of what an acknowledgement allocated). A token taken now is cancelled after at least
+/// their registrations, a large share of what an acknowledgement would allocate). A token taken now is cancelled after at least
 /// 95 % of the timeout and at most all of it, never later: the answer stays inside Graph's 3 s.
 /// </summary>
 public sealed class StoreDeadline

@@ -4,9 +4,9 @@ namespace ChangeNotifications.Receiving;
 /// Keeps the webhook POSTs (<see cref="NotificationEndpoints.NotificationsPath"/>, <see cref="NotificationEndpoints.LifecyclePath"/>)
 /// out of middleware that serves the rest of the service: the request log, the exception handler and the status-code
 /// pages. Those answer their own errors (problem+json from intake and the handshake; an exception escaping them gets
-/// Kestrel's bare 500 and its error log line, which Graph treats as any 5xx: it sends again). Run on every
-/// acknowledgement, that middleware cost a state machine each, and the status-code pages an items dictionary per
-/// request: about a tenth of what an acknowledgement allocated. Anything else under the webhook routes (a GET, an
+/// Kestrel's bare 500 and its error log line, which Graph treats as any 5xx: it sends again). On every
+/// acknowledgement that middleware would cost a state machine each, and the status-code pages an items dictionary per
+/// request. Anything else under the webhook routes (a GET, an
 /// unknown path) still goes through it.
 /// </summary>
 public static class WebhookBypass

@@ -2,7 +2,7 @@ namespace ChangeNotifications.Resources;
 
 /// <summary>
 /// One row of Graph's table of supported change-notification resources: what a subscription on it may ask
-/// for (graph-protocol.md §5, Graph docs "change-notifications-overview", include of 2024-11-07).
+/// for (Graph docs, "change-notifications-overview": the table of supported resources).
 /// </summary>
 public sealed record ResourceCatalogEntry
 {
@@ -27,7 +27,7 @@ public sealed record ResourceCatalogEntry
 
     /// <summary>
     /// The <c>$select</c> added to the resource of a subscription with <c>includeResourceData</c> when it names none:
-    /// Outlook sends resource data only for the properties selected (graph-protocol.md §6). Null: no <c>$select</c> needed.
+    /// Outlook sends resource data only for the properties selected. Null: no <c>$select</c> needed.
     /// </summary>
     public string? ResourceDataSelect { get; init; }
 

@@ -1,7 +1,7 @@
 namespace ChangeNotifications.Resources;
 
 /// <summary>
-/// The resource types of Graph's table of supported change-notification resources (design.md §1).
+/// The resource types of Graph's table of supported change-notification resources.
 /// OneDrive personal and OneDrive for Business are two rows of that table but one type here: both are
 /// driveItems, handled by a delta query; the catalog tells their paths apart.
 /// </summary>

@@ -3,7 +3,7 @@ using ChangeNotifications.GraphEmulator.Tenant;
 
 namespace ChangeNotifications.Tests.Emulator;
 
-/// <summary>The emulator's own table of subscribable paths (graph-protocol.md §5), in the path forms Graph accepts.</summary>
+/// <summary>The emulator's own table of subscribable paths, in the path forms Graph accepts.</summary>
 public sealed class ResourceRulesTests
 {
     [Theory]

@@ -6,7 +6,7 @@ public sealed class ResourceTypeResolverTests
 {
     public static TheoryData<string, ResourceType> Paths => new()
     {
-        // subscription resource paths (design.md §1, graph-protocol.md §4-5)
+        // subscription resource paths, in the forms Graph accepts
         { "/print/printers/1b2c3d4e/jobs", ResourceType.Printer },
         { "print/printers/1b2c3d4e/jobs/42", ResourceType.Printer },
         { "/print/taskDefinitions/2c3d/tasks", ResourceType.PrintTaskDefinition },

@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace ChangeNotifications.Tests.Security;
 
 /// <summary>
-/// Encrypts resource data exactly as Graph does (graph-protocol.md §6): a fresh 32-byte key wrapped with RSA-OAEP-SHA1,
+/// Encrypts resource data exactly as Graph does: a fresh 32-byte key wrapped with RSA-OAEP-SHA1,
 /// AES-256-CBC with PKCS7 and IV = the key's first 16 bytes, HMAC-SHA256 (keyed with it) over the ciphertext. Test only.
 /// </summary>
 public static class GraphEncryption

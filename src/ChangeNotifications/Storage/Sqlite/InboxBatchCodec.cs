@@ -20,8 +20,7 @@ namespace ChangeNotifications.Storage.Sqlite;
 /// <remarks>
 /// Deflated because the bytes are the acknowledgement's cost: every byte stored goes through the WAL and again through
 /// the checkpoint, under the fsyncs the 202s wait for. Graph's JSON repeats itself (names, subscription ids, resource
-/// paths, tenant): a batch of 100 with random ids deflates about threefold in ≈ 120 µs, and with the benchmark's
-/// batches the disk wrote 7 × less while the saturated rate rose (BENCHMARKS.md).
+/// paths, tenant), so a large batch deflates to a fraction of its size for less than the disk time it saves.
 /// </remarks>
 internal static class InboxBatchCodec
 {
@@ -39,9 +38,8 @@ internal static class InboxBatchCodec
     private const int DeflatedHeader = 1 + 4;
 
     /// <summary>
-    /// Below this plain length a batch is stored plain: setting up a deflater (its state, zeroed) costs ≈ 15 µs before a
-    /// byte is saved, about what the I/O of the few hundred bytes a small batch would save costs (a batch of 2 or 3 items
-    /// is ≈ 1 KB; measured: 14–18 µs for 0.5–1 KB, ≈ 30 µs for 4 KB, 120–440 µs for 52 KB on this machine).
+    /// Below this plain length a batch is stored plain: setting up a deflater (its state, zeroed) has a fixed cost
+    /// before a byte is saved, about what the I/O of the few hundred bytes a small batch would save costs.
     /// </summary>
     internal const int MinDeflateBytes = 8 * 1024;
 

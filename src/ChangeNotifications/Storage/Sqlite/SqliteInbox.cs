@@ -84,8 +84,7 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
     /// <summary>
     /// Copies the WAL into the database file (a PASSIVE checkpoint) when nothing waits for the writer, at most every
     /// <see cref="IdleCheckpointInterval"/>. SQLite's own checkpoint runs inside the commit that takes the WAL past
-    /// 1 000 pages: the commit's callers wait for it (7–20 ms with its fsyncs on the benchmark's disk) and so does every
-    /// request behind them. Run while idle, the WAL rarely gets there; under a continuous load SQLite's stays the bound.
+    /// 1 000 pages: the commit's callers wait for it and its fsyncs, and so does every request behind them. Run while idle, the WAL rarely gets there; under a continuous load SQLite's stays the bound.
     /// </summary>
     private void CheckpointIfIdle(ChannelReader<PendingWrite> reader)
     {
@@ -272,8 +271,8 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
 
     /// <summary>
     /// Rows of each table a purge deletes per transaction. A transaction holds the file's write lock, which the writer's
-    /// rounds (the acknowledgements) wait for: one DELETE of everything past the retention, at a sustained 25 000
-    /// notifications a second, would hold it for seconds, past the store timeout.
+    /// rounds (the acknowledgements) wait for: one DELETE of everything past the retention, after hours of a sustained
+    /// load, would hold it for seconds, past the store timeout.
     /// </summary>
     internal int PurgeChunkSize { get; init; } = 5_000;
 

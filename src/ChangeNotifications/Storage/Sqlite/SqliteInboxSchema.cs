@@ -9,8 +9,8 @@ namespace ChangeNotifications.Storage.Sqlite;
 /// every newer row was purged. The indexes are partial, one per status a query looks for, so an insert touches only the
 /// ready index (a lifecycle event also the ready lifecycle events' one, which the claim takes first), in id order: appends
 /// write at the end of the table and of that index, never at a random place.
-/// The dedup key has no index on the table (a unique one cost a random B-tree page per insert, written to the WAL at
-/// each commit: a third of the acknowledgement's cost); the claim records it in <c>inbox_keys</c>, with the id of the
+/// The dedup key has no index on the table (a unique one would cost a random B-tree page per insert, written to the WAL
+/// at each commit, on the acknowledgement's path); the claim records it in <c>inbox_keys</c>, with the id of the
 /// item that holds it, and recognises a redelivered item there. Intake stores items without their key (null): the claim
 /// computes it from the stored payload (<see cref="DedupKey.ForStored"/>) and keeps it on the row.
 /// A request of several change notifications is stored as one row of <c>inbox_batches</c> (<see cref="InboxBatchCodec"/>),

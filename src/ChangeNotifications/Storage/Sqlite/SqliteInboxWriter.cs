@@ -17,7 +17,7 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
     /// <summary>
     /// The claim. Ready rows and rows whose lease ran out are looked up apart, each through its partial index in that
     /// index's order (SQLite uses no partial index for the terms of an OR, and a lookup ordered otherwise may be planned
-    /// as a scan of the whole table: with half a million rows that scan took 120 ms per claim). Ready lifecycle events
+    /// as a scan of the whole table, which grows with the backlog). Ready lifecycle events
     /// come first, through their own partial index: under a flood the dispatcher handles a few items a round, and a
     /// <c>reauthorizationRequired</c> or <c>subscriptionRemoved</c> must not wait behind the backlog of changes.
     /// </summary>
