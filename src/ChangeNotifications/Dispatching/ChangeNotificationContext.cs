@@ -1,5 +1,4 @@
 using ChangeNotifications.Resources;
-using ChangeNotifications.Subscriptions;
 using Microsoft.Graph.Models;
 
 namespace ChangeNotifications.Dispatching;
@@ -7,7 +6,7 @@ namespace ChangeNotifications.Dispatching;
 /// <summary>What a handler gets for one change notification.</summary>
 public sealed record ChangeNotificationContext(
     ChangeNotification Notification,
-    SubscriptionRecord? Subscription,
+    SubscriptionView? Subscription,
     ResourceType ResourceType,
     ResourcePath Resource,
     Guid? TenantId,
@@ -28,7 +27,7 @@ public sealed record ChangeNotificationContext(
 
 /// <summary>What a handler gets for a catch-up after a lifecycle event.</summary>
 public sealed record ResyncContext(
-    SubscriptionRecord Subscription,
+    SubscriptionView Subscription,
     ResourceType ResourceType,
     ResourcePath Resource,
     string Reason);

@@ -1,5 +1,5 @@
 using System.Globalization;
-using ChangeNotifications.Subscriptions;
+using ChangeNotifications.Graph;
 using Microsoft.Kiota.Abstractions;
 
 namespace ChangeNotifications.Dispatching;

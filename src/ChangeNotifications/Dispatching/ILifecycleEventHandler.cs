@@ -1,4 +1,3 @@
-using ChangeNotifications.Subscriptions;
 using Microsoft.Graph.Models;
 
 namespace ChangeNotifications.Dispatching;
@@ -15,6 +14,6 @@ public interface ILifecycleEventHandler
 public sealed record LifecycleEventContext(
     ChangeNotification Notification,
     LifecycleEventType Event,
-    SubscriptionRecord? Subscription,
+    SubscriptionView? Subscription,
     long InboxId,
     int Attempt);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using ChangeNotifications.Inbox;
-using ChangeNotifications.Subscriptions;
 using Microsoft.Extensions.Options;
 
 namespace ChangeNotifications.Dispatching;
@@ -16,7 +15,7 @@ public sealed partial class NotificationDispatcher(
     InboxSignal signal,
     NotificationProcessor processor,
     DispatchPacing pacing,
-    ISubscriptionStore subscriptions,
+    ISubscriptionLookup subscriptions,
     IOptions<DispatcherOptions> options,
     TimeProvider time,
     ILogger<NotificationDispatcher> logger) : BackgroundService

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Resources;
-using ChangeNotifications.Subscriptions;
 using Microsoft.Graph.Models;
 using Microsoft.Kiota.Serialization.Json;
 
@@ -16,7 +15,7 @@ public sealed partial class NotificationProcessor(
     HandlerRegistry handlers,
     ILifecycleEventHandler lifecycle,
     IRichNotificationProcessor rich,
-    ISubscriptionStore subscriptions,
+    ISubscriptionLookup subscriptions,
     ILogger<NotificationProcessor> logger)
 {
     public async Task ProcessAsync(InboxItem item, CancellationToken cancellationToken)
@@ -49,7 +48,7 @@ public sealed partial class NotificationProcessor(
     /// <summary>The item's resource as its handler gets it and its type, once it is known to lie under its subscription's
     /// resource (<see cref="ResourceScope"/>); else the item is dead-lettered, and logged as a security warning when its
     /// resource is outside the subscription's.</summary>
-    private (ResourcePath Resource, ResourceType Type) Scope(InboxItem item, ChangeNotification notification, SubscriptionRecord? subscription)
+    private (ResourcePath Resource, ResourceType Type) Scope(InboxItem item, ChangeNotification notification, SubscriptionView? subscription)
     {
         if (subscription is null)
         {

@@ -27,7 +27,7 @@ public sealed class ResyncRequester(IEnumerable<IChangeNotificationHandler> hand
         }
 
         SubscriptionLog.ResyncRequested(logger, subscription.Key, subscription.Resource, type, reason);
-        await handler.ResyncAsync(new ResyncContext(subscription, type, path, reason), cancellationToken);
+        await handler.ResyncAsync(new ResyncContext(subscription.ToView(), type, path, reason), cancellationToken);
         return true;
     }
 

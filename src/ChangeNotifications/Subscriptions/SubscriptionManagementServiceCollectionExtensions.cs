@@ -10,9 +10,9 @@ public static class SubscriptionManagementServiceCollectionExtensions
 {
     /// <summary>
     /// Subscription management: options (section <c>Subscriptions</c>, validated at start against the resource
-    /// catalog), the leader lease (single node), the reconciler (hosted: loop, planner, operations), the lifecycle handler
-    /// and the <c>subscriptions</c> health check. Expects a <c>GraphServiceClient</c> (<c>AddGraph</c>) and the
-    /// subscription store (<c>AddStorage</c>).
+    /// catalog), the leader lease (single node), the reconciler (hosted: loop, planner, operations), the lifecycle
+    /// handler, dispatching's subscription lookup and the <c>subscriptions</c> health check. Expects a
+    /// <c>GraphServiceClient</c> (<c>AddGraph</c>) and the subscription store (<c>AddStorage</c>).
     /// </summary>
     public static IServiceCollection AddSubscriptionManagement(this IServiceCollection services, IConfiguration configuration)
     {
@@ -37,6 +37,7 @@ public static class SubscriptionManagementServiceCollectionExtensions
         services.TryAddSingleton<SubscriptionReconciler>();
         services.AddHostedService(sp => sp.GetRequiredService<SubscriptionReconciler>());
         services.TryAddSingleton<SubscriptionLifecycleHandler>();
+        services.TryAddSingleton<ISubscriptionLookup, StoreSubscriptionLookup>();
 
         // Replaces the dispatcher's logging stand-in, whichever was registered first.
         services.RemoveAll<ILifecycleEventHandler>();

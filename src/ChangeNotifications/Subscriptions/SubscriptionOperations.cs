@@ -1,3 +1,4 @@
+using ChangeNotifications.Graph;
 using Microsoft.Extensions.Options;
 using Microsoft.Graph.Models;
 

@@ -1,3 +1,5 @@
+using ChangeNotifications.Dispatching;
+
 namespace ChangeNotifications.Subscriptions;
 
 /// <summary>
@@ -49,6 +51,17 @@ public sealed record SubscriptionRecord
 
     /// <summary>Not to be tried before this moment (backoff or Retry-After after a failure, or a deferred renewal).</summary>
     public DateTimeOffset? NextAttemptAt { get; init; }
+
+    /// <summary>What handlers may see of this subscription: everything they use, never the clientState.</summary>
+    public SubscriptionView ToView() => new()
+    {
+        Key = Key,
+        Resource = Resource,
+        ChangeType = ChangeType,
+        GraphId = GraphId,
+        ExpiresAt = ExpiresAt,
+        IncludeResourceData = IncludeResourceData,
+    };
 
     /// <summary>Never print the clientState, even by accident through a record's generated ToString.</summary>
     public override string ToString() =>

@@ -85,7 +85,7 @@ public sealed class HandlerHarness : IAsyncDisposable
     {
         var record = Subscription(subscriptionResource);
         var path = ResourcePath.Parse(record.Resource);
-        return HandlerFor(ResourceTypeResolver.Resolve(path)).ResyncAsync(new ResyncContext(record, ResourceTypeResolver.Resolve(path), path, reason), CancellationToken.None);
+        return HandlerFor(ResourceTypeResolver.Resolve(path)).ResyncAsync(new ResyncContext(record.ToView(), ResourceTypeResolver.Resolve(path), path, reason), CancellationToken.None);
     }
 
     public static SubscriptionRecord Subscription(string resource) => new()
@@ -164,7 +164,7 @@ public static class Notifications
             type = ResourceTypeResolver.Resolve(subscription.Resource, notification.ResourceData?.OdataType);
         }
 
-        return new ChangeNotificationContext(notification, subscription, type, resource, notification.TenantId, InboxId: 1, Attempt: 1)
+        return new ChangeNotificationContext(notification, subscription.ToView(), type, resource, notification.TenantId, InboxId: 1, Attempt: 1)
         {
             DecryptedContent = rich ? change.ResourceJson : null,
         };

@@ -1,4 +1,5 @@
 using System.Net;
+using ChangeNotifications.Graph;
 using ChangeNotifications.Subscriptions;
 using Microsoft.Graph.Models.ODataErrors;
 

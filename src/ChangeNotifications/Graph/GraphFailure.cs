@@ -3,7 +3,7 @@ using System.Net;
 using Microsoft.Graph.Models.ODataErrors;
 using Microsoft.Kiota.Abstractions;
 
-namespace ChangeNotifications.Subscriptions;
+namespace ChangeNotifications.Graph;
 
 /// <summary>What went wrong in a call to Graph's subscriptions API, in the terms the reconciler acts on.</summary>
 public sealed record GraphFailure(int? StatusCode, string? Code, string Message, TimeSpan? RetryAfter)
