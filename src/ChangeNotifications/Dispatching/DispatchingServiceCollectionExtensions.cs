@@ -9,7 +9,7 @@ public static class DispatchingServiceCollectionExtensions
     public static IServiceCollection AddDispatching(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<DispatcherOptions>().Bind(configuration.GetSection(DispatcherOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<DispatcherOptions>, DispatcherOptionsValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DispatcherOptions>, DispatcherOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<LoggingChangeHandler>();
         services.AddSingleton<HandlerRegistry>();

@@ -15,7 +15,7 @@ public static class GraphServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddGraph(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<GraphOptions>().Bind(configuration.GetSection(GraphOptions.Section)).ValidateOnStart();
+        services.AddGraphOptions(configuration).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GraphOptions>, GraphOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddGraphEmulator(configuration);
@@ -23,6 +23,22 @@ public static class GraphServiceCollectionExtensions
         services.AddSingleton(CreateClient);
         services.AddGraphClientProvider();
         return services;
+    }
+
+    /// <summary>
+    /// Section <c>Graph</c> bound to <see cref="GraphOptions"/>, once however many features ask for it (the binding is
+    /// added with TryAddEnumerable, so a second call adds nothing); validation is <see cref="AddGraph"/>'s.
+    /// </summary>
+    internal static OptionsBuilder<GraphOptions> AddGraphOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(GraphOptions.Section);
+        services.AddOptions();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<GraphOptions>>(
+            new NamedConfigureFromConfigurationOptions<GraphOptions>(Options.DefaultName, section)));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOptionsChangeTokenSource<GraphOptions>>(
+            new ConfigurationChangeTokenSource<GraphOptions>(Options.DefaultName, section)));
+        return new OptionsBuilder<GraphOptions>(services, Options.DefaultName);
     }
 
     /// <summary>

@@ -14,7 +14,7 @@ public static class NotificationEndpoints
     public static IServiceCollection AddReceiving(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ReceivingOptions>().Bind(configuration.GetSection(ReceivingOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ReceivingOptions>, ReceivingOptionsValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReceivingOptions>, ReceivingOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new LogRateLimiter(
             sp.GetRequiredService<IOptions<ReceivingOptions>>().Value.LogLinesPerSecond,

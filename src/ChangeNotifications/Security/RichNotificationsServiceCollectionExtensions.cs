@@ -22,7 +22,7 @@ public static class RichNotificationsServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         ApiClientBuilder.RegisterDefaultDeserializer<JsonParseNodeFactory>();
 
-        services.AddOptions<GraphOptions>().Bind(configuration.GetSection(GraphOptions.Section));
+        services.AddGraphOptions(configuration);
         services.AddOptions<RichNotificationsOptions>()
             .Bind(configuration.GetSection(RichNotificationsOptions.Section))
             .Configure<IOptions<GraphOptions>>((options, graph) =>

@@ -55,31 +55,28 @@ public static class StorageServiceCollectionExtensions
     }
 }
 
+/// <summary>
+/// <see cref="StorageOptions"/>' bounds (<see cref="StorageOptionsBoundsValidator"/>) and that its enums hold a named
+/// value, which DataAnnotations do not check.
+/// </summary>
 internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
 {
+    private readonly StorageOptionsBoundsValidator _bounds = new();
+
     public ValidateOptionsResult Validate(string? name, StorageOptions options)
     {
-        var errors = new List<string>();
+        var errors = new ValidateOptionsResultBuilder();
+        errors.AddResult(_bounds.Validate(name, options));
         if (!Enum.IsDefined(options.Provider))
         {
-            errors.Add($"{StorageOptions.Section}:Provider must be Sqlite (got '{options.Provider}').");
-        }
-
-        if (string.IsNullOrWhiteSpace(options.SqlitePath))
-        {
-            errors.Add($"{StorageOptions.Section}:SqlitePath must name a file.");
+            errors.AddError($"{StorageOptions.Section}:Provider must be Sqlite (got '{options.Provider}').");
         }
 
         if (!Enum.IsDefined(options.Durability))
         {
-            errors.Add($"{StorageOptions.Section}:Durability must be Full or Normal (got '{options.Durability}').");
+            errors.AddError($"{StorageOptions.Section}:Durability must be Full or Normal (got '{options.Durability}').");
         }
 
-        if (options.BusyTimeout <= TimeSpan.Zero || options.BusyTimeout > TimeSpan.FromMinutes(1))
-        {
-            errors.Add($"{StorageOptions.Section}:BusyTimeout must be between 00:00:00.001 and 00:01:00 (got {options.BusyTimeout}).");
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        return errors.Build();
     }
 }

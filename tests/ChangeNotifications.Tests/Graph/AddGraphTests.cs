@@ -1,5 +1,6 @@
 using ChangeNotifications.Graph;
 using ChangeNotifications.Graph.Emulator;
+using ChangeNotifications.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -16,6 +17,19 @@ namespace ChangeNotifications.Tests.Graph;
 /// <summary><c>AddGraph</c> in a host: Emulator mode starts the emulator and gives a working GraphServiceClient.</summary>
 public sealed class AddGraphTests
 {
+    [Fact]
+    public void Graph_section_is_bound_once_when_rich_notifications_also_ask_for_it()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Graph:Mode"] = "Emulator" }).Build();
+        var services = new ServiceCollection();
+
+        services.AddGraph(configuration);
+        services.AddRichNotifications(configuration);
+
+        Assert.Single(services, d => d.ServiceType == typeof(IConfigureOptions<GraphOptions>) && d.ImplementationInstance is NamedConfigureFromConfigurationOptions<GraphOptions>);
+        Assert.Single(services, d => d.ServiceType == typeof(IOptionsChangeTokenSource<GraphOptions>));
+    }
+
     [Fact]
     public async Task Emulator_mode_starts_the_emulator_and_the_client_reaches_it()
     {
