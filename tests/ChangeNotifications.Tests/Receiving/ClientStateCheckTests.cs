@@ -39,7 +39,7 @@ public sealed class ClientStateCheckTests
     {
         var subscription = new TestSubscriptionStore().Add("/me/messages", clientState: "state");
 
-        // The stored side is zero-padded: a received value ending in NULs has the same padded bytes, not the same length.
+        // A value that differs only by trailing NULs or one character less is another value: its digest differs.
         Assert.False(_check.Matches(subscription, "state\0"));
         Assert.False(_check.Matches(subscription, "state\0\0\0"));
         Assert.False(_check.Matches(subscription, "stat"));
