@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using ChangeNotifications.Inbox;
+using ChangeNotifications.Notifications;
 using ChangeNotifications.Resources;
 using Microsoft.Graph.Models;
 using Microsoft.Kiota.Serialization.Json;

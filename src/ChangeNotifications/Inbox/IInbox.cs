@@ -71,7 +71,7 @@ public enum InboxItemStatus
 
 /// <summary>One notification item to store: its raw JSON as received (UTF-8) and the batch's validation tokens (rich
 /// notifications).</summary>
-/// <param name="DedupKey">Null: the inbox computes it from the payload (<see cref="Inbox.DedupKey.ForStored"/>) when the
+/// <param name="DedupKey">Null: the inbox computes it from the payload (<see cref="Notifications.DedupKey.ForStored"/>) when the
 /// item is first claimed, and keeps it. Intake leaves every key to the inbox: off the acknowledgement's path.</param>
 public sealed record InboxEntry(
     string? DedupKey,

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Threading.Channels;
 using ChangeNotifications.Inbox;
+using ChangeNotifications.Notifications;
 using Microsoft.Data.Sqlite;
 
 namespace ChangeNotifications.Storage.Sqlite;

@@ -1,5 +1,6 @@
 using ChangeNotifications.Benchmarks.Driver.InboxMicro;
 using ChangeNotifications.Inbox;
+using ChangeNotifications.Notifications;
 using ChangeNotifications.Storage;
 using ChangeNotifications.Storage.Sqlite;
 using ChangeNotifications.Tests.Infrastructure;

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChangeNotifications.Inbox;
+using ChangeNotifications.Notifications;
 using ChangeNotifications.Receiving;
 using ChangeNotifications.Subscriptions;
 using ChangeNotifications.Tests.Infrastructure;
@@ -12,7 +13,7 @@ using ChangeNotifications.Tests.Security;
 using Microsoft.Graph.Models;
 using Microsoft.Kiota.Serialization.Json;
 
-namespace ChangeNotifications.Tests.Inbox;
+namespace ChangeNotifications.Tests.Notifications;
 
 /// <summary>
 /// The intake's reader against the Graph SDK's parse it replaces: on a corpus of items (the tests' payload builders,

@@ -6,7 +6,7 @@ using Microsoft.Kiota.Abstractions.Helpers;
 using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Serialization.Json;
 
-namespace ChangeNotifications.Inbox;
+namespace ChangeNotifications.Notifications;
 
 /// <summary>
 /// Reads the few fields of one item of a notification batch that intake needs (to match it) and the inbox (its dedup
@@ -28,7 +28,7 @@ namespace ChangeNotifications.Inbox;
 /// is a GUID in any form <see cref="Guid.TryParse(string?, out Guid)"/> takes (braces, no hyphens, spaces around; the
 /// SDK only the 36-character form), and <c>expirationDateTime</c> stands for a missing
 /// <c>subscriptionExpirationDateTime</c>. NotificationItemReaderTests compare both on a corpus, these two excepted;
-/// the dispatcher still reads stored items with the SDK (and <see cref="Dispatching.NotificationShape"/>).
+/// the dispatcher still reads stored items with the SDK (and <see cref="NotificationShape"/>).
 /// </summary>
 public static class NotificationItemReader
 {

@@ -6,7 +6,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Graph.Models;
 
-namespace ChangeNotifications.Inbox;
+namespace ChangeNotifications.Notifications;
 
 /// <summary>
 /// The key under which a notification item is stored once. Graph redelivers an unacknowledged batch for up
