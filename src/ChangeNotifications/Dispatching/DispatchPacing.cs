@@ -1,4 +1,3 @@
-using ChangeNotifications.Receiving;
 using Microsoft.Extensions.Options;
 
 namespace ChangeNotifications.Dispatching;
@@ -20,7 +19,7 @@ namespace ChangeNotifications.Dispatching;
 /// notifications a second: 13–24 % of the cores trickling, 81–84 % at full speed; p50 of the acknowledgement 2 ms
 /// trickling, 5–9 ms flipping).
 /// </remarks>
-public sealed partial class DispatchPacing(IntakeLoad load, ProcessCpu cpu, IOptions<DispatcherOptions> options, ILogger<DispatchPacing> logger)
+public sealed partial class DispatchPacing(IIntakePressure load, ProcessCpu cpu, IOptions<DispatcherOptions> options, ILogger<DispatchPacing> logger)
 {
     private int _underLoad;
 

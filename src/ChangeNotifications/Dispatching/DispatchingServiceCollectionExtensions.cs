@@ -1,4 +1,3 @@
-using ChangeNotifications.Receiving;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +15,7 @@ public static class DispatchingServiceCollectionExtensions
         services.TryAddSingleton<ILifecycleEventHandler, LoggingLifecycleEventHandler>();
         services.TryAddSingleton<IRichNotificationProcessor, NoRichNotificationProcessor>();
         services.AddSingleton<NotificationProcessor>();
-        services.TryAddSingleton<IntakeLoad>();
+        services.TryAddSingleton<IIntakePressure, NoIntakePressure>();
         services.TryAddSingleton<ProcessCpu>();
         services.AddSingleton<DispatchPacing>();
         services.AddSingleton<NotificationDispatcher>();

@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using System.Text.Json;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Resources;
 using Microsoft.Graph.Models;
-using Microsoft.Kiota.Serialization.Json;
 
 namespace ChangeNotifications.Dispatching;
 
@@ -21,8 +19,8 @@ public sealed partial class NotificationProcessor(
     public async Task ProcessAsync(InboxItem item, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
-        var notification = Parse(item);
-        NotificationShape.Normalize(notification, item.SubscriptionId, item.Kind == InboxItemKind.Change);
+        // Parsed once for this claim (the claim may already have parsed it for the dedup key), in the handlers' shape.
+        var notification = item.Parsed.Notification ?? throw new PermanentNotificationException(item.Parsed.Failure!);
         var subscription = await subscriptions.FindByGraphIdAsync(item.SubscriptionId, cancellationToken);
 
         if (item.Kind == InboxItemKind.Lifecycle)
@@ -65,20 +63,6 @@ public sealed partial class NotificationProcessor(
         }
 
         return (verdict.Path!, verdict.Type);
-    }
-
-    private static ChangeNotification Parse(InboxItem item)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(item.Payload);
-            return new JsonParseNode(document.RootElement).GetObjectValue(ChangeNotification.CreateFromDiscriminatorValue)
-                ?? throw new PermanentNotificationException("Stored notification is empty.");
-        }
-        catch (JsonException ex)
-        {
-            throw new PermanentNotificationException("Stored notification is not valid JSON.", ex);
-        }
     }
 
     [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Handled {ChangeType} {ResourceType} {Resource} (subscription {SubscriptionId}, tenant {TenantId}) in {ElapsedMs:0.0} ms")]

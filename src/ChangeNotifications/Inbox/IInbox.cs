@@ -1,4 +1,5 @@
 using System.Text;
+using ChangeNotifications.Notifications;
 
 namespace ChangeNotifications.Inbox;
 
@@ -71,7 +72,7 @@ public enum InboxItemStatus
 
 /// <summary>One notification item to store: its raw JSON as received (UTF-8) and the batch's validation tokens (rich
 /// notifications).</summary>
-/// <param name="DedupKey">Null: the inbox computes it from the payload (<see cref="Inbox.DedupKey.ForStored"/>) when the
+/// <param name="DedupKey">Null: the inbox computes it from the payload (<see cref="StoredNotification.DedupKey"/>) when the
 /// item is first claimed, and keeps it. Intake leaves every key to the inbox: off the acknowledgement's path.</param>
 public sealed record InboxEntry(
     string? DedupKey,
@@ -98,7 +99,20 @@ public sealed record InboxItem(
     int Attempts,
     DateTimeOffset ReceivedAt,
     InboxItemStatus Status,
-    string? LastError);
+    string? LastError)
+{
+    private StoredNotification? _parsed;
+
+    /// <summary>
+    /// The payload parsed, once per claim: by the claim itself when it computes the item's dedup key from it, else on
+    /// first use (the dispatcher's). The dedup key, the processor and the handler all read this one value.
+    /// </summary>
+    internal StoredNotification Parsed
+    {
+        get => LazyInitializer.EnsureInitialized(ref _parsed, () => StoredNotification.Parse(SubscriptionId, Kind == InboxItemKind.Change, Payload));
+        init => _parsed = value;
+    }
+}
 
 public sealed record InboxCounts(long Ready, long Claimed, long Done, long Dead)
 {

@@ -1,14 +1,16 @@
+using ChangeNotifications.Dispatching;
+
 namespace ChangeNotifications.Receiving;
 
 /// <summary>
 /// How hard the receiving endpoints are pressed: how many requests arrive in a second, how many other requests each
 /// one finds still in flight (requests queueing up: by Little's law, arrival rate × time to answer), and how many
 /// notifications were stored, per second on the injected clock. The endpoints report every request (notifications,
-/// lifecycle, handshakes) and the intake every batch it stored; the dispatcher reads it to leave the CPU to
-/// acknowledgements while they queue. A fast machine answering many requests quickly finds few in flight and is not
-/// slowed; a saturated one finds many.
+/// lifecycle, handshakes) and the intake every batch it stored; the dispatcher reads it (<see cref="IIntakePressure"/>)
+/// to leave the CPU to acknowledgements while they queue. A fast machine answering many requests quickly finds few in
+/// flight and is not slowed; a saturated one finds many.
 /// </summary>
-public sealed class IntakeLoad(TimeProvider time)
+public sealed class IntakeLoad(TimeProvider time) : IIntakePressure
 {
     private readonly Lock _gate = new();
     private long _second = -10;
@@ -74,7 +76,3 @@ public sealed class IntakeLoad(TimeProvider time)
 
     private readonly record struct Window(int Requests, long OthersInFlight, long Notifications = 0);
 }
-
-/// <summary>Requests in a second, how many other requests each found in flight on average, and the notifications stored
-/// in that second.</summary>
-public readonly record struct IntakeSample(int RequestsPerSecond, double AverageInFlight, long NotificationsPerSecond = 0);

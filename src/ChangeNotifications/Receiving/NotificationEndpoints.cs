@@ -1,3 +1,4 @@
+using ChangeNotifications.Dispatching;
 using ChangeNotifications.Logging;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,8 @@ public static class NotificationEndpoints
         services.AddSingleton<NotificationIntake>();
         services.AddSingleton<ReceivingMetrics>();
         services.TryAddSingleton<IntakeLoad>();
+        // Replaces the quiet default AddDispatching may have registered, whichever of the two is called first.
+        services.Replace(ServiceDescriptor.Singleton<IIntakePressure>(sp => sp.GetRequiredService<IntakeLoad>()));
         return services;
     }
 

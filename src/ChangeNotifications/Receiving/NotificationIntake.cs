@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Unicode;
 using ChangeNotifications.Inbox;
+using ChangeNotifications.Notifications;
 using ChangeNotifications.Logging;
 using ChangeNotifications.Subscriptions;
 using Microsoft.Extensions.Options;

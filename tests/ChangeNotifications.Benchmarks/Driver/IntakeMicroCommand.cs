@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using ChangeNotifications.Inbox;
+using ChangeNotifications.Notifications;
 using ChangeNotifications.Receiving;
 using ChangeNotifications.Subscriptions;
 using Microsoft.Graph.Models;

@@ -1,8 +1,8 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChangeNotifications.Dispatching;
 using ChangeNotifications.GraphEmulator.Tenant;
 using ChangeNotifications.Handlers;
+using ChangeNotifications.Notifications;
 using ChangeNotifications.Resources;
 using ChangeNotifications.Storage;
 using ChangeNotifications.Subscriptions;
@@ -12,8 +12,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Graph.Models;
-using Microsoft.Kiota.Serialization.Json;
 
 namespace ChangeNotifications.Tests.Handlers;
 
@@ -155,8 +153,7 @@ public static class Notifications
 
     public static ChangeNotificationContext ContextFor(EmulatedChange change, SubscriptionRecord subscription, bool rich = false)
     {
-        using var document = JsonDocument.Parse(JsonFor(change));
-        var notification = new JsonParseNode(document.RootElement).GetObjectValue(ChangeNotification.CreateFromDiscriminatorValue)!;
+        var notification = StoredNotification.Parse(SubscriptionId, isChange: true, JsonFor(change)).Notification!;
         var resource = ResourcePath.Parse(notification.Resource ?? subscription.Resource);
         var type = ResourceTypeResolver.Resolve(resource);
         if (type == ResourceType.Unknown)

@@ -1,4 +1,7 @@
+using ChangeNotifications.Dispatching;
 using ChangeNotifications.Receiving;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ChangeNotifications.Tests.Receiving;
@@ -85,5 +88,25 @@ public sealed class IntakeLoadTests
         load.Batches(2, 3);
 
         Assert.Equal(new IntakeSample(2, 0, 6), load.Recent());
+    }
+
+    [Fact]
+    public void The_dispatcher_reads_the_intake_load_whichever_Add_comes_first()
+    {
+        var configuration = new ConfigurationBuilder().Build();
+        using (var alone = new ServiceCollection().AddDispatching(configuration).BuildServiceProvider())
+        {
+            Assert.IsType<NoIntakePressure>(alone.GetRequiredService<IIntakePressure>());
+        }
+
+        foreach (var services in new[]
+        {
+            new ServiceCollection().AddReceiving(configuration).AddDispatching(configuration),
+            new ServiceCollection().AddDispatching(configuration).AddReceiving(configuration),
+        })
+        {
+            using var provider = services.BuildServiceProvider();
+            Assert.Same(provider.GetRequiredService<IntakeLoad>(), provider.GetRequiredService<IIntakePressure>());
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using ChangeNotifications.Inbox;
+using ChangeNotifications.Notifications;
 using ChangeNotifications.Receiving;
 using ChangeNotifications.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

@@ -26,7 +26,7 @@ public sealed class DeltaBaselineTests
         Assert.True(logs.IndexOf(5001) >= 0 && logs.IndexOf(5001) < logs.IndexOf(SubscriptionLog.CreatedId), "the baseline is taken before the subscription is created");
 
         var change = harness.Tenant.MakeChange(Drive, "updated")!;
-        await harness.HandlerFor(ResourceType.DriveItem).HandleAsync(Notifications.ContextFor(change, record), CancellationToken.None);
+        await harness.HandlerFor(ResourceType.DriveItem).HandleAsync(Handlers.Notifications.ContextFor(change, record), CancellationToken.None);
 
         var line = Assert.Single(harness.LogsWithId(5161));
         var added = Assert.Single(harness.Tenant.List($"drives/{SeedIds.DriveId}/items")!, i => ((string)i["name"]!).StartsWith("Notes", StringComparison.Ordinal));
@@ -50,7 +50,7 @@ public sealed class DeltaBaselineTests
         Assert.Single(harness.LogsWithId(5001));
 
         var change = harness.Tenant.MakeChange(List, "updated")!;
-        await harness.HandlerFor(ResourceType.List).HandleAsync(Notifications.ContextFor(change, record), CancellationToken.None);
+        await harness.HandlerFor(ResourceType.List).HandleAsync(Handlers.Notifications.ContextFor(change, record), CancellationToken.None);
 
         var line = Assert.Single(harness.LogsWithId(5171));
         Assert.Equal("created", line.Property("Change"));

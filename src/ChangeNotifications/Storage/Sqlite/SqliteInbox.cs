@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Threading.Channels;
 using ChangeNotifications.Inbox;
+using ChangeNotifications.Notifications;
 using Microsoft.Data.Sqlite;
 
 namespace ChangeNotifications.Storage.Sqlite;
@@ -349,17 +350,19 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
 
     internal static InboxItem ReadItem(SqliteDataReader reader) => ReadItem(reader, out _);
 
-    /// <summary>The item of the reader's row; an item stored without its dedup key gets it here, from its payload
-    /// (<paramref name="keyComputed"/> true: the claim keeps it).</summary>
+    /// <summary>The item of the reader's row; an item stored without its dedup key gets it here, from its payload parsed
+    /// (<paramref name="keyComputed"/> true: the claim keeps it), and the item keeps that parse.</summary>
     internal static InboxItem ReadItem(SqliteDataReader reader, out bool keyComputed)
     {
         var subscriptionId = Guid.Parse(reader.GetString(3));
+        var kind = (InboxItemKind)reader.GetInt32(2);
         var payload = reader.GetString(4);
         keyComputed = reader.IsDBNull(1);
-        return new InboxItem(
+        var parsed = keyComputed ? StoredNotification.Parse(subscriptionId, kind == InboxItemKind.Change, payload) : null;
+        var item = new InboxItem(
             Id: reader.GetInt64(0),
-            DedupKey: keyComputed ? DedupKey.ForStored(subscriptionId, Encoding.UTF8.GetBytes(payload)) : reader.GetString(1),
-            Kind: (InboxItemKind)reader.GetInt32(2),
+            DedupKey: parsed?.DedupKey ?? reader.GetString(1),
+            Kind: kind,
             SubscriptionId: subscriptionId,
             Payload: payload,
             ValidationTokens: reader.IsDBNull(5) ? null : reader.GetString(5),
@@ -367,6 +370,7 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
             ReceivedAt: UnixTime.FromMs(reader.GetInt64(7)),
             Status: (InboxItemStatus)reader.GetInt32(8),
             LastError: reader.IsDBNull(9) ? null : reader.GetString(9));
+        return parsed is null ? item : item with { Parsed = parsed };
     }
 
     private static async Task<List<InboxItem>> ReadItemsAsync(SqliteCommand command, CancellationToken cancellationToken)

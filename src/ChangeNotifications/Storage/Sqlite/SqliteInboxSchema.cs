@@ -12,7 +12,7 @@ namespace ChangeNotifications.Storage.Sqlite;
 /// The dedup key has no index on the table (a unique one would cost a random B-tree page per insert, written to the WAL
 /// at each commit, on the acknowledgement's path); the claim records it in <c>inbox_keys</c>, with the id of the
 /// item that holds it, and recognises a redelivered item there. Intake stores items without their key (null): the claim
-/// computes it from the stored payload (<see cref="DedupKey.ForStored"/>) and keeps it on the row.
+/// computes it from the stored payload (<see cref="Notifications.StoredNotification.DedupKey"/>) and keeps it on the row.
 /// A request of several change notifications is stored as one row of <c>inbox_batches</c> (<see cref="InboxBatchCodec"/>),
 /// which the claim splits into item rows when it needs them: one insert acknowledges the request, not one per item. A
 /// batch that cannot be read keeps its row, with the reason in <c>error</c>, counted among the dead.

@@ -1,5 +1,6 @@
 using ChangeNotifications.Benchmarks.Driver.InboxMicro;
 using ChangeNotifications.Inbox;
+using ChangeNotifications.Notifications;
 using ChangeNotifications.Storage;
 using ChangeNotifications.Storage.Sqlite;
 using ChangeNotifications.Tests.Infrastructure;
@@ -200,7 +201,7 @@ public sealed class SqliteInboxTests : IDisposable
         await inbox.AppendAsync([new InboxEntry(null, InboxItemKind.Change, Subscription, $$"""{"subscriptionId":"{{Subscription}}","changeType":"updated","id":"n1"}""", null), Entry("old-done")], default);
         var claimed = await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default);
 
-        Assert.Equal(["old-1", DedupKey.ForStored(Subscription, Encoding.UTF8.GetBytes($$"""{"id":"n1","changeType":"updated","subscriptionId":"{{Subscription}}"}"""))], claimed.Select(i => i.DedupKey));
+        Assert.Equal(["old-1", StoredNotification.Parse(Subscription, true, $$"""{"id":"n1","changeType":"updated","subscriptionId":"{{Subscription}}"}""").DedupKey], claimed.Select(i => i.DedupKey));
         Assert.Equal(new InboxCounts(Ready: 0, Claimed: 2, Done: 2, Dead: 0), await inbox.CountAsync(default));
     }
 
@@ -608,7 +609,7 @@ public sealed class SqliteInboxTests : IDisposable
     {
         await using var inbox = Open();
         string[] payloads = [Notification("1"), Notification("2"), Notification("3")];
-        var keys = payloads.Select(p => DedupKey.ForStored(Subscription, Encoding.UTF8.GetBytes(p))).ToList();
+        var keys = payloads.Select(p => StoredNotification.Parse(Subscription, true, p).DedupKey).ToList();
         Assert.Equal(3, keys.Distinct().Count());
 
         await inbox.AppendAsync([new InboxEntry(null, InboxItemKind.Change, Subscription, payloads[0], null)], default);

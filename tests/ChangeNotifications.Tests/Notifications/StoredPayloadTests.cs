@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
-using ChangeNotifications.Receiving;
+using ChangeNotifications.Notifications;
 
-namespace ChangeNotifications.Tests.Receiving;
+namespace ChangeNotifications.Tests.Notifications;
 
 public sealed class StoredPayloadTests
 {

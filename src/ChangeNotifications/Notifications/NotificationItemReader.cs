@@ -6,13 +6,12 @@ using Microsoft.Kiota.Abstractions.Helpers;
 using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Serialization.Json;
 
-namespace ChangeNotifications.Inbox;
+namespace ChangeNotifications.Notifications;
 
 /// <summary>
-/// Reads the few fields of one item of a notification batch that intake needs (to match it) and the inbox (its dedup
-/// key, from the stored copy when the item is claimed), straight from the
-/// <see cref="JsonElement"/>, with the outcomes of the Graph SDK's (Kiota's) <see cref="ChangeNotification"/>
-/// parse, which costs much more:
+/// Reads the few fields of one item of a notification batch that intake needs (to match it) and its dedup key's
+/// fields, straight from the <see cref="JsonElement"/>, with the outcomes of the Graph SDK's (Kiota's)
+/// <see cref="ChangeNotification"/> parse, which costs much more:
 /// <list type="bullet">
 /// <item>properties match by exact name; a repeated one: the last wins; a JSON <c>null</c> leaves the field as it was;</item>
 /// <item>a field of another JSON kind than it should be reads as absent (a number as subscriptionId, an array as
@@ -27,8 +26,9 @@ namespace ChangeNotifications.Inbox;
 /// Two deliberate differences from the SDK, for the shapes OneDrive's and SharePoint's webhooks send: subscriptionId
 /// is a GUID in any form <see cref="Guid.TryParse(string?, out Guid)"/> takes (braces, no hyphens, spaces around; the
 /// SDK only the 36-character form), and <c>expirationDateTime</c> stands for a missing
-/// <c>subscriptionExpirationDateTime</c>. NotificationItemReaderTests compare both on a corpus, these two excepted;
-/// the dispatcher still reads stored items with the SDK (and <see cref="Dispatching.NotificationShape"/>).
+/// <c>subscriptionExpirationDateTime</c>. NotificationItemReaderTests compare both on a corpus, these two excepted.
+/// A stored item is read by the SDK once, when it is claimed (<see cref="StoredNotification"/>), and its key fields
+/// are taken from that parse with the same two differences (<see cref="KeyFieldsOf"/>).
 /// </summary>
 public static class NotificationItemReader
 {
@@ -49,7 +49,7 @@ public static class NotificationItemReader
     public static bool TryRead(JsonElement item, out NotificationItem notification) => TryRead(item, keyFields: true, out notification);
 
     /// <summary>
-    /// What intake needs to match an item that the inbox gives its key later (<see cref="DedupKey.ForStored"/>): its
+    /// What intake needs to match an item that the inbox gives its key later (<see cref="StoredNotification.DedupKey"/>): its
     /// subscription, kind and clientState; the key's other fields are checked as the SDK would check them, not read
     /// (<see cref="NotificationItem.HasKeyFields"/> false, unless the item went to the SDK). False when
     /// <see cref="TryRead(JsonElement, out NotificationItem)"/> is.
@@ -366,20 +366,33 @@ public static class NotificationItemReader
         try
         {
             var parsed = new JsonParseNode(item).GetObjectValue(ChangeNotification.CreateFromDiscriminatorValue)!;
-            var fields = DedupKeyFields.From(parsed, parsed.EncryptedContent?.DataSignature);
-            fields = fields with
-            {
-                SubscriptionId = fields.SubscriptionId ?? (item.TryGetProperty("subscriptionId"u8, out var id) ? ReadGuid(id) : null),
-                SubscriptionExpiration = fields.SubscriptionExpiration ?? (item.TryGetProperty("expirationDateTime"u8, out var expiry) ? DateOrNull(expiry) : null),
-            };
-            notification = new NotificationItem(fields, parsed.ClientState);
+            notification = new NotificationItem(KeyFieldsOf(parsed, item), parsed.ClientState);
             return true;
         }
-        catch (Exception ex) when (ex is FormatException or InvalidOperationException or JsonException or OverflowException)
+        catch (Exception ex) when (IsRefusal(ex))
         {
             notification = default;
             return false;
         }
+    }
+
+    /// <summary>Whether the SDK's parse threw because the item does not fit its model (a field of the wrong type).</summary>
+    internal static bool IsRefusal(Exception exception) =>
+        exception is FormatException or InvalidOperationException or JsonException or OverflowException;
+
+    /// <summary>
+    /// The key fields of <paramref name="item"/> from the SDK's parse of it, before <see cref="NotificationShape"/>
+    /// touches it: the fields the reader reads, with its two differences (a subscriptionId in any GUID form, and
+    /// <c>expirationDateTime</c> for a missing <c>subscriptionExpirationDateTime</c>).
+    /// </summary>
+    internal static DedupKeyFields KeyFieldsOf(ChangeNotification parsed, JsonElement item)
+    {
+        var fields = DedupKeyFields.From(parsed, parsed.EncryptedContent?.DataSignature);
+        return fields with
+        {
+            SubscriptionId = fields.SubscriptionId ?? (item.TryGetProperty("subscriptionId"u8, out var id) ? ReadGuid(id) : null),
+            SubscriptionExpiration = fields.SubscriptionExpiration ?? (item.TryGetProperty("expirationDateTime"u8, out var expiry) ? DateOrNull(expiry) : null),
+        };
     }
 }
 

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
-namespace ChangeNotifications.Receiving;
+namespace ChangeNotifications.Notifications;
 
 /// <summary>
 /// What the inbox keeps of a notification item: its UTF-8 exactly as received, except the value of each top-level

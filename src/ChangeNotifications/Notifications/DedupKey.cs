@@ -3,10 +3,9 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Microsoft.Graph.Models;
 
-namespace ChangeNotifications.Inbox;
+namespace ChangeNotifications.Notifications;
 
 /// <summary>
 /// The key under which a notification item is stored once. Graph redelivers an unacknowledged batch for up
@@ -37,28 +36,6 @@ public static class DedupKey
 
     public static string For(ChangeNotification notification, string? encryptedSignature) =>
         For(DedupKeyFields.From(notification, encryptedSignature));
-
-    /// <summary>
-    /// The key of a stored item (<c>StoredPayload</c>: the item as received but its clientState, which the key does not
-    /// read), as intake would have computed it from the item received. A payload that cannot be read (not written by
-    /// intake) gets a key of its own: it is handled (and fails there, visibly) rather than taken for another item.
-    /// </summary>
-    public static string ForStored(Guid subscriptionId, ReadOnlyMemory<byte> payload)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(payload);
-            if (document.RootElement.ValueKind == JsonValueKind.Object && NotificationItemReader.TryRead(document.RootElement, out var item))
-            {
-                return For(item.Fields);
-            }
-        }
-        catch (JsonException)
-        {
-        }
-
-        return For(new DedupKeyFields(subscriptionId, null, null, null, null, null, null, null, null));
-    }
 
     public static string For(in DedupKeyFields fields)
     {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Graph.Models;
 
-namespace ChangeNotifications.Dispatching;
+namespace ChangeNotifications.Notifications;
 
 /// <summary>
 /// Fills in, on a stored notification the Graph SDK has parsed, what OneDrive's and SharePoint's webhooks send
