@@ -8,9 +8,6 @@ public sealed class DispatcherOptions
 {
     public const string Section = "Dispatcher";
 
-    /// <summary><see cref="TimeSpan.MaxValue"/> as a range attribute takes it: no upper bound.</summary>
-    internal const string MaxTimeSpan = "10675199.02:48:05.4775807";
-
     /// <summary>Run the dispatcher loop in this process (tests turn it off and call the tick themselves).</summary>
     public bool Enabled { get; set; } = true;
 
@@ -79,7 +76,7 @@ public sealed class DispatcherOptions
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>How long a claim holds an item; a claim of a process that died runs out after it.</summary>
-    [SettingRange(typeof(TimeSpan), "00:00:05", MaxTimeSpan, ErrorMessage = $"{Section}:Lease must be at least 00:00:05.")]
+    [SettingRange(typeof(TimeSpan), "00:00:05", SettingRangeAttribute.MaxTimeSpan, ErrorMessage = $"{Section}:Lease must be at least 00:00:05.")]
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How often the inbox is polled when nothing woke the dispatcher.</summary>
@@ -87,7 +84,7 @@ public sealed class DispatcherOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long handled items (and so their dedup keys) are kept. Graph redelivers for up to 4 h.</summary>
-    [SettingRange(typeof(TimeSpan), "04:00:00", MaxTimeSpan, ErrorMessage = $"{Section}:DedupRetention must be at least 04:00:00, as long as Graph redelivers.")]
+    [SettingRange(typeof(TimeSpan), "04:00:00", SettingRangeAttribute.MaxTimeSpan, ErrorMessage = $"{Section}:DedupRetention must be at least 04:00:00, as long as Graph redelivers.")]
     public TimeSpan DedupRetention { get; set; } = TimeSpan.FromHours(6);
 }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Microsoft.Identity.Web;
 
 namespace ChangeNotifications.Graph;
@@ -44,8 +45,13 @@ public sealed class GraphOptions
     /// <summary>Live: the Entra authority host; defaults to <c>https://login.microsoftonline.com/</c>.</summary>
     public Uri? AuthorityHost { get; set; }
 
+    [ValidateObjectMembers]
     public GraphEmulatorSettings Emulator { get; set; } = new();
 }
+
+/// <summary>The simple bounds of <see cref="GraphOptions"/>, from its DataAnnotations attributes.</summary>
+[OptionsValidator]
+internal sealed partial class GraphOptionsBoundsValidator : IValidateOptions<GraphOptions>;
 
 public enum GraphMode
 {
@@ -60,12 +66,14 @@ public sealed class GraphEmulatorSettings
     public int Port { get; set; }
 
     /// <summary>Time between generated changes per subscription; unset: changes only on demand.</summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00", SettingRangeAttribute.MaxTimeSpan, MinimumIsExclusive = true, ErrorMessage = $"{GraphOptions.Section}:Emulator:ChangePace must be positive when set.")]
     public TimeSpan? ChangePace { get; set; }
 
     /// <summary>
     /// Lifetime of the emulator's access tokens, on the host's TimeProvider (Entra: about 1 h). The credential caches a
     /// token on the real clock, so tests that advance a FakeTimeProvider past it must lengthen it.
     /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:05:00", SettingRangeAttribute.MaxTimeSpan, ErrorMessage = $"{GraphOptions.Section}:Emulator:AccessTokenLifetime must be at least 5 minutes (clients refresh 5 minutes before expiry).")]
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>

@@ -2,13 +2,23 @@ using Microsoft.Extensions.Options;
 
 namespace ChangeNotifications.Graph;
 
-/// <summary>Start-up checks of section <c>Graph</c>; every message names the setting.</summary>
+/// <summary>
+/// Start-up checks of section <c>Graph</c>; every message names the setting. Simple bounds are the attributes'
+/// (<see cref="GraphOptionsBoundsValidator"/>); here are the formats and the rules that depend on <c>Graph:Mode</c>.
+/// </summary>
 public sealed class GraphOptionsValidator : IValidateOptions<GraphOptions>
 {
+    private readonly GraphOptionsBoundsValidator _bounds = new();
+
     public ValidateOptionsResult Validate(string? name, GraphOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
+        if (_bounds.Validate(name, options) is { Failed: true } bounds)
+        {
+            failures.AddRange(bounds.Failures);
+        }
+
         if (!Enum.IsDefined(options.Mode))
         {
             failures.Add($"{GraphOptions.Section}:Mode must be Emulator or Live.");
@@ -41,16 +51,6 @@ public sealed class GraphOptionsValidator : IValidateOptions<GraphOptions>
         else if (options.Emulator.Port is < 0 or > 65535)
         {
             failures.Add($"{GraphOptions.Section}:Emulator:Port must be between 0 (any free port) and 65535.");
-        }
-
-        if (options.Emulator.ChangePace is { } pace && pace <= TimeSpan.Zero)
-        {
-            failures.Add($"{GraphOptions.Section}:Emulator:ChangePace must be positive when set.");
-        }
-
-        if (options.Emulator.AccessTokenLifetime < TimeSpan.FromMinutes(5))
-        {
-            failures.Add($"{GraphOptions.Section}:Emulator:AccessTokenLifetime must be at least 5 minutes (clients refresh 5 minutes before expiry).");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

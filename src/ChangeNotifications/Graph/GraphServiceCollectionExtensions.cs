@@ -9,8 +9,8 @@ namespace ChangeNotifications.Graph;
 public static class GraphServiceCollectionExtensions
 {
     /// <summary>
-    /// Section <c>Graph</c> (validated at start-up), the <see cref="EmulatorHost"/> (first hosted service: call this
-    /// before registering hosted services that use Graph), <see cref="GraphEndpoints"/>, the
+    /// Section <c>Graph</c> (validated at start-up), the <see cref="EmulatorHost"/> (it starts the emulator before any
+    /// hosted service, wherever it is registered), <see cref="GraphEndpoints"/>, the
     /// <see cref="GraphServiceClient"/> singleton and the <see cref="IGraphClientProvider"/> that hands it out.
     /// </summary>
     public static IServiceCollection AddGraph(this IServiceCollection services, IConfiguration configuration)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Microsoft.Identity.Web;
 
 namespace ChangeNotifications.Security;
@@ -31,9 +32,11 @@ public sealed class RichNotificationsOptions
     public List<string> AppIds { get; set; } = [];
 
     /// <summary>How long a batch's verdict on its validation tokens is kept, so that its items are checked once.</summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00", SettingRangeAttribute.MaxTimeSpan, MinimumIsExclusive = true, ErrorMessage = $"{Section}:VerdictCacheDuration must be positive (got {{3}}).")]
     public TimeSpan VerdictCacheDuration { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Tolerance on the tokens' <c>nbf</c> / <c>exp</c>.</summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = $"{Section}:ClockSkew must be between 00:00:00 and 00:10:00 (got {{3}}).")]
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
@@ -59,3 +62,7 @@ public sealed class EncryptionCertificateOptions : CertificateDescription
     /// <summary>Sent to Graph as <c>encryptionCertificateId</c> (at most 128 characters); Graph echoes it in each item.</summary>
     public string? EncryptionCertificateId { get; set; }
 }
+
+/// <summary>The simple bounds of <see cref="RichNotificationsOptions"/>, from its DataAnnotations attributes.</summary>
+[OptionsValidator]
+internal sealed partial class RichNotificationsOptionsBoundsValidator : IValidateOptions<RichNotificationsOptions>;

@@ -5,15 +5,22 @@ namespace ChangeNotifications.Security;
 /// <summary>
 /// Checks what can be checked without loading anything: ids, the metadata address, the app ids. The certificates
 /// themselves (private key, expiry, key size) are checked when they are loaded at start (<see cref="EncryptionCertificateLoader"/>).
+/// Simple bounds are the attributes' (<see cref="RichNotificationsOptionsBoundsValidator"/>).
 /// </summary>
 internal sealed class RichNotificationsOptionsValidator : IValidateOptions<RichNotificationsOptions>
 {
     public const int MaxCertificateIdLength = 128;
     private const string S = RichNotificationsOptions.Section;
+    private readonly RichNotificationsOptionsBoundsValidator _bounds = new();
 
     public ValidateOptionsResult Validate(string? name, RichNotificationsOptions options)
     {
         var errors = new List<string>();
+        if (_bounds.Validate(name, options) is { Failed: true } bounds)
+        {
+            errors.AddRange(bounds.Failures);
+        }
+
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < options.Certificates.Count; i++)
         {
@@ -48,16 +55,6 @@ internal sealed class RichNotificationsOptionsValidator : IValidateOptions<RichN
         if (!options.EmulatorMode && options.Certificates.Count > 0 && options.TenantIds.Count == 0)
         {
             errors.Add("Graph:AllowedTenantIds is empty and Graph:TenantId is not a tenant id (a GUID): validation tokens of rich notifications are accepted only from the tenants listed there.");
-        }
-
-        if (options.VerdictCacheDuration <= TimeSpan.Zero)
-        {
-            errors.Add($"{S}:VerdictCacheDuration must be positive (got {options.VerdictCacheDuration}).");
-        }
-
-        if (options.ClockSkew < TimeSpan.Zero || options.ClockSkew > TimeSpan.FromMinutes(10))
-        {
-            errors.Add($"{S}:ClockSkew must be between 00:00:00 and 00:10:00 (got {options.ClockSkew}).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace ChangeNotifications.Subscriptions;
 
 /// <summary>Settings of section <c>Subscriptions</c>: the desired subscriptions and how they are kept alive.</summary>
@@ -22,12 +24,14 @@ public sealed class SubscriptionsOptions
     public string? LifecycleNotificationUrl { get; set; }
 
     /// <summary>Renew when this fraction of the subscription's lifetime has passed (0.5 = half-way).</summary>
+    [SettingRange(0.05, 0.95, MinimumIsExclusive = true, MaximumIsExclusive = true, ErrorMessage = $"{Section}:RenewAtFraction is {{3}}; it must be between 0.05 and 0.95 of the lifetime.")]
     public double RenewAtFraction { get; set; } = 0.5;
 
     /// <summary>Spread of renewals, as a fraction of the lifetime either side of the renewal point.</summary>
     public double RenewJitterFraction { get; set; } = 0.05;
 
     /// <summary>How often desired state, store and Graph are compared.</summary>
+    [SettingRange(typeof(TimeSpan), "00:00:10", SettingRangeAttribute.MaxTimeSpan, ErrorMessage = $"{Section}:ReconcileInterval is {{3}}; it must be at least 00:00:10.")]
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>First wait after a failed create/renew/reauthorize; doubled per failure, with jitter.</summary>
@@ -37,9 +41,11 @@ public sealed class SubscriptionsOptions
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>Consecutive failures after which a subscription is reported as failing (health Degraded).</summary>
+    [SettingRange(1, int.MaxValue, ErrorMessage = $"{Section}:FailuresBeforeDegraded is {{3}}; it must be at least 1.")]
     public int FailuresBeforeDegraded { get; set; } = 1;
 
     /// <summary>Kept off the maximum lifetime on every expiration, against clock skew with Graph.</summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00", "00:30:00", ErrorMessage = $"{Section}:ExpirationSafetyMargin is {{3}}; it must be between 0 and 00:30:00.")]
     public TimeSpan ExpirationSafetyMargin { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Overrides of the catalog's maximum lifetimes, by row name (<c>Message</c>, <c>MessageWithResourceData</c>, …).</summary>
@@ -86,3 +92,7 @@ public sealed class SubscriptionItemOptions
     /// <summary>OData filter for resources that take one (Universal Print).</summary>
     public string? NotificationQueryOptions { get; set; }
 }
+
+/// <summary>The simple bounds of <see cref="SubscriptionsOptions"/>, from its DataAnnotations attributes.</summary>
+[OptionsValidator]
+internal sealed partial class SubscriptionsOptionsBoundsValidator : IValidateOptions<SubscriptionsOptions>;

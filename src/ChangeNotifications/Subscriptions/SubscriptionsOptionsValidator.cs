@@ -8,7 +8,8 @@ namespace ChangeNotifications.Subscriptions;
 /// <summary>
 /// Checks <c>Subscriptions</c> at start-up against the <see cref="ResourceCatalog"/>; every message names
 /// the setting (<c>Subscriptions:Items:3:ChangeType ...</c>). The service signs in to Graph app-only
-/// (client secret, certificate or managed identity), so <c>/me/...</c> paths are refused.
+/// (client secret, certificate or managed identity), so <c>/me/...</c> paths are refused. Simple bounds are the
+/// attributes' (<see cref="SubscriptionsOptionsBoundsValidator"/>).
 /// </summary>
 public sealed class SubscriptionsOptionsValidator(IConfiguration? configuration = null) : IValidateOptions<SubscriptionsOptions>
 {
@@ -16,11 +17,17 @@ public sealed class SubscriptionsOptionsValidator(IConfiguration? configuration 
     public static readonly TimeSpan MinimumLifetime = TimeSpan.FromMinutes(45);
 
     private const string S = SubscriptionsOptions.Section;
+    private readonly SubscriptionsOptionsBoundsValidator _bounds = new();
 
     public ValidateOptionsResult Validate(string? name, SubscriptionsOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
+        if (_bounds.Validate(name, options) is { Failed: true } bounds)
+        {
+            errors.AddRange(bounds.Failures);
+        }
+
         ValidateTiming(options, errors);
         foreach (var (key, value) in options.MaxLifetimes)
         {
@@ -57,35 +64,15 @@ public sealed class SubscriptionsOptionsValidator(IConfiguration? configuration 
 
     private static void ValidateTiming(SubscriptionsOptions options, List<string> errors)
     {
-        if (options.RenewAtFraction is <= 0.05 or >= 0.95)
-        {
-            errors.Add($"{S}:RenewAtFraction is {options.RenewAtFraction.ToString(CultureInfo.InvariantCulture)}; it must be between 0.05 and 0.95 of the lifetime.");
-        }
-
         var room = Math.Min(options.RenewAtFraction, 1 - options.RenewAtFraction) / 2;
         if (options.RenewJitterFraction < 0 || options.RenewJitterFraction > room)
         {
             errors.Add($"{S}:RenewJitterFraction is {options.RenewJitterFraction.ToString(CultureInfo.InvariantCulture)}; it must be between 0 and {room.ToString(CultureInfo.InvariantCulture)} so renewals stay well before expiry.");
         }
 
-        if (options.ReconcileInterval < TimeSpan.FromSeconds(10))
-        {
-            errors.Add($"{S}:ReconcileInterval is {options.ReconcileInterval}; it must be at least 00:00:10.");
-        }
-
         if (options.RetryBaseDelay <= TimeSpan.Zero || options.RetryMaxDelay < options.RetryBaseDelay)
         {
             errors.Add($"{S}:RetryBaseDelay/RetryMaxDelay are {options.RetryBaseDelay}/{options.RetryMaxDelay}; the base must be positive and not above the maximum.");
-        }
-
-        if (options.FailuresBeforeDegraded < 1)
-        {
-            errors.Add($"{S}:FailuresBeforeDegraded is {options.FailuresBeforeDegraded}; it must be at least 1.");
-        }
-
-        if (options.ExpirationSafetyMargin < TimeSpan.Zero || options.ExpirationSafetyMargin > TimeSpan.FromMinutes(30))
-        {
-            errors.Add($"{S}:ExpirationSafetyMargin is {options.ExpirationSafetyMargin}; it must be between 0 and 00:30:00.");
         }
     }
 

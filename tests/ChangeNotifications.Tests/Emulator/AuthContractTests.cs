@@ -2,6 +2,7 @@ using Azure.Core;
 using Azure.Identity;
 using ChangeNotifications.Graph;
 using ChangeNotifications.Graph.Emulator;
+using ChangeNotifications.Tests.Infrastructure;
 using Microsoft.Graph;
 using Microsoft.Graph.Models.ODataErrors;
 using Microsoft.Kiota.Abstractions.Authentication;
@@ -93,7 +94,7 @@ public sealed class AuthContractTests(EmulatorFixture emulator) : IClassFixture<
 
     private async Task<(System.Net.HttpStatusCode Status, string Body)> RequestTokenAsync(string clientId, string clientSecret)
     {
-        using var http = new HttpClient(emulator.Server.CreateTrustingHandler());
+        using var http = emulator.CreateHttpClient();
         using var form = new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["grant_type"] = "client_credentials",

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ChangeNotifications.GraphEmulator.Delivery;
 using ChangeNotifications.GraphEmulator.Tenant;
+using ChangeNotifications.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.Graph.Models;
 using Microsoft.Kiota.Abstractions;

@@ -1,5 +1,6 @@
 using Microsoft.Graph.Models.ODataErrors;
 using Microsoft.Kiota.Abstractions;
+using ChangeNotifications.Tests.Infrastructure;
 
 namespace ChangeNotifications.Tests.Emulator;
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ChangeNotifications.GraphEmulator.Lifecycle;
 using ChangeNotifications.GraphEmulator.Tenant;
+using ChangeNotifications.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.Graph.Models;
 using Microsoft.Graph.Models.ODataErrors;
@@ -101,7 +102,7 @@ public sealed class LifecycleAndControlTests : IAsyncLifetime
     public async Task Control_endpoints_trigger_changes_and_report_counters()
     {
         await SubscribeAsync();
-        using var http = new HttpClient(_emulator.Server.CreateTrustingHandler()) { BaseAddress = _emulator.Server.BaseAddress };
+        using var http = _emulator.CreateHttpClient();
 
         using var trigger = await http.PostAsync(new Uri("_emulator/changes?resourceKind=message", UriKind.Relative), null);
         var queued = await trigger.Content.ReadFromJsonAsync<JsonObject>();
@@ -121,7 +122,7 @@ public sealed class LifecycleAndControlTests : IAsyncLifetime
     public async Task Control_endpoint_sends_a_lifecycle_event_and_resets()
     {
         var subscription = await SubscribeAsync();
-        using var http = new HttpClient(_emulator.Server.CreateTrustingHandler()) { BaseAddress = _emulator.Server.BaseAddress };
+        using var http = _emulator.CreateHttpClient();
 
         using var missed = await http.PostAsync(new Uri($"_emulator/subscriptions/{subscription.Id}/lifecycle/Missed", UriKind.Relative), null);
         await _emulator.Control.WaitForCountersAsync(c => c.Delivered == 1, Wait);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ChangeNotifications.GraphEmulator.Tenant;
+using ChangeNotifications.Tests.Infrastructure;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -73,7 +74,7 @@ public sealed class RichNotificationTests : IAsyncLifetime
     {
         var collection = await ReceiveRichNotificationAsync();
         var token = Assert.Single(collection.ValidationTokens!);
-        using var http = new HttpClient(_emulator.Server.CreateTrustingHandler());
+        using var http = _emulator.CreateHttpClient();
         var metadata = new ConfigurationManager<OpenIdConnectConfiguration>(
             new Uri(_emulator.Server.AuthorityHost, "common/.well-known/openid-configuration").ToString(),
             new OpenIdConnectConfigurationRetriever(),

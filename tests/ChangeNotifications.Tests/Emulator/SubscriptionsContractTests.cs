@@ -1,4 +1,5 @@
 using ChangeNotifications.GraphEmulator.Tenant;
+using ChangeNotifications.Tests.Infrastructure;
 using Microsoft.Graph.Models;
 using Microsoft.Graph.Models.ODataErrors;
 

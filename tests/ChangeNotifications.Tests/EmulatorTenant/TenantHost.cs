@@ -1,10 +1,6 @@
-using System.Net.Http.Headers;
-using Azure.Core;
-using ChangeNotifications.Graph;
-using ChangeNotifications.Graph.Emulator;
 using ChangeNotifications.GraphEmulator.Hosting;
 using ChangeNotifications.GraphEmulator.Tenant;
-using ChangeNotifications.Tests.Emulator;
+using ChangeNotifications.Tests.Infrastructure;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.Graph;
@@ -50,10 +46,7 @@ public sealed class TenantHost : IAsyncLifetime
     {
         Reset();
         _emulator = await EmulatorFixture.StartAsync(o => o.Tenant = _switch);
-        var token = await EmulatorGraphClient.CreateCredential(_emulator.Server)
-            .GetTokenAsync(new TokenRequestContext([GraphClientBuilder.GraphScope]), CancellationToken.None);
-        Http = new HttpClient(_emulator.Server.CreateTrustingHandler());
-        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Token);
+        Http = await _emulator.CreateAuthorizedHttpClientAsync();
     }
 
     public async Task DisposeAsync()

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using ChangeNotifications.Benchmarks.Driver;
 using ChangeNotifications.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -29,7 +28,7 @@ public sealed class AcknowledgementOrderTests(ITestOutputHelper output) : IDispo
         Assert.True(StraceFactAttribute.Executable is not null, "strace is not installed: CI installs it (.ci/run).");
         var database = _directory.File("service.db");
         var trace = _directory.File("strace.log");
-        var subscription = (await SeedCommand.SeedAsync(database, count: 1, CancellationToken.None, NotificationLoad.Resource))[0];
+        var subscription = (await SubscriptionSeed.SeedAsync(database, count: 1, CancellationToken.None, NotificationLoad.Resource))[0];
         // Launched under strace (no attach, so no ptrace permission is needed); -y names each descriptor's file or
         // socket, -s prints a whole WAL page. The dispatcher is off: the inbox's writes are the intake's alone.
         string[] strace =

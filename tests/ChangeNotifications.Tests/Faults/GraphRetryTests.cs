@@ -1,5 +1,4 @@
 using System.Globalization;
-using ChangeNotifications.Benchmarks.Driver;
 using ChangeNotifications.GraphEmulator.Hosting;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Subscriptions;
@@ -52,7 +51,7 @@ public sealed class GraphRetryTests(ITestOutputHelper output) : IDisposable
         first.Kill();
         await first.DisposeAsync();
         var graphId = Guid.Parse(created!.Id!);
-        await SeedCommand.StoreAsync(database, [new SubscriptionRecord
+        await SubscriptionSeed.StoreAsync(database, [new SubscriptionRecord
         {
             Key = "graph-retry", Resource = "/users", ChangeType = "updated", ClientState = clientState,
             GraphId = graphId, ExpiresAt = created.ExpirationDateTime,

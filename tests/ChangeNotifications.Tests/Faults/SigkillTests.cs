@@ -1,5 +1,4 @@
 using System.Text.Json;
-using ChangeNotifications.Benchmarks.Driver;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -24,7 +23,7 @@ public sealed class SigkillTests(ITestOutputHelper output) : IDisposable
     public async Task Every_notification_answered_202_before_a_SIGKILL_is_handled_after_restart_and_none_twice_in_effect()
     {
         var database = _directory.File("service.db");
-        var subscriptions = await SeedCommand.SeedAsync(database, count: 4, CancellationToken.None, NotificationLoad.Resource);
+        var subscriptions = await SubscriptionSeed.SeedAsync(database, count: 4, CancellationToken.None, NotificationLoad.Resource);
         var settings = new Dictionary<string, string> { ["Dispatcher:InitialBackoff"] = "00:00:00.200" };
 
         // The first process trickles while the load runs (any request makes the intake busy: 2 items a round, 250 ms

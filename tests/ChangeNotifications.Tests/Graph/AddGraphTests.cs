@@ -10,6 +10,7 @@ using Microsoft.Graph;
 using Microsoft.Graph.Models;
 using Microsoft.Graph.Models.ODataErrors;
 using ChangeNotifications.Tests.Emulator;
+using ChangeNotifications.Tests.Infrastructure;
 using ChangeNotifications.GraphEmulator.Tenant;
 
 namespace ChangeNotifications.Tests.Graph;
@@ -106,12 +107,6 @@ public sealed class AddGraphTests
         ["Graph:ClientSecret"] = "secret",
     };
 
-    private static IHost BuildHost(Dictionary<string, string?> settings, TimeProvider time)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddSingleton(time);
-        builder.Services.AddGraph(builder.Configuration);
-        return builder.Build();
-    }
+    private static IHost BuildHost(Dictionary<string, string?> settings, TimeProvider time) =>
+        GraphHost.Build(settings, builder => builder.Services.AddSingleton(time));
 }

@@ -4,7 +4,7 @@ using ChangeNotifications.GraphEmulator.Tenant;
 using ChangeNotifications.Handlers;
 using ChangeNotifications.Resources;
 using ChangeNotifications.Storage;
-using Microsoft.Extensions.Configuration;
+using ChangeNotifications.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Testing;
@@ -20,12 +20,7 @@ public sealed class HandlersInServiceHostTests
     public async Task Emulator_mode_serves_the_seeded_tenant_and_a_handler_logs_a_change_from_it()
     {
         var directory = Directory.CreateTempSubdirectory("cn-handlers-host-").FullName;
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = directory });
-        builder.Configuration.AddInMemoryCollection([new("Graph:Mode", "Emulator"), new("Graph:Emulator:Port", "0")]);
-        builder.Services.AddFakeLogging();
-        builder.Services.AddGraph(builder.Configuration).AddStorage(builder.Configuration).AddChangeHandlers();
-        using var host = builder.Build();
-        await host.StartAsync();
+        using var host = await StartEmulatorModeHostAsync(directory, emulatorKeepsState: true);
         try
         {
             var tenant = host.Services.GetRequiredService<IEmulatedTenant>();
@@ -103,16 +98,13 @@ public sealed class HandlersInServiceHostTests
 
     private static async Task<IHost> StartEmulatorModeHostAsync(string directory, bool emulatorKeepsState)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = directory });
-        builder.Configuration.AddInMemoryCollection([new("Graph:Mode", "Emulator"), new("Graph:Emulator:Port", "0")]);
+        Dictionary<string, string?> settings = new() { ["Graph:Mode"] = "Emulator", ["Graph:Emulator:Port"] = "0" };
         if (!emulatorKeepsState)
         {
-            builder.Configuration.AddInMemoryCollection([new("Graph:Emulator:StateFile", "")]);
+            settings["Graph:Emulator:StateFile"] = "";
         }
 
-        builder.Services.AddFakeLogging();
-        builder.Services.AddGraph(builder.Configuration).AddStorage(builder.Configuration).AddChangeHandlers();
-        var host = builder.Build();
+        var host = GraphHost.Build(settings, builder => builder.Services.AddFakeLogging().AddStorage(builder.Configuration).AddChangeHandlers(), directory);
         await host.StartAsync();
         return host;
     }

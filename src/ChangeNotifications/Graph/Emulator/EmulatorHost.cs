@@ -6,15 +6,15 @@ using Microsoft.Extensions.Options;
 namespace ChangeNotifications.Graph.Emulator;
 
 /// <summary>
-/// In Emulator mode, starts the in-process Graph emulator before anything needs Graph (it is registered as the first
-/// hosted service, and the GraphServiceClient factory waits for it) and stops it with the host. Idle in Live mode.
+/// In Emulator mode, starts the in-process Graph emulator in <see cref="StartingAsync"/>, before any hosted service
+/// starts (so registration order does not matter), and stops it after they have all stopped. Idle in Live mode.
 /// </summary>
 public sealed partial class EmulatorHost(
     IOptions<GraphOptions> options,
     TimeProvider timeProvider,
     ILoggerFactory loggerFactory,
     IServiceProvider services,
-    ILogger<EmulatorHost> logger) : IHostedService, IAsyncDisposable
+    ILogger<EmulatorHost> logger) : IHostedLifecycleService, IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private readonly Lock _gate = new();
@@ -36,15 +36,46 @@ public sealed partial class EmulatorHost(
         }
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>Raised once the host has started the emulator (in <see cref="StartingAsync"/>).</summary>
+    internal event Action<GraphEmulatorServer>? ServerStarted;
+
+    /// <summary>Whether the emulator has started (and not stopped since).</summary>
+    internal bool IsRunning => Started() is not null;
+
+    /// <summary>
+    /// The running emulator, for what needs it without waiting (the host starts it before its hosted services, and
+    /// <see cref="GraphEndpoints"/> is taken when a request is made); throws before it has started.
+    /// </summary>
+    internal GraphEmulatorServer Server =>
+        Started() ?? throw new InvalidOperationException("The Graph emulator is not running yet: the host starts it before its hosted services.");
+
+    private GraphEmulatorServer? Started()
     {
-        if (IsEnabled)
+        lock (_gate)
         {
-            await GetServerAsync().WaitAsync(cancellationToken);
+            return IsEnabled && _starting is { IsCompletedSuccessfully: true } started ? started.Result : null;
         }
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        if (IsEnabled)
+        {
+            var server = await GetServerAsync().WaitAsync(cancellationToken);
+            ServerStarted?.Invoke(server);
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Stops the emulator after every hosted service has stopped, so none loses Graph while stopping.</summary>
+    public async Task StoppedAsync(CancellationToken cancellationToken)
     {
         Task<GraphEmulatorServer>? starting;
         lock (_gate)
@@ -59,7 +90,7 @@ public sealed partial class EmulatorHost(
         }
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
+    public async ValueTask DisposeAsync() => await StoppedAsync(CancellationToken.None);
 
     private async Task<GraphEmulatorServer> StartServerAsync()
     {

@@ -22,17 +22,14 @@ internal static class EmulatorServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The emulator's loopback addresses and a handler that trusts its certificate; waits for it to start.</summary>
+    /// <summary>The emulator's loopback addresses and a handler that trusts its certificate; throws until the host has started it.</summary>
     public static GraphEndpoints CreateEndpoints(IServiceProvider services)
     {
-        var emulator = services.GetRequiredService<EmulatorHost>().GetServerAsync().GetAwaiter().GetResult();
+        var emulator = services.GetRequiredService<EmulatorHost>().Server;
         return new GraphEndpoints(emulator.GraphBaseUrl, emulator.AuthorityHost, emulator.TenantId, emulator.ClientId, emulator.CreateTrustingHandler);
     }
 
-    /// <summary>The <see cref="GraphServiceClient"/> for the emulator; waits for it to start.</summary>
-    public static GraphServiceClient CreateClient(IServiceProvider services)
-    {
-        var emulator = services.GetRequiredService<EmulatorHost>().GetServerAsync().GetAwaiter().GetResult();
-        return EmulatorGraphClient.Create(emulator);
-    }
+    /// <summary>The <see cref="GraphServiceClient"/> for the emulator; its requests wait for the emulator to start.</summary>
+    public static GraphServiceClient CreateClient(IServiceProvider services) =>
+        new EmulatorGraphServiceClient(services.GetRequiredService<EmulatorHost>());
 }

@@ -1,4 +1,3 @@
-using ChangeNotifications.Benchmarks.Driver.InboxMicro;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Notifications;
 using ChangeNotifications.Storage;

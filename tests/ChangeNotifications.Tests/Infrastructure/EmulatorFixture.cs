@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using Azure.Core;
 using ChangeNotifications.Graph;
 using ChangeNotifications.Graph.Emulator;
@@ -5,10 +6,10 @@ using ChangeNotifications.GraphEmulator.Control;
 using ChangeNotifications.GraphEmulator.Hosting;
 using Microsoft.Graph;
 
-namespace ChangeNotifications.Tests.Emulator;
+namespace ChangeNotifications.Tests.Infrastructure;
 
 /// <summary>
-/// The Graph emulator on a dynamic loopback port with a ready <see cref="GraphServiceClient"/> that goes through the
+/// The one set-up of the Graph emulator for tests: the emulator on a dynamic loopback port with a ready <see cref="GraphServiceClient"/> that goes through the
 /// real <c>ClientSecretCredential</c> and the emulator's token endpoint. Use as an xunit class fixture (system
 /// clock, defaults) or start one with your own options: <c>await using var e = await EmulatorFixture.StartAsync(o => o.TimeProvider = time);</c>.
 /// Http notification URLs on loopback are allowed. A shared fixture keeps subscriptions between tests: call
@@ -36,6 +37,19 @@ public sealed class EmulatorFixture : IAsyncLifetime, IAsyncDisposable
 
     /// <summary>Another client, e.g. with another credential (<see cref="EmulatorGraphClient.CreateCredential"/>).</summary>
     public GraphServiceClient CreateGraphClient(TokenCredential? credential = null) => EmulatorGraphClient.Create(Server, credential);
+
+    /// <summary>Plain HTTP to the emulator (its certificate trusted, relative URIs against its base address), no token.</summary>
+    public HttpClient CreateHttpClient() => new(Server.CreateTrustingHandler()) { BaseAddress = Server.BaseAddress };
+
+    /// <summary>Plain HTTP to the emulator with a bearer token from its token endpoint: for asserting on raw JSON.</summary>
+    public async Task<HttpClient> CreateAuthorizedHttpClientAsync()
+    {
+        var token = await EmulatorGraphClient.CreateCredential(Server)
+            .GetTokenAsync(new TokenRequestContext([GraphClientBuilder.GraphScope]), CancellationToken.None);
+        var http = CreateHttpClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Token);
+        return http;
+    }
 
     public Task InitializeAsync() => StartCoreAsync(null);
 

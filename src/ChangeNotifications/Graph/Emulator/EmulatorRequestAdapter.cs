@@ -1,0 +1,90 @@
+using ChangeNotifications.GraphEmulator.Hosting;
+using Microsoft.Graph;
+using Microsoft.Kiota.Abstractions;
+using Microsoft.Kiota.Abstractions.Serialization;
+using Microsoft.Kiota.Abstractions.Store;
+
+namespace ChangeNotifications.Graph.Emulator;
+
+/// <summary>
+/// The request adapter of the Emulator-mode <c>GraphServiceClient</c>. The client can be built before the host has
+/// started the emulator (a handler's constructor may take it); each request waits for the start and goes through the
+/// adapter of <see cref="EmulatorGraphClient.Create"/>, made once the emulator's address and certificate are known.
+/// </summary>
+internal sealed class EmulatorRequestAdapter(EmulatorHost host) : IRequestAdapter
+{
+    private readonly Lock _gate = new();
+    private IRequestAdapter? _inner;
+
+    public ISerializationWriterFactory SerializationWriterFactory => SerializationWriterFactoryRegistry.DefaultInstance;
+
+    /// <summary>
+    /// The emulator's Graph address once it runs, else null. The SDK sets its default when it reads null; that is
+    /// ignored, the emulator's address is the one requests go to.
+    /// </summary>
+    public string? BaseUrl
+    {
+        get => host.IsRunning ? EmulatorGraphServiceClient.BaseUrlOf(host.Server) : null;
+        set { }
+    }
+
+    /// <summary>The inner adapter's own client enables the backing store when it is made.</summary>
+    public void EnableBackingStore(IBackingStoreFactory backingStoreFactory)
+    {
+    }
+
+    public async Task<TModel?> SendAsync<TModel>(RequestInformation requestInfo, ParsableFactory<TModel> factory, Dictionary<string, ParsableFactory<IParsable>>? errorMapping = null, CancellationToken cancellationToken = default)
+        where TModel : IParsable =>
+        await (await InnerAsync(cancellationToken)).SendAsync(requestInfo, factory, errorMapping, cancellationToken);
+
+    public async Task<IEnumerable<TModel>?> SendCollectionAsync<TModel>(RequestInformation requestInfo, ParsableFactory<TModel> factory, Dictionary<string, ParsableFactory<IParsable>>? errorMapping = null, CancellationToken cancellationToken = default)
+        where TModel : IParsable =>
+        await (await InnerAsync(cancellationToken)).SendCollectionAsync(requestInfo, factory, errorMapping, cancellationToken);
+
+    public async Task<TModel?> SendPrimitiveAsync<TModel>(RequestInformation requestInfo, Dictionary<string, ParsableFactory<IParsable>>? errorMapping = null, CancellationToken cancellationToken = default) =>
+        await (await InnerAsync(cancellationToken)).SendPrimitiveAsync<TModel>(requestInfo, errorMapping, cancellationToken);
+
+    public async Task<IEnumerable<TModel>?> SendPrimitiveCollectionAsync<TModel>(RequestInformation requestInfo, Dictionary<string, ParsableFactory<IParsable>>? errorMapping = null, CancellationToken cancellationToken = default) =>
+        await (await InnerAsync(cancellationToken)).SendPrimitiveCollectionAsync<TModel>(requestInfo, errorMapping, cancellationToken);
+
+    public async Task SendNoContentAsync(RequestInformation requestInfo, Dictionary<string, ParsableFactory<IParsable>>? errorMapping = null, CancellationToken cancellationToken = default) =>
+        await (await InnerAsync(cancellationToken)).SendNoContentAsync(requestInfo, errorMapping, cancellationToken);
+
+    public async Task<T?> ConvertToNativeRequestAsync<T>(RequestInformation requestInfo, CancellationToken cancellationToken = default) =>
+        await (await InnerAsync(cancellationToken)).ConvertToNativeRequestAsync<T>(requestInfo, cancellationToken);
+
+    private async Task<IRequestAdapter> InnerAsync(CancellationToken cancellationToken)
+    {
+        await host.GetServerAsync().WaitAsync(cancellationToken);
+        return Inner();
+    }
+
+    private IRequestAdapter Inner()
+    {
+        lock (_gate)
+        {
+            return _inner ??= EmulatorGraphClient.Create(host.Server).RequestAdapter;
+        }
+    }
+}
+
+/// <summary>
+/// The Emulator-mode client: over <see cref="EmulatorRequestAdapter"/>, and given the emulator's base URL once it has
+/// started, so request information built from the client (delta queries read it) carries the emulator's address.
+/// </summary>
+internal sealed class EmulatorGraphServiceClient : GraphServiceClient
+{
+    public EmulatorGraphServiceClient(EmulatorHost host)
+        : base(new EmulatorRequestAdapter(host))
+    {
+        host.ServerStarted += UseAddressOf;
+        if (host.IsRunning)
+        {
+            UseAddressOf(host.Server);
+        }
+    }
+
+    private void UseAddressOf(GraphEmulatorServer server) => PathParameters["baseurl"] = BaseUrlOf(server);
+
+    internal static string BaseUrlOf(GraphEmulatorServer server) => server.GraphBaseUrl.AbsoluteUri.TrimEnd('/');
+}
