@@ -7,7 +7,8 @@
 # Storage:Durability=Normal, no fsync before the 202), then the handshake latency,
 # the end-to-end latency (emulator send -> handler start), how fast the backlog left by the runs is handled and the
 # service's peak working set (VmHWM), and the inbox's write rounds under 64 x 1 (its own meter, read with dotnet-counters).
-# See BENCHMARKS.md.
+# BENCH_VARIANTS="name=gitref ..." measures other builds of the service beside it, in the same run (a summary table at
+# the end). See BENCHMARKS.md.
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,10 +21,14 @@ WORK="$(mktemp -d -t cn-bench-XXXXXX)"
 RESULTS="$WORK/results.tsv"
 PIDS=()
 
+VARIANT_TREES=() # the variants' git worktrees, removed at the end
+
 cleanup() {
   # SIGCONT first: a process frozen for the paired samples would not act on SIGTERM.
   for pid in "${PIDS[@]}"; do kill -CONT "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  for tree in "${VARIANT_TREES[@]}"; do git -C "$ROOT" worktree remove --force "$tree" >/dev/null 2>&1 || true; done
+  (( ${#VARIANT_TREES[@]} == 0 )) || git -C "$ROOT" worktree prune || true
   [[ -n "${BENCH_KEEP:-}" ]] || rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -38,18 +43,21 @@ install_wrk() {
 }
 
 # start NAME DIR DLL [ENV=VALUE...]: starts `dotnet DLL` in DIR on loopback port $PORT (default: a free one); sets PID and URL.
-start() {
+start() { try_start "$@" || exit 1; }
+
+# try_start: start, but a process that does not start is stopped and reported, and try_start returns 1.
+try_start() {
   local name="$1" dir="$2" dll="$3"; shift 3
   local out="$WORK/$name.log"
   (cd "$dir" && exec env "$@" dotnet "$dll" --urls "http://127.0.0.1:${PORT:-0}" >"$out" 2>&1) &
   PID=$!; PIDS+=("$PID")
   for _ in $(seq 1 300); do
     URL="$(grep 'Now listening on' "$out" | grep -oE 'http://127\.0\.0\.1:[0-9]+' | head -1 || true)"
-    [[ -n "$URL" ]] && { log "$name listening on $URL (pid $PID)"; return; }
-    kill -0 "$PID" 2>/dev/null || { tail -n 30 "$out" >&2; echo "$name exited during start-up" >&2; exit 1; }
+    [[ -n "$URL" ]] && { log "$name listening on $URL (pid $PID)"; return 0; }
+    kill -0 "$PID" 2>/dev/null || { tail -n 30 "$out" >&2; echo "$name exited during start-up" >&2; return 1; }
     sleep 0.1
   done
-  tail -n 30 "$out" >&2; echo "$name did not start within 30 s" >&2; exit 1
+  tail -n 30 "$out" >&2; echo "$name did not start within 30 s" >&2; stop "$PID"; return 1
 }
 
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
@@ -79,6 +87,41 @@ measure() {
 RUN_SEQ=0
 field() { sed -nE "s/.*[[:space:]]$1=([0-9.]+).*/\1/p" <<<"$2"; }
 
+# BENCH_VARIANTS="name=gitref ...": other builds of the service (e.g. before=1c6b7b9), each built from a detached git
+# worktree of its ref and measured like the service, on its own copy of the seeded file: its batch rows, one half-rate
+# sample at the service's pause, its turns in the paired 64 x 1 cycle and its drain. A variant that does not build or
+# start is reported and skipped. Names: letters, digits, _ and . (they become the table's targets).
+VARIANT_NAMES=()
+declare -A VARIANT_REF VARIANT_STATE VARIANT_PID VARIANT_URL VARIANT_DRAIN
+for spec in ${BENCH_VARIANTS:-}; do
+  name="${spec%%=*}"
+  if [[ "$spec" != *=?* || ! "$name" =~ ^[A-Za-z0-9_.]+$ || "$name" =~ ^(baseline|service|normal)$ || -n "${VARIANT_REF[$name]:-}" ]]; then
+    echo "BENCH_VARIANTS: '$spec' is not name=gitref with a new name of letters, digits, _ or . (not baseline, service or normal)" >&2
+    exit 2
+  fi
+  VARIANT_NAMES+=("$name"); VARIANT_REF[$name]="${spec#*=}"; VARIANT_STATE[$name]="not built"
+done
+
+# seconds DURATION: wrk's duration (10, 10s, 2m, 1h) in seconds.
+seconds() { awk -v d="$1" 'BEGIN { n = d + 0; u = substr(d, length(d)); print (u == "m" ? n * 60 : u == "h" ? n * 3600 : n) }'; }
+
+if (( ${#VARIANT_NAMES[@]} > 0 )); then
+  # wrk runs of warm-up + duration each; about 90 s for a variant's build and 10 s for a start; a drain takes up to
+  # BENCH_DRAIN_TIMEOUT (the backlog of full-length rows outlasts it); the e2e changes 50 ms apart.
+  n=${#VARIANT_NAMES[@]}; pairs="${BENCH_PAIRS:-3}"; below="${BENCH_BELOW_SAMPLES:-3}"
+  runs=$(( 4 + 2 * below + 1 + 5 * n )) # the service's rows, its lower-rate samples, the handshake; each variant's 5
+  extra=$(( 90 * n + 10 * (3 + n) + ${BENCH_DRAIN_TIMEOUT:-180} * (1 + n) + 14 + ${BENCH_E2E_COUNT:-100} / 20 ))
+  if [[ -z "${BENCH_SKIP_BASELINE:-}" ]]; then
+    runs=$(( runs + 4 ))
+    if (( pairs > 0 )); then
+      runs=$(( runs + 1 + pairs * (2 + 2 * n) ))
+      [[ "${BENCH_NORMAL:-1}" != 1 ]] || { runs=$(( runs + pairs )); extra=$(( extra + 10 + $(seconds "${BENCH_NORMAL_WARMUP:-40s}") )); }
+    fi
+  fi
+  total=$(( runs * ($(seconds "$WARMUP") + $(seconds "$DURATION")) + extra ))
+  log "expected length with ${#VARIANT_NAMES[@]} variant(s): about $(( (total + 59) / 60 )) min ($runs wrk runs of $WARMUP + $DURATION, builds, starts and drains)"
+fi
+
 install_wrk
 log "building (Release)"
 dotnet build "$BENCH_DIR/Baseline/Baseline.csproj" -c Release -v q -nologo >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
@@ -86,10 +129,28 @@ dotnet build "$BENCH_DIR/Driver/Driver.csproj" -c Release -v q -nologo >>"$WORK/
 BASELINE_BIN="$BENCH_DIR/Baseline/bin/Release/net10.0"
 SERVICE_BIN="$ROOT/src/ChangeNotifications/bin/Release/net10.0"
 DRIVER_DLL="$BENCH_DIR/Driver/bin/Release/net10.0/ChangeNotifications.Benchmarks.Driver.dll"
+for name in "${VARIANT_NAMES[@]}"; do
+  ref="${VARIANT_REF[$name]}"; tree="$WORK/variants/$name/src"
+  mkdir -p "$WORK/variants/$name"
+  log "building variant $name ($ref, Release)"
+  if ! git -C "$ROOT" worktree add --detach "$tree" "$ref" >"$WORK/variants/$name/build.log" 2>&1; then
+    tail -n 5 "$WORK/variants/$name/build.log" >&2; VARIANT_STATE[$name]="skipped: no worktree of $ref"; log "variant $name: ${VARIANT_STATE[$name]}"; continue
+  fi
+  VARIANT_TREES+=("$tree")
+  sha="$(git -C "$tree" rev-parse --short HEAD)"
+  [[ "$sha" == "$ref"* ]] || VARIANT_REF[$name]="$ref, $sha"
+  if ! dotnet build "$tree/src/ChangeNotifications" -c Release -v q -nologo -o "$WORK/variants/$name/bin" >>"$WORK/variants/$name/build.log" 2>&1; then
+    tail -n 20 "$WORK/variants/$name/build.log" >&2; VARIANT_STATE[$name]="skipped: build failed"; log "variant $name: ${VARIANT_STATE[$name]}"; continue
+  fi
+  VARIANT_STATE[$name]=built
+done
 
 dotnet "$DRIVER_DLL" seed --db "$WORK/service.db" --lua "$WORK/data.lua" --subscriptions 8 >&2
 # The same subscriptions for the paired samples' Durability=Normal instance (below), on a file of its own.
 cp "$WORK/service.db" "$WORK/normal.db"
+# And one for each variant: an older build opens it as it is (it creates the tables it lacks and ignores columns it does
+# not know), so every target takes the same requests.
+for name in "${VARIANT_NAMES[@]}"; do cp "$WORK/service.db" "$WORK/variants/$name/service.db"; done
 
 # The baseline stays up, frozen (SIGSTOP: no CPU) while the service runs, for the paired samples below.
 BASELINE_PID=""
@@ -126,6 +187,27 @@ for _ in $(seq 1 "$BELOW_SAMPLES"); do
   measure svc-qtr 64 100 "$SERVICE_URL" "$QUARTER_DELAY_MS"
 done
 
+# Each variant started like the service, on its own file: the same rows, then one half-rate sample at the service's
+# pause (the same offered load, so the p99s compare); frozen afterwards, as the service is meanwhile.
+if (( ${#VARIANT_NAMES[@]} > 0 )); then
+  kill -STOP "$SERVICE_PID"
+  for name in "${VARIANT_NAMES[@]}"; do
+    [[ "${VARIANT_STATE[$name]}" == built ]] || continue
+    if ! try_start "v-$name" "$WORK/variants/$name/bin" ChangeNotifications.dll \
+        Storage__SqlitePath="$WORK/variants/$name/service.db" Subscriptions__Reconcile=false \
+        Subscriptions__NotificationUrl=http://127.0.0.1:9/api/notifications ${BENCH_SERVICE_SETTINGS:-}; then
+      VARIANT_STATE[$name]="skipped: did not start"; log "variant $name: ${VARIANT_STATE[$name]}"; continue
+    fi
+    VARIANT_STATE[$name]=started; VARIANT_PID[$name]=$PID; VARIANT_URL[$name]=$URL
+    for c in "${CONNECTIONS[@]}"; do for b in "${BATCHES[@]}"; do measure "$name" "$c" "$b" "$URL"; done; done
+    measure "$name-half" 64 100 "$URL" "$HALF_DELAY_MS"
+    kill -STOP "$PID"
+  done
+  kill -CONT "$SERVICE_PID"
+fi
+STARTED_VARIANTS=()
+for name in "${VARIANT_NAMES[@]}"; do [[ "${VARIANT_STATE[$name]}" != started ]] || STARTED_VARIANTS+=("$name"); done
+
 # The headline ratio, 64 x 1, from samples taken in turn: baseline, service, baseline, ... (BENCH_PAIRS service samples
 # between BENCH_PAIRS + 1 baseline ones), the other process frozen meanwhile (the service's dispatcher would otherwise
 # handle its backlog during a baseline sample). Each service sample is set against the mean of the baseline samples
@@ -160,11 +242,32 @@ if [[ -n "$BASELINE_PID" ]] && (( PAIRS > 0 )); then
     fi
     kill -CONT "$BASELINE_PID"
     measure pair-base 64 1 "$BASELINE_URL"
+    # Each variant's turn, followed by a baseline sample of its own: every sample has baselines either side.
+    for name in "${STARTED_VARIANTS[@]}"; do
+      kill -STOP "$BASELINE_PID"; kill -CONT "${VARIANT_PID[$name]}"
+      measure "pair-v-$name" 64 1 "${VARIANT_URL[$name]}"
+      kill -STOP "${VARIANT_PID[$name]}"; kill -CONT "$BASELINE_PID"
+      measure pair-base 64 1 "$BASELINE_URL"
+    done
   done
   kill -CONT "$SERVICE_PID"
   [[ -z "$NORMAL_PID" ]] || { kill -CONT "$NORMAL_PID"; stop "$NORMAL_PID"; }
 fi
 [[ -z "$BASELINE_PID" ]] || { kill -CONT "$BASELINE_PID"; stop "$BASELINE_PID"; }
+
+# Each variant's backlog handled by itself, alone (the service frozen meanwhile), read from its file as the service's is
+# below; then the variant stops.
+if (( ${#STARTED_VARIANTS[@]} > 0 )); then
+  kill -STOP "$SERVICE_PID"
+  for name in "${STARTED_VARIANTS[@]}"; do
+    kill -CONT "${VARIANT_PID[$name]}"
+    VARIANT_DRAIN[$name]="$(dotnet "$DRIVER_DLL" drain --db "$WORK/variants/$name/service.db" --timeout-s "${BENCH_DRAIN_TIMEOUT:-180}")" ||
+      VARIANT_DRAIN[$name]="DRAIN failed"
+    log "$name drain: ${VARIANT_DRAIN[$name]}"
+    stop "${VARIANT_PID[$name]}"
+  done
+  kill -CONT "$SERVICE_PID"
+fi
 
 # The inbox's rounds under the 64 x 1 load, from the service's own meter (ChangeNotifications.Inbox) read with
 # dotnet-counters during one more 64 x 1 sample (not one of the measured ones: the listener costs the service some CPU).
@@ -221,7 +324,7 @@ while IFS=$'\t' read -r target conns batch line; do
   rps="$(field rps "$line")"
   base_line="$(awk -F'\t' -v c="$conns" -v b="$batch" '$1=="baseline" && $2==c && $3==b {print $4}' "$RESULTS")"
   base_rps="$(field rps "$base_line")"
-  [[ "$target" == svc-* ]] && base_rps="" # the lower-rate rows have no baseline of their own
+  [[ "$target" == svc-* || "$target" == *-half ]] && base_rps="" # the lower-rate rows have no baseline of their own
   awk -v t="$target" -v c="$conns" -v b="$batch" -v rps="$rps" -v base="$base_rps" \
       -v p50="$(field p50_us "$line")" -v p99="$(field p99_us "$line")" -v max="$(field max_us "$line")" \
       -v bad="$(( $(field non2xx "$line") + $(field timeouts "$line") + $(field socket_errors "$line") ))" \
@@ -229,6 +332,7 @@ while IFS=$'\t' read -r target conns batch line; do
                printf "| %-8s | %5d | %5d | %10.0f | %10.0f | %8.2f | %8.2f | %8.1f | %8d | %s |\n", t, c, b, rps, rps*b, p50/1000, p99/1000, max/1000, bad, ratio }'
 done <"$RESULTS"
 echo "(svc-half, svc-qtr: the service's 64 x 100 row again, each connection pausing ${HALF_DELAY_MS} / ${QUARTER_DELAY_MS} ms on average between requests: about a half / a quarter of the rate above)"
+(( ${#STARTED_VARIANTS[@]} == 0 )) || echo "(${STARTED_VARIANTS[*]/%/-half}: each variant's 64 x 100 row again at svc-half's pause, ${HALF_DELAY_MS} ms: one sample)"
 # awk: sorts a[0 .. n - 1] in place and returns its median (the two summaries below).
 SORT_MEDIAN='function sort_median(a, n,   i, j, t) {
   for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
@@ -246,25 +350,41 @@ awk -F'\t' "$SORT_MEDIAN"'
     }
   }' "$RESULTS" | sort
 if grep -q '^pair-svc' "$RESULTS"; then
-  # Ratio i = service sample i / mean(baseline samples i and i + 1); the headline is their median.
-  awk -F'\t' "$SORT_MEDIAN"'
+  # Each sample is set against the mean of the baseline samples either side of it (the ones before and after it in the
+  # cycle); the headline is the median of the service's ratios. The medians per target also go to paired.tsv.
+  awk -F'\t' -v out="$WORK/paired.tsv" "$SORT_MEDIAN"'
     { match($4, /rps=[0-9.]+/); r = substr($4, RSTART + 4, RLENGTH - 4) }
-    $1 == "pair-base" { base[nb++] = r }
-    $1 == "pair-svc"  { svc[ns++] = r }
-    $1 == "pair-nrm"  { nrm[nn++] = r }
-    # One kind of sample: its figures, then its ratios to the baseline samples either side (range, median).
-    function summary(label, s, n,   i, ratio, median) {
-      printf ", %s", label
-      for (i = 0; i < n; i++) { printf " %.0f", s[i]; ratio[i] = s[i] / ((base[i] + base[i + 1]) / 2) }
-      median = sort_median(ratio, n)
-      return sprintf("  %s / baseline either side: %.2f to %.2f, median %.2f\n", label, ratio[0], ratio[n - 1], median)
+    $1 == "pair-base" {
+      for (i = 0; i < np; i++) ratio[pt[i], nr[pt[i]]++] = pv[i] / ((last + r) / 2)
+      np = 0; last = r; base[nb++] = r; next
+    }
+    $1 ~ /^pair-/ {
+      t = substr($1, 6); if (!(t in ns)) order[no++] = t
+      s[t, ns[t]++] = r; pt[np] = t; pv[np++] = r
+    }
+    # One target: its ratios to the baseline samples either side (range, median); LIST=1 prints its figures first.
+    function summary(label, t, list,   i, a, n, median) {
+      if (list) { printf ", %s", label; for (i = 0; i < ns[t]; i++) printf " %.0f", s[t, i] }
+      n = nr[t]
+      for (i = 0; i < n; i++) a[i] = ratio[t, i]
+      median = sort_median(a, n)
+      printf "%s\t%.6f\n", t, median > out
+      med[t] = median
+      return sprintf("%s / baseline either side: %.2f to %.2f, median %.2f", label, a[0], a[n - 1], median)
     }
     END {
       printf "paired 64 x 1 (baseline and service in turn, the others frozen): baseline"
       for (i = 0; i < nb; i++) printf " %.0f", base[i]
-      lines = summary("service", svc, ns)
-      if (nn > 0) lines = lines summary("service with Durability=Normal", nrm, nn)
+      lines = "  " summary("service", "svc", 1) "\n"
+      if (ns["nrm"] > 0) lines = lines "  " summary("service with Durability=Normal", "nrm", 1) "\n"
       printf " requests/s\n%s", lines
+      for (k = 0; k < no; k++) {
+        if (order[k] !~ /^v-/) continue
+        line = summary("variant " substr(order[k], 3), order[k], 0)
+        printf "  %s; ÷ the service'"'"'s median %.2f (", line, med[order[k]] / med["svc"]
+        for (i = 0; i < ns[order[k]]; i++) printf "%s%.0f", (i ? " " : ""), s[order[k], i]
+        printf " requests/s)\n"
+      }
     }' "$RESULTS"
 fi
 echo
@@ -276,3 +396,50 @@ awk -v backlog="$(field backlog "$DRAIN")" -v n="$(field handled "$DRAIN")" -v s
   'BEGIN { printf "handling after the runs: backlog %d items, %d handled in %.1f s (%d/s), %d left\n", backlog, n, secs, rate, left }'
 awk -v kb="$VMHWM_KB" 'BEGIN { printf "service peak working set (VmHWM) over all service runs: %.0f MB\n", kb/1024 }'
 echo "inbox rounds under 64 x 1 (the service's ChangeNotifications.Inbox meter, dotnet-counters, 10 s): $ROUNDS"
+
+# With BENCH_VARIANTS: the builds side by side. "vs service" is a variant's median paired ratio ÷ the service's, from
+# the same run (the A/B figure); the half-rate p99 is the service's median over its samples, a variant's one sample.
+if (( ${#VARIANT_NAMES[@]} > 0 )); then
+  for name in "${STARTED_VARIANTS[@]}"; do
+    d="${VARIANT_DRAIN[$name]}"
+    awk -v name="$name" -v backlog="$(field backlog "$d")" -v n="$(field handled "$d")" -v secs="$(field seconds "$d")" -v rate="$(field rate "$d")" -v left="$(field left "$d")" \
+      'BEGIN { printf "handling after the runs, variant %s: backlog %d items, %d handled in %.1f s (%d/s), %d left\n", name, backlog, n, secs, rate, left }'
+  done
+  row() { awk -F'\t' -v t="$1" -v c="$2" -v b="$3" '$1 == t && $2 == c && $3 == b { print $4; exit }' "$RESULTS"; }
+  half_p99() {
+    awk -F'\t' -v t="$1" "$SORT_MEDIAN"'
+      $1 == t { match($4, /p99_us=[0-9.]+/); v[n++] = substr($4, RSTART + 7, RLENGTH - 7) / 1000 }
+      END { if (n > 0) printf "%.2f", sort_median(v, n) }' "$RESULTS"
+  }
+  paired() { [[ -f "$WORK/paired.tsv" ]] && awk -F'\t' -v t="$1" '$1 == t { print $2 }' "$WORK/paired.tsv"; }
+  SVC_PAIRED="$(paired svc || true)"
+  # summary_row TARGET ROWS HALF PAIRED DRAIN: one line of the table (a figure that was not measured shows as -).
+  summary_row() {
+    local one hundred
+    one="$(row "$2" 64 1)"; hundred="$(row "$2" 64 100)"
+    awk -v t="$1" -v ratio="$4" -v svc="$SVC_PAIRED" -v rps="$(field rps "$one")" -v rps100="$(field rps "$hundred")" \
+        -v p99="$(field p99_us "$hundred")" -v half="$3" -v drain="$(field rate "$5")" '
+      function cell(v, fmt) { return v == "" ? "-" : sprintf(fmt, v) }
+      BEGIN { printf "| %-10s | %11s | %10s | %9s | %14s | %13s | %16s | %13s |\n", t, cell(ratio, "%.2f"),
+                (ratio == "" || svc == "" ? "-" : sprintf("%.2f", ratio / svc)), cell(rps, "%.0f"),
+                (rps100 == "" ? "-" : sprintf("%.0f", rps100 * 100)), (p99 == "" ? "-" : sprintf("%.2f", p99 / 1000)),
+                cell(half, "%s"), cell(drain, "%d") }'
+  }
+  echo
+  echo "builds side by side (64 x 1 paired ratio: median of the samples ÷ the baseline either side; vs service: that ÷ the service's)"
+  echo
+  printf '| %-10s | %11s | %10s | %9s | %14s | %13s | %16s | %13s |\n' target "64x1 paired" "vs service" "64x1 rps" "64x100 notif/s" "64x100 p99 ms" "half-rate p99 ms" "drain notif/s"
+  printf '|%s|\n' "------------|-------------|------------|-----------|----------------|---------------|------------------|---------------"
+  summary_row service service "$(half_p99 svc-half)" "$SVC_PAIRED" "$DRAIN"
+  for name in "${STARTED_VARIANTS[@]}"; do
+    summary_row "$name" "$name" "$(half_p99 "$name-half")" "$(paired "v-$name" || true)" "${VARIANT_DRAIN[$name]}"
+  done
+  SERVICE_REF="$(git -C "$ROOT" rev-parse --short HEAD)"
+  git -C "$ROOT" diff --quiet HEAD -- src || SERVICE_REF="$SERVICE_REF with local changes"
+  printf '(service: this checkout, %s' "$SERVICE_REF"
+  for name in "${VARIANT_NAMES[@]}"; do
+    printf '; %s: %s' "$name" "${VARIANT_REF[$name]}"
+    [[ "${VARIANT_STATE[$name]}" == started ]] || printf ' (%s)' "${VARIANT_STATE[$name]}"
+  done
+  echo ")"
+fi
