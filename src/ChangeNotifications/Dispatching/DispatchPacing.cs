@@ -19,7 +19,7 @@ namespace ChangeNotifications.Dispatching;
 /// notifications a second: 13–24 % of the cores trickling, 81–84 % at full speed; p50 of the acknowledgement 2 ms
 /// trickling, 5–9 ms flipping).
 /// </remarks>
-public sealed partial class DispatchPacing(IIntakePressure load, ProcessCpu cpu, IOptions<DispatcherOptions> options, ILogger<DispatchPacing> logger)
+internal sealed partial class DispatchPacing(IIntakePressure load, ProcessCpu cpu, IOptions<DispatcherOptions> options, ILogger<DispatchPacing> logger)
 {
     private int _underLoad;
 
@@ -63,4 +63,4 @@ public sealed partial class DispatchPacing(IIntakePressure load, ProcessCpu cpu,
 }
 
 /// <summary>How one dispatcher round runs: items at once, items claimed, and the pause after it.</summary>
-public readonly record struct DispatchPace(int Concurrency, int BatchSize, TimeSpan Pause, bool UnderLoad);
+internal readonly record struct DispatchPace(int Concurrency, int BatchSize, TimeSpan Pause, bool UnderLoad);

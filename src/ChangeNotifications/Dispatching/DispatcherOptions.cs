@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace ChangeNotifications.Dispatching;
 
 /// <summary>Settings of section <c>Dispatcher</c>.</summary>
-public sealed class DispatcherOptions
+internal sealed class DispatcherOptions
 {
     public const string Section = "Dispatcher";
 

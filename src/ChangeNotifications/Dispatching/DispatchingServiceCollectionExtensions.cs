@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace ChangeNotifications.Dispatching;
 
-public static class DispatchingServiceCollectionExtensions
+internal static class DispatchingServiceCollectionExtensions
 {
     public static IServiceCollection AddDispatching(this IServiceCollection services, IConfiguration configuration)
     {

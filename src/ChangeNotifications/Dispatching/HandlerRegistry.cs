@@ -6,7 +6,7 @@ namespace ChangeNotifications.Dispatching;
 /// The handler for each resource type: the last one registered for a type wins, so an application replaces
 /// a built-in handler with one DI line. Types with none fall back to <see cref="LoggingChangeHandler"/>.
 /// </summary>
-public sealed class HandlerRegistry
+internal sealed class HandlerRegistry
 {
     private readonly Dictionary<ResourceType, IChangeNotificationHandler> _handlers = [];
     private readonly LoggingChangeHandler _fallback;

@@ -6,12 +6,12 @@ namespace ChangeNotifications.Dispatching;
 /// Acts on a lifecycle notification (<c>reauthorizationRequired</c>, <c>subscriptionRemoved</c>, <c>missed</c>).
 /// The subscription manager implements it; exceptions are retried like any other item.
 /// </summary>
-public interface ILifecycleEventHandler
+internal interface ILifecycleEventHandler
 {
     Task HandleAsync(LifecycleEventContext context, CancellationToken cancellationToken);
 }
 
-public sealed record LifecycleEventContext(
+internal sealed record LifecycleEventContext(
     ChangeNotification Notification,
     LifecycleEventType Event,
     SubscriptionView? Subscription,

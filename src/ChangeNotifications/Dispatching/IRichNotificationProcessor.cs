@@ -9,13 +9,13 @@ namespace ChangeNotifications.Dispatching;
 /// <see cref="PermanentNotificationException"/> when the item must not be handled (tokens invalid,
 /// signature mismatch, unknown certificate).
 /// </summary>
-public interface IRichNotificationProcessor
+internal interface IRichNotificationProcessor
 {
     Task<string?> PrepareAsync(ChangeNotification notification, InboxItem item, CancellationToken cancellationToken);
 }
 
 /// <summary>Until rich notifications are configured: items that carry encrypted content are refused.</summary>
-public sealed class NoRichNotificationProcessor : IRichNotificationProcessor
+internal sealed class NoRichNotificationProcessor : IRichNotificationProcessor
 {
     public Task<string?> PrepareAsync(ChangeNotification notification, InboxItem item, CancellationToken cancellationToken)
     {

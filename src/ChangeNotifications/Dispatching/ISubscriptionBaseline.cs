@@ -5,7 +5,7 @@ namespace ChangeNotifications.Dispatching;
 /// notification would be taken for history. The subscription manager calls <see cref="PrepareAsync"/> before it
 /// creates a subscription of the handler's type and when it adopts one; an exception fails that step (it is retried).
 /// </summary>
-public interface ISubscriptionBaseline
+internal interface ISubscriptionBaseline
 {
     /// <summary>Takes the state for <paramref name="subscriptionResource"/> when none is kept yet; does nothing otherwise.</summary>
     Task PrepareAsync(string subscriptionResource, CancellationToken cancellationToken);

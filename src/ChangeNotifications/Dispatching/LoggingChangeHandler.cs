@@ -3,7 +3,7 @@ using ChangeNotifications.Resources;
 namespace ChangeNotifications.Dispatching;
 
 /// <summary>The handler of last resort: logs the notification, fetches nothing.</summary>
-public sealed partial class LoggingChangeHandler(ILogger<LoggingChangeHandler> logger) : IChangeNotificationHandler
+internal sealed partial class LoggingChangeHandler(ILogger<LoggingChangeHandler> logger) : IChangeNotificationHandler
 {
     public ResourceType ResourceType => ResourceType.Unknown;
 

@@ -1,7 +1,7 @@
 namespace ChangeNotifications.Dispatching;
 
 /// <summary>Stands in until a subscription manager registers its own <see cref="ILifecycleEventHandler"/>.</summary>
-public sealed partial class LoggingLifecycleEventHandler(ILogger<LoggingLifecycleEventHandler> logger) : ILifecycleEventHandler
+internal sealed partial class LoggingLifecycleEventHandler(ILogger<LoggingLifecycleEventHandler> logger) : ILifecycleEventHandler
 {
     public Task HandleAsync(LifecycleEventContext context, CancellationToken cancellationToken)
     {

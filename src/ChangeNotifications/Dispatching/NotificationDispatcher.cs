@@ -10,7 +10,7 @@ namespace ChangeNotifications.Dispatching;
 /// notification time once each), retries failures with exponential backoff and jitter, dead-letters after
 /// <see cref="DispatcherOptions.MaxAttempts"/>, or at once what retrying cannot mend (<see cref="HandlingFailure"/>). Handles fewer at once while the intake is busy (<see cref="DispatchPacing"/>).
 /// </summary>
-public sealed partial class NotificationDispatcher(
+internal sealed partial class NotificationDispatcher(
     IInbox inbox,
     InboxSignal signal,
     NotificationProcessor processor,

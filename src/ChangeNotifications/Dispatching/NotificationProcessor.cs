@@ -9,7 +9,7 @@ namespace ChangeNotifications.Dispatching;
 /// Turns one inbox item into a handler call (change) or a lifecycle-handler call. The dispatcher, not this, marks the
 /// item done and records the subscription's last notification time, once per round.
 /// </summary>
-public sealed partial class NotificationProcessor(
+internal sealed partial class NotificationProcessor(
     HandlerRegistry handlers,
     ILifecycleEventHandler lifecycle,
     IRichNotificationProcessor rich,

@@ -6,7 +6,7 @@ namespace ChangeNotifications.Dispatching;
 /// slows handling for a busy intake only while this is high, so a machine with cores to spare handles at full speed at
 /// any request rate. Measured when asked, at most once a second: no timer of its own.
 /// </summary>
-public sealed class ProcessCpu
+internal sealed class ProcessCpu
 {
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(1);
 

@@ -10,7 +10,7 @@ namespace ChangeNotifications.Graph;
 /// <see cref="AzureIdentityAuthenticationProvider"/> allowed to send tokens to the base URL's host — without
 /// <c>allowedHosts</c> it silently sends none to any host but graph.microsoft.com.
 /// </summary>
-public static class GraphClientBuilder
+internal static class GraphClientBuilder
 {
     public const string GraphScope = "https://graph.microsoft.com/.default";
 

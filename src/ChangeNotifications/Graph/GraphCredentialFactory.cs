@@ -5,7 +5,7 @@ using Microsoft.Identity.Web;
 namespace ChangeNotifications.Graph;
 
 /// <summary>The Live-mode credential named by section <c>Graph</c>: client secret, client certificate or managed identity.</summary>
-public static class GraphCredentialFactory
+internal static class GraphCredentialFactory
 {
     public static TokenCredential CreateLive(GraphOptions options)
     {

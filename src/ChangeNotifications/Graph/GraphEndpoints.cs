@@ -4,7 +4,7 @@ namespace ChangeNotifications.Graph;
 /// Where Graph and its identity platform are for this run (Live: Microsoft's; Emulator: the emulator's loopback
 /// addresses), and how to reach them (the emulator's self-signed certificate is pinned by <see cref="CreateHandler"/>).
 /// </summary>
-public sealed class GraphEndpoints(Uri graphBaseUrl, Uri authorityHost, string tenantId, string clientId, Func<HttpMessageHandler> createHandler)
+internal sealed class GraphEndpoints(Uri graphBaseUrl, Uri authorityHost, string tenantId, string clientId, Func<HttpMessageHandler> createHandler)
 {
     public Uri GraphBaseUrl { get; } = graphBaseUrl;
 

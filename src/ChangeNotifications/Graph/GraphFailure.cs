@@ -6,7 +6,7 @@ using Microsoft.Kiota.Abstractions;
 namespace ChangeNotifications.Graph;
 
 /// <summary>What went wrong in a call to Graph's subscriptions API, in the terms the reconciler acts on.</summary>
-public sealed record GraphFailure(int? StatusCode, string? Code, string Message, TimeSpan? RetryAfter)
+internal sealed record GraphFailure(int? StatusCode, string? Code, string Message, TimeSpan? RetryAfter)
 {
     public bool IsNotFound => StatusCode == (int)HttpStatusCode.NotFound;
 

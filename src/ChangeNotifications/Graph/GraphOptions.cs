@@ -8,7 +8,7 @@ namespace ChangeNotifications.Graph;
 /// needed. <c>Live</c>: Microsoft Graph with app credentials — TenantId, ClientId and exactly one of ClientSecret,
 /// ClientCertificate or ManagedIdentity.
 /// </summary>
-public sealed class GraphOptions
+internal sealed class GraphOptions
 {
     public const string Section = "Graph";
 
@@ -53,14 +53,14 @@ public sealed class GraphOptions
 [OptionsValidator]
 internal sealed partial class GraphOptionsBoundsValidator : IValidateOptions<GraphOptions>;
 
-public enum GraphMode
+internal enum GraphMode
 {
     Emulator,
     Live,
 }
 
 /// <summary>Settings of section <c>Graph:Emulator</c> (Emulator mode only).</summary>
-public sealed class GraphEmulatorSettings
+internal sealed class GraphEmulatorSettings
 {
     /// <summary>Loopback port of the emulator; 0 picks a free one.</summary>
     public int Port { get; set; }

@@ -6,7 +6,7 @@ namespace ChangeNotifications.Graph;
 /// Start-up checks of section <c>Graph</c>; every message names the setting. Simple bounds are the attributes'
 /// (<see cref="GraphOptionsBoundsValidator"/>); here are the formats and the rules that depend on <c>Graph:Mode</c>.
 /// </summary>
-public sealed class GraphOptionsValidator : IValidateOptions<GraphOptions>
+internal sealed class GraphOptionsValidator : IValidateOptions<GraphOptions>
 {
     private readonly GraphOptionsBoundsValidator _bounds = new();
 

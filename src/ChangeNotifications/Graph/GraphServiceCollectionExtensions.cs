@@ -6,7 +6,7 @@ using Microsoft.Graph;
 
 namespace ChangeNotifications.Graph;
 
-public static class GraphServiceCollectionExtensions
+internal static class GraphServiceCollectionExtensions
 {
     /// <summary>
     /// Section <c>Graph</c> (validated at start-up), the <see cref="EmulatorHost"/> (it starts the emulator before any

@@ -12,7 +12,7 @@ namespace ChangeNotifications.Handlers;
 
 /// <summary>Security alerts (legacy <c>/security/alerts</c>): fetches severity, title and status. Resync: lists the
 /// alerts the subscription's <c>$filter</c> selects.</summary>
-public sealed partial class AlertHandler(IGraphClientProvider graphClients, ILogger<AlertHandler> logger) : GraphChangeHandler(logger)
+internal sealed partial class AlertHandler(IGraphClientProvider graphClients, ILogger<AlertHandler> logger) : GraphChangeHandler(logger)
 {
     private static readonly string[] Fields = ["severity", "title", "status"];
 

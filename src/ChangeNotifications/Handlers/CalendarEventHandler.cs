@@ -7,7 +7,7 @@ using Microsoft.Graph.Models;
 namespace ChangeNotifications.Handlers;
 
 /// <summary>Outlook calendar events: fetches subject, organizer and start. Resync: lists the calendar's events.</summary>
-public sealed partial class CalendarEventHandler(IGraphClientProvider graphClients, ILogger<CalendarEventHandler> logger) : GraphChangeHandler(logger)
+internal sealed partial class CalendarEventHandler(IGraphClientProvider graphClients, ILogger<CalendarEventHandler> logger) : GraphChangeHandler(logger)
 {
     private static readonly string[] Fields = ["subject", "organizer", "start"];
 

@@ -8,7 +8,7 @@ namespace ChangeNotifications.Handlers;
 
 /// <summary>Teams call records: fetches type, start, end and counts the participants (<c>participants_v2</c>).
 /// Resync: lists the call records.</summary>
-public sealed partial class CallRecordHandler(IGraphClientProvider graphClients, ILogger<CallRecordHandler> logger) : GraphChangeHandler(logger)
+internal sealed partial class CallRecordHandler(IGraphClientProvider graphClients, ILogger<CallRecordHandler> logger) : GraphChangeHandler(logger)
 {
     private static readonly string[] Fields = ["type", "startDateTime", "endDateTime"];
     private static readonly string[] IdOnly = ["id"];

@@ -15,7 +15,7 @@ namespace ChangeNotifications.Handlers;
 /// (Graph's get chatMessage takes no <c>$select</c>); logs the sender and the text, tags stripped and cut to
 /// <see cref="PreviewLength"/> characters. Resync: lists the channel's or chat's messages.
 /// </summary>
-public sealed partial class ChatMessageHandler(IGraphClientProvider graphClients, ILogger<ChatMessageHandler> logger) : GraphChangeHandler(logger)
+internal sealed partial class ChatMessageHandler(IGraphClientProvider graphClients, ILogger<ChatMessageHandler> logger) : GraphChangeHandler(logger)
 {
     /// <summary>How much of a message's text is logged.</summary>
     public const int PreviewLength = 80;

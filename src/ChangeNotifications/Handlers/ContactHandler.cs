@@ -7,7 +7,7 @@ using Microsoft.Graph.Models;
 namespace ChangeNotifications.Handlers;
 
 /// <summary>Outlook contacts: fetches the display name. Resync: lists the contacts.</summary>
-public sealed partial class ContactHandler(IGraphClientProvider graphClients, ILogger<ContactHandler> logger) : GraphChangeHandler(logger)
+internal sealed partial class ContactHandler(IGraphClientProvider graphClients, ILogger<ContactHandler> logger) : GraphChangeHandler(logger)
 {
     private static readonly string[] Fields = ["displayName"];
 

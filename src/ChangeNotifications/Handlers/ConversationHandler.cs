@@ -6,7 +6,7 @@ using Microsoft.Graph;
 namespace ChangeNotifications.Handlers;
 
 /// <summary>Group conversations: fetches the topic and the sender of the latest post. Resync: lists the conversations.</summary>
-public sealed partial class ConversationHandler(IGraphClientProvider graphClients, ILogger<ConversationHandler> logger) : GraphChangeHandler(logger)
+internal sealed partial class ConversationHandler(IGraphClientProvider graphClients, ILogger<ConversationHandler> logger) : GraphChangeHandler(logger)
 {
     private static readonly string[] ConversationFields = ["topic", "lastDeliveredDateTime"];
     private static readonly string[] ThreadFields = ["id", "lastDeliveredDateTime"];

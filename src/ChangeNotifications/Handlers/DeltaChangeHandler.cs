@@ -9,7 +9,7 @@ namespace ChangeNotifications.Handlers;
 /// (<see cref="PrepareAsync"/>), so the first notification's change is reported like any later one; with no
 /// stored link a notification only takes the current one. A resync with no stored link enumerates it once.
 /// </summary>
-public abstract class DeltaChangeHandler(ILogger logger) : GraphChangeHandler(logger), ISubscriptionBaseline
+internal abstract class DeltaChangeHandler(ILogger logger) : GraphChangeHandler(logger), ISubscriptionBaseline
 {
     public Task PrepareAsync(string subscriptionResource, CancellationToken cancellationToken) =>
         SyncAsync(ResourcePath.Parse(subscriptionResource), DeltaStart.BaselineOnly, cancellationToken);

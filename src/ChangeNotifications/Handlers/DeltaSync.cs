@@ -6,7 +6,7 @@ using Microsoft.Kiota.Abstractions;
 namespace ChangeNotifications.Handlers;
 
 /// <summary>Where a delta round starts when no delta link is stored yet.</summary>
-public enum DeltaStart
+internal enum DeltaStart
 {
     /// <summary>Take the current delta link (<c>token=latest</c>) and report nothing: no replay of history.</summary>
     Latest,
@@ -28,7 +28,7 @@ public enum DeltaStart
 /// logged as a resync with Graph's reason.
 /// Rounds for the same key run one at a time, so two notifications handled at once do not report the same changes twice.
 /// </summary>
-public sealed partial class DeltaSync(IDeltaLinkStore store, ILogger<DeltaSync> logger)
+internal sealed partial class DeltaSync(IDeltaLinkStore store, ILogger<DeltaSync> logger)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _rounds = new(StringComparer.Ordinal);
 

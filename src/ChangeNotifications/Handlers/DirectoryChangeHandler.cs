@@ -12,7 +12,7 @@ namespace ChangeNotifications.Handlers;
 /// </summary>
 /// <typeparam name="TPage">The collection's delta response.</typeparam>
 /// <typeparam name="TItem">The directory object it lists.</typeparam>
-public abstract class DirectoryChangeHandler<TPage, TItem>(DeltaSync delta, ILogger logger) : GraphChangeHandler(logger)
+internal abstract class DirectoryChangeHandler<TPage, TItem>(DeltaSync delta, ILogger logger) : GraphChangeHandler(logger)
     where TPage : BaseDeltaFunctionResponse
     where TItem : DirectoryObject
 {

@@ -13,7 +13,7 @@ namespace ChangeNotifications.Handlers;
 /// whole drive) and logs each changed item (name, path, change), then stores the new link; a resync with
 /// no link enumerates the drive once.
 /// </summary>
-public sealed partial class DriveItemHandler(IGraphClientProvider graphClients, DeltaSync delta, ILogger<DriveItemHandler> logger) : DeltaChangeHandler(logger)
+internal sealed partial class DriveItemHandler(IGraphClientProvider graphClients, DeltaSync delta, ILogger<DriveItemHandler> logger) : DeltaChangeHandler(logger)
 {
     private static readonly string[] Fields = ["id", "name", "parentReference", "file", "folder", "root", "deleted", "createdDateTime", "lastModifiedDateTime"];
     private static readonly string[] DriveFields = ["id"];

@@ -11,7 +11,7 @@ namespace ChangeNotifications.Handlers;
 /// Groups (also their members / owners): fetches the group's name and, when the subscription watches
 /// members or owners, counts them. Collection paths and resync: delta on <c>/groups</c>.
 /// </summary>
-public sealed partial class GroupHandler(IGraphClientProvider graphClients, DeltaSync delta, ILogger<GroupHandler> logger)
+internal sealed partial class GroupHandler(IGraphClientProvider graphClients, DeltaSync delta, ILogger<GroupHandler> logger)
     : DirectoryChangeHandler<DeltaGetResponse, Group>(delta, logger)
 {
     private static readonly string[] Fields = ["displayName", "description"];

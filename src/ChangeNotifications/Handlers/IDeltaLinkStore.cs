@@ -4,7 +4,7 @@ namespace ChangeNotifications.Handlers;
 /// The last <c>@odata.deltaLink</c> of each delta-tracked resource (a drive, a list, the users …), so a
 /// handler resumes where it stopped, across restarts. Keys are opaque to the store.
 /// </summary>
-public interface IDeltaLinkStore
+internal interface IDeltaLinkStore
 {
     Task<string?> GetAsync(string key, CancellationToken cancellationToken);
 

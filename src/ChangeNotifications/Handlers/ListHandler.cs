@@ -11,7 +11,7 @@ namespace ChangeNotifications.Handlers;
 /// SharePoint lists: the notification names no item, so it runs the list items' delta query from the
 /// stored delta link (taken when the subscription was created or adopted) and logs each changed item (title, URL, change).
 /// </summary>
-public sealed partial class ListHandler(IGraphClientProvider graphClients, DeltaSync delta, ILogger<ListHandler> logger) : DeltaChangeHandler(logger)
+internal sealed partial class ListHandler(IGraphClientProvider graphClients, DeltaSync delta, ILogger<ListHandler> logger) : DeltaChangeHandler(logger)
 {
     private static readonly string[] Fields = ["id", "webUrl", "deleted", "createdDateTime", "lastModifiedDateTime"];
     private static readonly string[] Expand = ["fields($select=Title)"];

@@ -7,7 +7,7 @@ using Microsoft.Graph.Models;
 namespace ChangeNotifications.Handlers;
 
 /// <summary>Outlook mail: fetches subject, sender and received time. Resync: delta on the subscribed folder, else the latest messages.</summary>
-public sealed partial class MessageHandler(IGraphClientProvider graphClients, DeltaSync delta, ILogger<MessageHandler> logger) : GraphChangeHandler(logger)
+internal sealed partial class MessageHandler(IGraphClientProvider graphClients, DeltaSync delta, ILogger<MessageHandler> logger) : GraphChangeHandler(logger)
 {
     private static readonly string[] Fields = ["subject", "from", "receivedDateTime"];
 

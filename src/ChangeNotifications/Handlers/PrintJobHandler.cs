@@ -7,7 +7,7 @@ using Microsoft.Graph.Models;
 namespace ChangeNotifications.Handlers;
 
 /// <summary>Universal Print printer jobs (JobFetchable): fetches the job and its document metadata. Resync: lists the printer's jobs.</summary>
-public sealed partial class PrintJobHandler(IGraphClientProvider graphClients, ILogger<PrintJobHandler> logger) : GraphChangeHandler(logger)
+internal sealed partial class PrintJobHandler(IGraphClientProvider graphClients, ILogger<PrintJobHandler> logger) : GraphChangeHandler(logger)
 {
     private static readonly string[] JobFields = ["id", "status", "createdDateTime", "isFetchable"];
     private static readonly string[] DocumentFields = ["id", "displayName", "contentType", "size"];

@@ -11,7 +11,7 @@ namespace ChangeNotifications.Handlers;
 /// API, as Universal Print requires of the task's application (else the job stays blocked). Resync: completes
 /// every task of the definition that is not completed yet.
 /// </summary>
-public sealed partial class PrintTaskHandler(IGraphClientProvider graphClients, ILogger<PrintTaskHandler> logger) : GraphChangeHandler(logger)
+internal sealed partial class PrintTaskHandler(IGraphClientProvider graphClients, ILogger<PrintTaskHandler> logger) : GraphChangeHandler(logger)
 {
     private static readonly string[] Fields = ["id", "parentUrl", "status"];
 

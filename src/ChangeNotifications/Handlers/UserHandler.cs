@@ -11,7 +11,7 @@ namespace ChangeNotifications.Handlers;
 /// Directory users: fetches display name, UPN and job title (<c>updated</c> also means created or soft-deleted;
 /// a soft-deleted user answers 404, logged as gone). Collection paths and resync: delta on <c>/users</c>.
 /// </summary>
-public sealed partial class UserHandler(IGraphClientProvider graphClients, DeltaSync delta, ILogger<UserHandler> logger)
+internal sealed partial class UserHandler(IGraphClientProvider graphClients, DeltaSync delta, ILogger<UserHandler> logger)
     : DirectoryChangeHandler<DeltaGetResponse, User>(delta, logger)
 {
     private static readonly string[] Fields = ["displayName", "userPrincipalName", "jobTitle"];

@@ -9,7 +9,7 @@ namespace ChangeNotifications.Inbox;
 /// other (the append, on the acknowledgement's path, looks nothing up) and recognised when it is claimed. SQLite is the
 /// embedded implementation; a PostgreSQL one can follow behind the same interface.
 /// </summary>
-public interface IInbox
+internal interface IInbox
 {
     /// <summary>
     /// Appends a batch in one durable write (shared with concurrent callers): when the task completes, every
@@ -56,13 +56,13 @@ public interface IInbox
     Task<IReadOnlyList<InboxItem>> ListDeadLettersAsync(int max, CancellationToken cancellationToken);
 }
 
-public enum InboxItemKind
+internal enum InboxItemKind
 {
     Change = 0,
     Lifecycle = 1,
 }
 
-public enum InboxItemStatus
+internal enum InboxItemStatus
 {
     Ready = 0,
     Claimed = 1,
@@ -74,7 +74,7 @@ public enum InboxItemStatus
 /// notifications).</summary>
 /// <param name="DedupKey">Null: the inbox computes it from the payload (<see cref="StoredNotification.DedupKey"/>) when the
 /// item is first claimed, and keeps it. Intake leaves every key to the inbox: off the acknowledgement's path.</param>
-public sealed record InboxEntry(
+internal sealed record InboxEntry(
     string? DedupKey,
     InboxItemKind Kind,
     Guid SubscriptionId,
@@ -89,7 +89,7 @@ public sealed record InboxEntry(
 
 /// <param name="Id">Unique among stored items and increasing in arrival order (the claim order); an id may be given
 /// again only after every newer item was purged, so it names an item in logs, not forever.</param>
-public sealed record InboxItem(
+internal sealed record InboxItem(
     long Id,
     string DedupKey,
     InboxItemKind Kind,
@@ -114,10 +114,10 @@ public sealed record InboxItem(
     }
 }
 
-public sealed record InboxCounts(long Ready, long Claimed, long Done, long Dead)
+internal sealed record InboxCounts(long Ready, long Claimed, long Done, long Dead)
 {
     public long Total => Ready + Claimed + Done + Dead;
 }
 
 /// <summary>Thrown by an inbox that cannot take a write now (disk, lock, timeout): intake answers 503.</summary>
-public sealed class InboxUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+internal sealed class InboxUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -8,7 +8,7 @@ namespace ChangeNotifications.Inbox;
 /// of the round waits for), how many callers it answered, and how long the checkpoints run between rounds take. A
 /// commit time that rises is the disk: it is what the acknowledgement's latency follows.
 /// </summary>
-public sealed class InboxMetrics
+internal sealed class InboxMetrics
 {
     public const string MeterName = "ChangeNotifications.Inbox";
 

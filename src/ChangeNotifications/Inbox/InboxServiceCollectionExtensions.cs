@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ChangeNotifications.Inbox;
 
-public static class InboxServiceCollectionExtensions
+internal static class InboxServiceCollectionExtensions
 {
     /// <summary>The inbox's wake-up signal and meters; the inbox itself comes with the store (<c>AddStorage</c>).</summary>
     public static IServiceCollection AddInbox(this IServiceCollection services)

@@ -4,7 +4,7 @@ namespace ChangeNotifications.Inbox;
 /// Wakes the dispatcher when intake stored something, so a notification is handled at once rather than at
 /// the next poll. In-process only; the poll interval covers other processes (scale-out) and missed wakes.
 /// </summary>
-public sealed class InboxSignal
+internal sealed class InboxSignal
 {
     // Set while the dispatcher waits; a notify with nobody waiting costs a read (it is on every acknowledgement).
     private TaskCompletionSource? _next;

@@ -9,7 +9,7 @@ namespace ChangeNotifications.Logging;
 /// When lines were left out, the next one that passes is preceded by a line (event 102, same category and level)
 /// saying how many, as <c>SuppressedCount</c>. A limit of 0 lets every line through.
 /// </summary>
-public sealed partial class LogRateLimiter(int linesPerSecond, TimeProvider time)
+internal sealed partial class LogRateLimiter(int linesPerSecond, TimeProvider time)
 {
     private readonly ConcurrentDictionary<int, Window> _windows = new();
 

@@ -12,7 +12,7 @@ namespace ChangeNotifications.Logging;
 /// handshake's CPU;
 /// the webhook lines name their endpoint, and the request log keeps the path of everything else.
 /// </summary>
-public static class LoggingSetup
+internal static class LoggingSetup
 {
     /// <summary>The category whose being enabled makes hosting create an Activity and a log scope per request.</summary>
     public const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";

@@ -22,7 +22,7 @@ namespace ChangeNotifications.Notifications;
 /// events and <c>|a new GUID</c> for items with nothing to tell them apart. Stored keys depend on this text:
 /// change it and redeliveries of items stored before the change are no longer recognised.
 /// </remarks>
-public static class DedupKey
+internal static class DedupKey
 {
     private const int StackChars = 512;
     private const int EnumChars = 32;
@@ -138,7 +138,7 @@ public static class DedupKey
 /// notification id, <c>resourceData.id</c> and <c>resourceData.@odata.etag</c> (as the Graph SDK's additional
 /// data renders them as text), the encrypted content's signature, and the subscription's expiry.
 /// </summary>
-public readonly record struct DedupKeyFields(
+internal readonly record struct DedupKeyFields(
     Guid? SubscriptionId,
     ChangeType? ChangeType,
     LifecycleEventType? LifecycleEvent,

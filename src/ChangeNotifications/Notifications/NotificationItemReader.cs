@@ -30,7 +30,7 @@ namespace ChangeNotifications.Notifications;
 /// A stored item is read by the SDK once, when it is claimed (<see cref="StoredNotification"/>), and its key fields
 /// are taken from that parse with the same two differences (<see cref="KeyFieldsOf"/>).
 /// </summary>
-public static class NotificationItemReader
+internal static class NotificationItemReader
 {
     private static readonly string UntypedArrayText = typeof(UntypedArray).FullName!;
     private static readonly string UntypedObjectText = typeof(UntypedObject).FullName!;
@@ -399,7 +399,7 @@ public static class NotificationItemReader
 /// <summary>What intake reads from one notification item: the fields of its dedup key and its clientState.</summary>
 /// <param name="HasKeyFields">False when only the subscription and kind of <paramref name="Fields"/> were read
 /// (<see cref="NotificationItemReader.TryReadForMatch"/>): no key can be computed from them.</param>
-public readonly record struct NotificationItem(DedupKeyFields Fields, string? ClientState, bool HasKeyFields = true)
+internal readonly record struct NotificationItem(DedupKeyFields Fields, string? ClientState, bool HasKeyFields = true)
 {
     public Guid? SubscriptionId => Fields.SubscriptionId;
 

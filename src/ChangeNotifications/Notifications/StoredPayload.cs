@@ -9,7 +9,7 @@ namespace ChangeNotifications.Notifications;
 /// <c>clientState</c>, which becomes <c>null</c>. The intake has checked it against the subscription before storing; the
 /// secret need not sit in the database file, its backups, or a dead letter an operator lists.
 /// </summary>
-public static class StoredPayload
+internal static class StoredPayload
 {
     private static ReadOnlySpan<byte> Null => "null"u8;
 

@@ -10,7 +10,7 @@ namespace ChangeNotifications.Receiving;
 /// length of the secret shows in the time taken. A received value longer than <see cref="Width"/> bytes (and than the
 /// stored one) cannot match and is refused before it is hashed, so a caller cannot make the check arbitrarily slow.
 /// </summary>
-public sealed class ClientStateCheck
+internal sealed class ClientStateCheck
 {
     /// <summary>The longest received value that is hashed, in bytes: Graph takes a clientState of at most 128
     /// characters, each at most 4 UTF-8 bytes.</summary>

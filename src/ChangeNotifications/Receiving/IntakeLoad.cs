@@ -10,7 +10,7 @@ namespace ChangeNotifications.Receiving;
 /// to leave the CPU to acknowledgements while they queue. A fast machine answering many requests quickly finds few in
 /// flight and is not slowed; a saturated one finds many.
 /// </summary>
-public sealed class IntakeLoad(TimeProvider time) : IIntakePressure
+internal sealed class IntakeLoad(TimeProvider time) : IIntakePressure
 {
     private readonly Lock _gate = new();
     private long _second = -10;

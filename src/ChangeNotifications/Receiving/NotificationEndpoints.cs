@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace ChangeNotifications.Receiving;
 
-public static class NotificationEndpoints
+internal static class NotificationEndpoints
 {
     /// <summary>Where the webhook routes live (anonymous; other middleware may leave them out of its work).</summary>
     public const string RoutePrefix = "/api";

@@ -17,7 +17,7 @@ namespace ChangeNotifications.Receiving;
 /// them in the inbox in one durable write, answers 202. No Graph call, no decryption, no handler on this path.
 /// A client that goes away mid-request is answered 499 and logged at Debug only.
 /// </summary>
-public sealed partial class NotificationIntake(
+internal sealed partial class NotificationIntake(
     IInbox inbox,
     InboxSignal signal,
     ISubscriptionStore subscriptions,

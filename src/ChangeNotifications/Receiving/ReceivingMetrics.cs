@@ -4,7 +4,7 @@ namespace ChangeNotifications.Receiving;
 
 /// <summary>Counters of intake: what was accepted, what was dropped and why. (Redeliveries are stored like any
 /// item and recognised when claimed: the inbox logs them, event 1102.)</summary>
-public sealed class ReceivingMetrics
+internal sealed class ReceivingMetrics
 {
     public const string MeterName = "ChangeNotifications.Receiving";
 
@@ -37,7 +37,7 @@ public sealed class ReceivingMetrics
         _rejectedRequests.Add(1, new KeyValuePair<string, object?>("status", statusCode));
 }
 
-public enum DropReason
+internal enum DropReason
 {
     InvalidItem,
     UnknownSubscription,

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace ChangeNotifications.Receiving;
 
 /// <summary>Settings of section <c>Receiving</c>.</summary>
-public sealed class ReceivingOptions
+internal sealed class ReceivingOptions
 {
     public const string Section = "Receiving";
 

@@ -8,7 +8,7 @@ namespace ChangeNotifications.Receiving;
 /// their registrations, a large share of what an acknowledgement would allocate). A token taken now is cancelled after at least
 /// 95 % of the timeout and at most all of it, never later: the answer stays inside Graph's 3 s.
 /// </summary>
-public sealed class StoreDeadline
+internal sealed class StoreDeadline
 {
     private const int SlicesPerTimeout = 20;
 

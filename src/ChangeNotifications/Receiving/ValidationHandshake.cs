@@ -8,7 +8,7 @@ namespace ChangeNotifications.Receiving;
 /// reading the body or touching storage. Tokens too long, or carrying control characters or angle
 /// brackets (never sent by Graph, the stuff of reflected XSS), get 400.
 /// </summary>
-public sealed partial class ValidationHandshake(IOptions<ReceivingOptions> options, LogRateLimiter logLimit, ILogger<ValidationHandshake> logger)
+internal sealed partial class ValidationHandshake(IOptions<ReceivingOptions> options, LogRateLimiter logLimit, ILogger<ValidationHandshake> logger)
 {
     public const string QueryKey = "validationToken";
 

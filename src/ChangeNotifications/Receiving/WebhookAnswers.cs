@@ -8,7 +8,7 @@ namespace ChangeNotifications.Receiving;
 /// execution, which opens a service scope per request, and with Serilog's factory creates a new logger and its caches
 /// each time, all on the acknowledgement's path.
 /// </summary>
-public static class WebhookAnswers
+internal static class WebhookAnswers
 {
     /// <summary>202, no body.</summary>
     public static IResult Accepted { get; } = new AcceptedAnswer();

@@ -9,7 +9,7 @@ namespace ChangeNotifications.Receiving;
 /// request. Anything else under the webhook routes (a GET, an
 /// unknown path) still goes through it.
 /// </summary>
-public static class WebhookBypass
+internal static class WebhookBypass
 {
     /// <summary>Adds <paramref name="configure"/>'s middleware for every request but the webhook POSTs.</summary>
     public static IApplicationBuilder UseOutsideWebhookPosts(this IApplicationBuilder app, Action<IApplicationBuilder> configure) =>

@@ -4,7 +4,7 @@ namespace ChangeNotifications.Resources;
 /// One row of Graph's table of supported change-notification resources: what a subscription on it may ask
 /// for (Graph docs, "change-notifications-overview": the table of supported resources).
 /// </summary>
-public sealed record ResourceCatalogEntry
+internal sealed record ResourceCatalogEntry
 {
     /// <summary>The row's name, also the key of <c>Subscriptions:MaxLifetimes</c> overrides.</summary>
     public required string Name { get; init; }
@@ -47,7 +47,7 @@ public sealed record ResourceCatalogEntry
 /// (<c>/drives/{id}/root</c>, the root only). Maximum lifetimes drift (Outlook went from 4,230 to 10,080
 /// minutes): each can be overridden in <c>Subscriptions:MaxLifetimes:{Name}</c> (or <c>{Name}WithResourceData</c>).
 /// </summary>
-public sealed class ResourceCatalog
+internal sealed class ResourceCatalog
 {
     public const string WithResourceDataSuffix = "WithResourceData";
 

@@ -7,7 +7,7 @@ namespace ChangeNotifications.Resources;
 /// (GUID paths such as <c>Users/{id}/Messages/{id}</c>, or <c>teams('{id}')/channels('{id}')/messages('{id}')</c>),
 /// falling back to <c>resourceData.@odata.type</c>.
 /// </summary>
-public static partial class ResourceTypeResolver
+internal static partial class ResourceTypeResolver
 {
     private static readonly (Regex Pattern, ResourceType Type)[] Rules =
     [

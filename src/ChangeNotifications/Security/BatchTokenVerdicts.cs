@@ -10,7 +10,7 @@ namespace ChangeNotifications.Security;
 /// carries the same tokens, so a batch of N items is checked once, even when its items are dispatched in parallel.
 /// A check that could not run (metadata unavailable) is not kept.
 /// </summary>
-public sealed class BatchTokenVerdicts(IOptions<RichNotificationsOptions> options, TimeProvider time)
+internal sealed class BatchTokenVerdicts(IOptions<RichNotificationsOptions> options, TimeProvider time)
 {
     private const int PruneAbove = 1024;
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);

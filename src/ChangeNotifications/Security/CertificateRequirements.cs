@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace ChangeNotifications.Security;
 
 /// <summary>What Graph and this service need of a decryption certificate: RSA 2048–4096 bits, a private key, not expired.</summary>
-public static class CertificateRequirements
+internal static class CertificateRequirements
 {
     public const int MinKeySize = 2048;
     public const int MaxKeySize = 4096;

@@ -8,7 +8,7 @@ namespace ChangeNotifications.Security;
 /// The decryption certificates in use (rotation): every one decrypts, the newest is <see cref="Current"/>, the one
 /// sent to Graph on create. Newest = the latest <c>NotBefore</c> that has begun; on a tie, the later in the list.
 /// </summary>
-public sealed class EncryptionCertificates(TimeProvider time) : ISubscriptionEncryptionCertificateSource
+internal sealed class EncryptionCertificates(TimeProvider time) : ISubscriptionEncryptionCertificateSource
 {
     private volatile Lazy<State> _state = new(new State([], null));
 

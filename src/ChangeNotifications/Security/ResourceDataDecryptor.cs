@@ -10,7 +10,7 @@ namespace ChangeNotifications.Security;
 /// check over the ciphertext, AES-256-CBC), the certificate picked by <c>encryptionCertificateId</c> and thumbprint.
 /// Every failure is permanent (the same bytes never decrypt later) and its reason never carries the content.
 /// </summary>
-public sealed class ResourceDataDecryptor(EncryptionCertificates certificates)
+internal sealed class ResourceDataDecryptor(EncryptionCertificates certificates)
 {
     public async Task<string> DecryptAsync(ChangeNotificationEncryptedContent content)
     {

@@ -10,7 +10,7 @@ namespace ChangeNotifications.Security;
 /// batch), then the item's <c>encryptedContent</c> is decrypted. Encrypted content without tokens, tokens that fail,
 /// or content that does not decrypt: the item is dead-lettered. Items with neither tokens nor content pass unchecked.
 /// </summary>
-public sealed partial class RichNotificationProcessor(
+internal sealed partial class RichNotificationProcessor(
     ValidationTokenValidator validator,
     BatchTokenVerdicts verdicts,
     ResourceDataDecryptor decryptor,

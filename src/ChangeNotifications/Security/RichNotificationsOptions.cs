@@ -4,7 +4,7 @@ using Microsoft.Identity.Web;
 namespace ChangeNotifications.Security;
 
 /// <summary>Settings of section <c>RichNotifications</c>: decryption certificates and validation-token checks.</summary>
-public sealed class RichNotificationsOptions
+internal sealed class RichNotificationsOptions
 {
     public const string Section = "RichNotifications";
 
@@ -57,7 +57,7 @@ public sealed class RichNotificationsOptions
 /// description (<c>SourceType</c> Path / Base64Encoded / StoreWithThumbprint / KeyVault …) plus the id Graph echoes
 /// back as <c>encryptionCertificateId</c>.
 /// </summary>
-public sealed class EncryptionCertificateOptions : CertificateDescription
+internal sealed class EncryptionCertificateOptions : CertificateDescription
 {
     /// <summary>Sent to Graph as <c>encryptionCertificateId</c> (at most 128 characters); Graph echoes it in each item.</summary>
     public string? EncryptionCertificateId { get; set; }

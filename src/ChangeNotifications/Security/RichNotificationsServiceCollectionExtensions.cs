@@ -9,7 +9,7 @@ using Microsoft.Kiota.Serialization.Json;
 
 namespace ChangeNotifications.Security;
 
-public static class RichNotificationsServiceCollectionExtensions
+internal static class RichNotificationsServiceCollectionExtensions
 {
     /// <summary>
     /// Rich notifications: decryption certificates (section <c>RichNotifications</c>, loaded and checked at start),

@@ -8,7 +8,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace ChangeNotifications.Security;
 
 /// <summary>The outcome of checking a batch's validation tokens.</summary>
-public sealed record TokenVerdict(bool IsValid, string? Reason)
+internal sealed record TokenVerdict(bool IsValid, string? Reason)
 {
     public static TokenVerdict Valid { get; } = new(true, null);
 
@@ -23,7 +23,7 @@ public sealed record TokenVerdict(bool IsValid, string? Reason)
 /// of the configured tenants (<see cref="RichNotificationsOptions.TenantIds"/>), and the publisher — <c>azp</c>
 /// (v2) or <c>appid</c> (v1) — = Microsoft Graph Change Tracking. Every token must pass.
 /// </summary>
-public sealed class ValidationTokenValidator
+internal sealed class ValidationTokenValidator
 {
     /// <summary>The named HttpClient that fetches metadata and keys (Emulator mode pins the emulator's certificate on it).</summary>
     public const string MetadataClientName = "RichNotifications.Metadata";

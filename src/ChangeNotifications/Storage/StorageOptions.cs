@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace ChangeNotifications.Storage;
 
 /// <summary>Settings of section <c>Storage</c>.</summary>
-public sealed class StorageOptions
+internal sealed class StorageOptions
 {
     public const string Section = "Storage";
 
@@ -27,12 +27,12 @@ public sealed class StorageOptions
 [OptionsValidator]
 internal sealed partial class StorageOptionsBoundsValidator : IValidateOptions<StorageOptions>;
 
-public enum StorageProvider
+internal enum StorageProvider
 {
     Sqlite,
 }
 
-public enum StorageDurability
+internal enum StorageDurability
 {
     Full,
     Normal,

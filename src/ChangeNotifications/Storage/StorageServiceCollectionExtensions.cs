@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace ChangeNotifications.Storage;
 
-public static class StorageServiceCollectionExtensions
+internal static class StorageServiceCollectionExtensions
 {
     /// <summary>
     /// The store that <c>Storage:Provider</c> names (<c>Sqlite</c>, the default, is the only one today): the inbox,

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace ChangeNotifications.Subscriptions;
 
 /// <summary>A fresh clientState per subscription: 64 random alphanumeric characters (Graph allows up to 128).</summary>
-public static class ClientStateGenerator
+internal static class ClientStateGenerator
 {
     public const int Length = 64;
 

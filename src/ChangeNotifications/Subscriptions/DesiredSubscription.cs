@@ -6,7 +6,7 @@ namespace ChangeNotifications.Subscriptions;
 /// One configured subscription, checked against the catalog: what the reconciler keeps alive.
 /// <see cref="Key"/> is stable across restarts and recreations (normalized resource + change types).
 /// </summary>
-public sealed record DesiredSubscription(
+internal sealed record DesiredSubscription(
     string Key,
     string Resource,
     ResourcePath Path,

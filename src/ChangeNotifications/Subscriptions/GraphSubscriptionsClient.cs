@@ -12,7 +12,7 @@ namespace ChangeNotifications.Subscriptions;
 /// subscription on the <see cref="TimeProvider"/>, honouring Retry-After, so one throttled subscription
 /// neither blocks the others for minutes nor escapes the test clock.
 /// </summary>
-public sealed class GraphSubscriptionsClient(IGraphClientProvider graphClients)
+internal sealed class GraphSubscriptionsClient(IGraphClientProvider graphClients)
 {
     public async Task<IReadOnlyList<Subscription>> ListAllAsync(CancellationToken cancellationToken)
     {

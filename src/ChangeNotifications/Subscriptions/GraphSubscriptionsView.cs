@@ -6,7 +6,7 @@ namespace ChangeNotifications.Subscriptions;
 /// One reconcile's picture of <c>GET /subscriptions</c>: which of them are ours (our notificationUrl), which
 /// are already accounted for, which could be adopted. <see cref="Known"/> is false when the list failed.
 /// </summary>
-public sealed class GraphSubscriptionsView
+internal sealed class GraphSubscriptionsView
 {
     private readonly Dictionary<Guid, Subscription> _byId = [];
     private readonly HashSet<Guid> _claimed = [];

@@ -4,7 +4,7 @@ namespace ChangeNotifications.Subscriptions;
 /// Persistent state of the subscriptions the service keeps. <see cref="FindByGraphIdAsync"/> is on the
 /// intake hot path: implementations answer it from memory.
 /// </summary>
-public interface ISubscriptionStore
+internal interface ISubscriptionStore
 {
     ValueTask<SubscriptionRecord?> FindByGraphIdAsync(Guid graphId, CancellationToken cancellationToken);
 

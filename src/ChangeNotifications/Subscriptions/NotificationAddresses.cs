@@ -8,7 +8,7 @@ namespace ChangeNotifications.Subscriptions;
 /// The URLs Graph posts to: <c>Subscriptions:NotificationUrl</c> when configured; otherwise (Emulator mode, where Graph
 /// runs on this machine) the service's own listening address, known once the server has bound its port.
 /// </summary>
-public sealed class NotificationAddresses(IOptions<SubscriptionsOptions> options, IServiceProvider services)
+internal sealed class NotificationAddresses(IOptions<SubscriptionsOptions> options, IServiceProvider services)
 {
     private NotificationUrls? _resolved;
 
@@ -30,4 +30,4 @@ public sealed class NotificationAddresses(IOptions<SubscriptionsOptions> options
     }
 }
 
-public sealed record NotificationUrls(string NotificationUrl, string LifecycleNotificationUrl);
+internal sealed record NotificationUrls(string NotificationUrl, string LifecycleNotificationUrl);

@@ -8,7 +8,7 @@ namespace ChangeNotifications.Subscriptions;
 /// recreation, and to take its baseline (<see cref="ISubscriptionBaseline"/>) before a subscription can notify.
 /// Handlers come from DI; the last one registered for a type wins.
 /// </summary>
-public sealed class ResyncRequester(IEnumerable<IChangeNotificationHandler> handlers, ILogger<ResyncRequester> logger)
+internal sealed class ResyncRequester(IEnumerable<IChangeNotificationHandler> handlers, ILogger<ResyncRequester> logger)
 {
     private readonly Dictionary<ResourceType, IChangeNotificationHandler> _byType = handlers
         .GroupBy(h => h.ResourceType)

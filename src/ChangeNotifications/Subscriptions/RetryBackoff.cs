@@ -1,7 +1,7 @@
 namespace ChangeNotifications.Subscriptions;
 
 /// <summary>When to try a failing subscription again: Retry-After when Graph gave one, else exponential backoff with jitter.</summary>
-public static class RetryBackoff
+internal static class RetryBackoff
 {
     public static TimeSpan Delay(int consecutiveFailures, TimeSpan baseDelay, TimeSpan maxDelay, TimeSpan? retryAfter, double jitterSample)
     {

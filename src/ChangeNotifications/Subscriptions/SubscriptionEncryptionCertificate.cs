@@ -8,13 +8,13 @@ namespace ChangeNotifications.Subscriptions;
 /// Implemented by the rich-notifications feature (certificates from configuration, rotation); when none is
 /// registered, a rich subscription fails with that reason and the others carry on.
 /// </summary>
-public interface ISubscriptionEncryptionCertificateSource
+internal interface ISubscriptionEncryptionCertificateSource
 {
     /// <summary>The newest certificate (public part is what Graph gets) and its id (≤128 chars), or null.</summary>
     SubscriptionEncryptionCertificate? Current { get; }
 }
 
-public sealed record SubscriptionEncryptionCertificate(string Id, X509Certificate2 Certificate)
+internal sealed record SubscriptionEncryptionCertificate(string Id, X509Certificate2 Certificate)
 {
     /// <summary>Sets <paramref name="subscription"/>'s <c>encryptionCertificate</c> (the public part) and <c>encryptionCertificateId</c>.</summary>
     public void ApplyTo(Subscription subscription)

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace ChangeNotifications.Subscriptions;
 
-public enum SubscriptionState
+internal enum SubscriptionState
 {
     /// <summary>Not created yet (first start, or being recreated).</summary>
     Pending = 0,
@@ -17,7 +17,7 @@ public enum SubscriptionState
 }
 
 /// <summary>One subscription as health and operators see it (no clientState).</summary>
-public sealed record SubscriptionStatus(
+internal sealed record SubscriptionStatus(
     string Key,
     string Resource,
     string ChangeType,
@@ -30,7 +30,7 @@ public sealed record SubscriptionStatus(
     DateTimeOffset? LastNotificationAt);
 
 /// <summary>Read model of the subscriptions the service keeps, for health checks and diagnostics.</summary>
-public interface ISubscriptionHealth
+internal interface ISubscriptionHealth
 {
     IReadOnlyList<SubscriptionStatus> Snapshot();
 }
@@ -40,7 +40,7 @@ public interface ISubscriptionHealth
 /// tried (backoff, Retry-After) or is next due for renewal, so the loop wakes in time. What a pass decides on
 /// (including the backoff) lives on the record in <see cref="ISubscriptionStore"/>.
 /// </summary>
-public sealed class SubscriptionStateBoard : ISubscriptionHealth
+internal sealed class SubscriptionStateBoard : ISubscriptionHealth
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
@@ -73,7 +73,7 @@ public sealed class SubscriptionStateBoard : ISubscriptionHealth
 }
 
 /// <summary>Health check <c>subscriptions</c>: Degraded while any subscription keeps failing, with the reasons.</summary>
-public sealed class SubscriptionsHealthCheck(ISubscriptionHealth health, IOptions<SubscriptionsOptions> options) : IHealthCheck
+internal sealed class SubscriptionsHealthCheck(ISubscriptionHealth health, IOptions<SubscriptionsOptions> options) : IHealthCheck
 {
     public const string Name = "subscriptions";
 

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace ChangeNotifications.Subscriptions;
 
-public static class SubscriptionManagementServiceCollectionExtensions
+internal static class SubscriptionManagementServiceCollectionExtensions
 {
     /// <summary>
     /// Subscription management: options (section <c>Subscriptions</c>, validated at start against the resource

@@ -7,7 +7,7 @@ namespace ChangeNotifications.Subscriptions;
 /// (stable across recreations); <see cref="GraphId"/> is Graph's id of the current one. The clientState
 /// is a secret: it is stored, compared in constant time, and never logged.
 /// </summary>
-public sealed record SubscriptionRecord
+internal sealed record SubscriptionRecord
 {
     public required string Key { get; init; }
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace ChangeNotifications.Subscriptions;
 
 /// <summary>Settings of section <c>Subscriptions</c>: the desired subscriptions and how they are kept alive.</summary>
-public sealed class SubscriptionsOptions
+internal sealed class SubscriptionsOptions
 {
     public const string Section = "Subscriptions";
 
@@ -76,7 +76,7 @@ public sealed class SubscriptionsOptions
 }
 
 /// <summary>One desired subscription (<c>Subscriptions:Items:{n}</c>).</summary>
-public sealed class SubscriptionItemOptions
+internal sealed class SubscriptionItemOptions
 {
     /// <summary>Graph resource path, e.g. <c>/users/{id}/messages</c>.</summary>
     public string? Resource { get; set; }

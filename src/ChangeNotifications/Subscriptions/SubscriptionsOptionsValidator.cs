@@ -11,7 +11,7 @@ namespace ChangeNotifications.Subscriptions;
 /// (client secret, certificate or managed identity), so <c>/me/...</c> paths are refused. Simple bounds are the
 /// attributes' (<see cref="SubscriptionsOptionsBoundsValidator"/>).
 /// </summary>
-public sealed class SubscriptionsOptionsValidator(IConfiguration? configuration = null) : IValidateOptions<SubscriptionsOptions>
+internal sealed class SubscriptionsOptionsValidator(IConfiguration? configuration = null) : IValidateOptions<SubscriptionsOptions>
 {
     /// <summary>Graph raises an expiration less than 45 minutes away to 45 minutes.</summary>
     public static readonly TimeSpan MinimumLifetime = TimeSpan.FromMinutes(45);

@@ -9,7 +9,7 @@ namespace ChangeNotifications.Benchmarks.Driver;
 /// it handled meanwhile and how fast: the acknowledgement runs measure intake, this measures handling. Reads the
 /// service's SQLite file beside it (WAL: a reader does not block the service's writers).
 /// </summary>
-public static class DrainCommand
+internal static class DrainCommand
 {
     internal static async Task<int> RunAsync(CommandLine args)
     {

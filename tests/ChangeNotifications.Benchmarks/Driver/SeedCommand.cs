@@ -14,7 +14,7 @@ namespace ChangeNotifications.Benchmarks.Driver;
 /// receiver-only instance): its reconciler neither deletes these rows, which no appsettings item describes, nor creates
 /// the configured subscriptions, so the emulator generates no changes of its own during a run.
 /// </summary>
-public static class SeedCommand
+internal static class SeedCommand
 {
     public const string KeyPrefix = "benchmark-";
 

@@ -12,7 +12,7 @@ namespace ChangeNotifications.Tests.Emulator;
 /// A tiny subscriber endpoint on http://127.0.0.1:{dynamic}/ for emulator tests: answers validation requests per
 /// <see cref="Handshake"/>, notification POSTs per <see cref="Answer"/>, and records what it got.
 /// </summary>
-public sealed class LoopbackReceiver : IAsyncDisposable
+internal sealed class LoopbackReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly SemaphoreSlim _received = new(0);

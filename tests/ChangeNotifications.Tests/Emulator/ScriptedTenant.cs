@@ -8,7 +8,7 @@ namespace ChangeNotifications.Tests.Emulator;
 /// Test-only <see cref="IEmulatedTenant"/>: every change succeeds with a fresh id under the subscription's resource
 /// (chat messages carry their JSON for rich notifications); <see cref="Changes"/> records what was asked.
 /// </summary>
-public sealed class ScriptedTenant : IEmulatedTenant
+internal sealed class ScriptedTenant : IEmulatedTenant
 {
     public ConcurrentQueue<(string Resource, string ChangeType)> Changes { get; } = new();
 

@@ -9,7 +9,7 @@ namespace ChangeNotifications.Tests.Faults;
 /// attempts fail before one succeeds; <see cref="AlwaysFails"/> until <see cref="Heal"/>). Counts every call and every
 /// success per resource id.
 /// </summary>
-public sealed class FailingFetchHandler(ResourceType type, Func<string, int> failuresFor) : IChangeNotificationHandler
+internal sealed class FailingFetchHandler(ResourceType type, Func<string, int> failuresFor) : IChangeNotificationHandler
 {
     public const int AlwaysFails = int.MaxValue;
 

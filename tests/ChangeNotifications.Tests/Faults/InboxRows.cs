@@ -7,7 +7,7 @@ namespace ChangeNotifications.Tests.Faults;
 /// Reads the inbox of a service's SQLite file from outside the process: each notification id and its status. A row the
 /// claim marked as a redelivery (<c>duplicate of item …</c>) is left out; two other rows for one id, both settled, fail.
 /// </summary>
-public static class InboxRows
+internal static class InboxRows
 {
     public static async Task<Dictionary<string, InboxItemStatus>> ReadAsync(string databasePath)
     {

@@ -14,7 +14,7 @@ namespace ChangeNotifications.Tests.Faults;
 /// The notifications name <see cref="Resource"/>, a path of no Graph resource type: the dispatcher hands them to the
 /// built-in logging handler, so what is measured is the inbox and the dispatcher, not the emulator's answers.
 /// </remarks>
-public sealed class NotificationLoad(Uri service, IReadOnlyList<SubscriptionRecord> subscriptions, string tag, int maxBatch = 1)
+internal sealed class NotificationLoad(Uri service, IReadOnlyList<SubscriptionRecord> subscriptions, string tag, int maxBatch = 1)
 {
     public const string Resource = "/faults/items";
 

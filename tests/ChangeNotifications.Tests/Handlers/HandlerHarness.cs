@@ -20,7 +20,7 @@ namespace ChangeNotifications.Tests.Handlers;
 /// <see cref="TenantHost"/>, a real SQLite file in a temp directory, and a FakeLogger collector.
 /// <see cref="Restart"/> builds a new container (new store instance) over the same file.
 /// </summary>
-public sealed class HandlerHarness : IAsyncDisposable
+internal sealed class HandlerHarness : IAsyncDisposable
 {
     private readonly TempDirectory _directory = new("cn-handlers-");
     private ServiceProvider _services;
@@ -122,7 +122,7 @@ public sealed class HandlerHarness : IAsyncDisposable
 }
 
 /// <summary>Builds what the dispatcher hands a handler: the notification JSON as Graph sends it, parsed the way the dispatcher parses it.</summary>
-public static class Notifications
+internal static class Notifications
 {
     public static readonly Guid SubscriptionId = Guid.Parse("0f0e0d0c-0b0a-4909-8807-060504030201");
 
@@ -168,7 +168,7 @@ public static class Notifications
     }
 }
 
-public static class LogRecordExtensions
+internal static class LogRecordExtensions
 {
     /// <summary>The structured property <paramref name="name"/> of a log line, as the logger formatted it.</summary>
     public static string? Prop(this FakeLogRecord record, string name) =>

@@ -9,7 +9,7 @@ namespace ChangeNotifications.Tests.Infrastructure;
 /// Notification bodies as Graph sends them, written by hand (serialising the SDK model loses
 /// validationTokens, see dotnet-libraries.md §3).
 /// </summary>
-public static class Payloads
+internal static class Payloads
 {
     public const string TenantId = "7e1f2c3a-0b4d-4e5f-8a9b-1c2d3e4f5a6b";
 

@@ -8,7 +8,7 @@ namespace ChangeNotifications.Tests.Infrastructure;
 /// A handler double that records what it got and fails the first <see cref="FailuresLeft"/> calls. It notes how many
 /// calls ran at once; with <see cref="WaitForPeers"/> each call waits (up to 30 s, then fails) until that many ran at once.
 /// </summary>
-public sealed class RecordingHandler(ResourceType type) : IChangeNotificationHandler
+internal sealed class RecordingHandler(ResourceType type) : IChangeNotificationHandler
 {
     private readonly TaskCompletionSource _firstHandled = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _peersReached = new(TaskCreationOptions.RunContinuationsAsynchronously);

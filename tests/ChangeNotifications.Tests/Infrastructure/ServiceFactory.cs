@@ -15,7 +15,7 @@ namespace ChangeNotifications.Tests.Infrastructure;
 /// The service in-process over a SQLite file of its own, with the dispatcher loop off (tests call its tick),
 /// a fake clock, a hand-fake subscription store and a log collector.
 /// </summary>
-public sealed class ServiceFactory : WebApplicationFactory<Program>
+internal sealed class ServiceFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly List<Action<IServiceCollection>> _services = [];
@@ -114,7 +114,7 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
     }
 }
 
-public static class TempPaths
+internal static class TempPaths
 {
     private static readonly string Root = Path.Combine(Path.GetTempPath(), "changenotifications-tests");
 

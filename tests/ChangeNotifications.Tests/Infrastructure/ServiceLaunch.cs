@@ -1,7 +1,7 @@
 namespace ChangeNotifications.Tests.Infrastructure;
 
 /// <summary>How <see cref="ServiceProcess"/> starts the service, and with what configuration on top of its own.</summary>
-public enum ServiceLaunch
+internal enum ServiceLaunch
 {
     /// <summary>
     /// The README's run command, <c>dotnet run --project src/ChangeNotifications</c> (with <c>--no-build</c>: the test

@@ -12,7 +12,7 @@ namespace ChangeNotifications.Tests.Infrastructure;
 /// <c>EventId</c>, properties). <see cref="StartAsync"/> returns once the service logged that it is listening.
 /// <see cref="Kill"/> is SIGKILL.
 /// </summary>
-public sealed class ServiceProcess : IAsyncDisposable
+internal sealed class ServiceProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private readonly Process _process;
@@ -264,7 +264,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 }
 
 /// <summary>The service exited before it listened.</summary>
-public sealed class ServiceExitedException(int exitCode, IReadOnlyList<string> lines)
+internal sealed class ServiceExitedException(int exitCode, IReadOnlyList<string> lines)
     : Exception($"The service exited with code {exitCode} before listening. Its last lines:\n{string.Join('\n', lines.TakeLast(15))}")
 {
     public int ExitCode { get; } = exitCode;

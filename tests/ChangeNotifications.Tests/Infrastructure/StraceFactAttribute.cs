@@ -5,7 +5,7 @@ namespace ChangeNotifications.Tests.Infrastructure;
 /// is not installed; under CI (<c>CI=true</c>, where <c>.ci/run</c> installs it) it runs and fails instead, so a missing
 /// strace never passes silently.
 /// </summary>
-public sealed class StraceFactAttribute : FactAttribute
+internal sealed class StraceFactAttribute : FactAttribute
 {
     public StraceFactAttribute()
     {

@@ -1,7 +1,7 @@
 namespace ChangeNotifications.Tests.Infrastructure;
 
 /// <summary>A temp directory of its own (for SQLite files), deleted on dispose when nothing holds it.</summary>
-public sealed class TempDirectory(string prefix) : IDisposable
+internal sealed class TempDirectory(string prefix) : IDisposable
 {
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory(prefix);
 

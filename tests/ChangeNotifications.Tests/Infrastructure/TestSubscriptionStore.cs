@@ -4,7 +4,7 @@ using ChangeNotifications.Subscriptions;
 namespace ChangeNotifications.Tests.Infrastructure;
 
 /// <summary>A hand fake of the subscription store, for tests of intake and dispatch that need known subscriptions.</summary>
-public sealed class TestSubscriptionStore : ISubscriptionStore
+internal sealed class TestSubscriptionStore : ISubscriptionStore
 {
     private readonly ConcurrentDictionary<string, SubscriptionRecord> _byKey = new();
 

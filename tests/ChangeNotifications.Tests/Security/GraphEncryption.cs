@@ -9,7 +9,7 @@ namespace ChangeNotifications.Tests.Security;
 /// Encrypts resource data exactly as Graph does: a fresh 32-byte key wrapped with RSA-OAEP-SHA1,
 /// AES-256-CBC with PKCS7 and IV = the key's first 16 bytes, HMAC-SHA256 (keyed with it) over the ciphertext. Test only.
 /// </summary>
-public static class GraphEncryption
+internal static class GraphEncryption
 {
     public static EncryptedContent Encrypt(string plaintext, X509Certificate2 certificate, string certificateId)
     {

@@ -16,7 +16,7 @@ namespace ChangeNotifications.Tests.Security;
 /// A loopback OpenID Connect metadata server (port 0) publishing one test RSA key, as Entra does for validation
 /// tokens: <c>/common/.well-known/openid-configuration</c> and its JWKS. Counts the requests it serves.
 /// </summary>
-public sealed class MetadataServer : IAsyncDisposable
+internal sealed class MetadataServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private int _configurationRequests;

@@ -13,7 +13,7 @@ namespace ChangeNotifications.Tests.Security;
 /// The service in-process (main's <see cref="ServiceFactory"/>, real intake, inbox and dispatcher) set up for rich
 /// notifications: a loopback metadata server for validation tokens, and a chatMessage subscription with a recording handler.
 /// </summary>
-public sealed class RichService : IAsyncDisposable
+internal sealed class RichService : IAsyncDisposable
 {
     public const string ChatsResource = "/chats/getAllMessages";
     public const string AppId = "3f9a8b7c-6d5e-4f3a-9b8c-7d6e5f4a3b2c";

@@ -6,7 +6,7 @@ using ChangeNotifications.Tests.Infrastructure;
 namespace ChangeNotifications.Tests.Security;
 
 /// <summary>Self-signed certificates for tests, and the settings that configure them.</summary>
-public static class TestCertificates
+internal static class TestCertificates
 {
     private static readonly ConcurrentDictionary<(string Name, int KeySize), byte[]> Keys = new();
 

@@ -6,7 +6,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace ChangeNotifications.Tests.Security;
 
 /// <summary>Validation tokens as Graph sends them (v1: sts.windows.net issuer + appid; v2: login.microsoftonline.com issuer + azp).</summary>
-public static class ValidationTokens
+internal static class ValidationTokens
 {
     public sealed record Spec(string TenantId, string Audience, DateTimeOffset Now)
     {

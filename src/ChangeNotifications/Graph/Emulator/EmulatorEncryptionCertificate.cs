@@ -8,7 +8,7 @@ namespace ChangeNotifications.Graph.Emulator;
 /// Emulator mode without configured certificates: a self-signed RSA 2048 certificate made once and kept as a PFX in
 /// the data folder, so that subscriptions created before a restart still decrypt after it.
 /// </summary>
-public static class EmulatorEncryptionCertificate
+internal static class EmulatorEncryptionCertificate
 {
     public const string IdPrefix = "emulator-";
     private static readonly TimeSpan Validity = TimeSpan.FromDays(730);

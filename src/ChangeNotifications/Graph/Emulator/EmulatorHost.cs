@@ -9,7 +9,7 @@ namespace ChangeNotifications.Graph.Emulator;
 /// In Emulator mode, starts the in-process Graph emulator in <see cref="StartingAsync"/>, before any hosted service
 /// starts (so registration order does not matter), and stops it after they have all stopped. Idle in Live mode.
 /// </summary>
-public sealed partial class EmulatorHost(
+internal sealed partial class EmulatorHost(
     IOptions<GraphOptions> options,
     TimeProvider timeProvider,
     ILoggerFactory loggerFactory,

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace ChangeNotifications.Storage.Sqlite;
 
 /// <summary>A table (or index) set a feature needs in the SQLite file; created once, idempotently, on first open.</summary>
-public interface ISqliteSchema
+internal interface ISqliteSchema
 {
     string Name { get; }
 
@@ -20,7 +20,7 @@ public interface ISqliteSchema
 /// Opens connections to the service's SQLite file (WAL, busy timeout, the configured durability) and
 /// creates every registered <see cref="ISqliteSchema"/> on first use.
 /// </summary>
-public sealed class SqliteDatabase
+internal sealed class SqliteDatabase
 {
     private readonly IEnumerable<ISqliteSchema> _schemas;
     private readonly StorageOptions _options;
@@ -115,7 +115,7 @@ public sealed class SqliteDatabase
 }
 
 /// <summary>Unix milliseconds: how the SQLite tables keep instants (sortable, compact).</summary>
-public static class UnixTime
+internal static class UnixTime
 {
     public static long ToMs(DateTimeOffset value) => value.ToUnixTimeMilliseconds();
 

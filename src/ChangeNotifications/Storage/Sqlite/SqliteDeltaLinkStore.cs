@@ -3,7 +3,7 @@ using ChangeNotifications.Handlers;
 namespace ChangeNotifications.Storage.Sqlite;
 
 /// <summary>Delta links in the service's SQLite file (table <c>delta_links</c>).</summary>
-public sealed class SqliteDeltaLinkStore(SqliteDatabase database, TimeProvider time) : IDeltaLinkStore
+internal sealed class SqliteDeltaLinkStore(SqliteDatabase database, TimeProvider time) : IDeltaLinkStore
 {
     public async Task<string?> GetAsync(string key, CancellationToken cancellationToken)
     {
@@ -30,7 +30,7 @@ public sealed class SqliteDeltaLinkStore(SqliteDatabase database, TimeProvider t
 }
 
 /// <summary>The <c>delta_links</c> table.</summary>
-public sealed class DeltaLinkSchema : ISqliteSchema
+internal sealed class DeltaLinkSchema : ISqliteSchema
 {
     public string Name => "delta_links";
 

@@ -13,7 +13,7 @@ namespace ChangeNotifications.Storage.Sqlite;
 /// request of the round, and the dispatcher's claims and completions ride along (no lock to wait for between them and
 /// the appends). Retries, dead letters and maintenance use their own short transactions.
 /// </summary>
-public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
+internal sealed partial class SqliteInbox : IInbox, IAsyncDisposable
 {
     private const int MaxEntriesPerCommit = 2_000;
 

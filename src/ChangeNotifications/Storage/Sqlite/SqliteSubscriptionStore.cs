@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace ChangeNotifications.Storage.Sqlite;
 
 /// <summary>The <c>subscriptions</c> table of the SQLite file.</summary>
-public sealed class SubscriptionsSchema : ISqliteSchema
+internal sealed class SubscriptionsSchema : ISqliteSchema
 {
     public string Name => "subscriptions";
 
@@ -77,7 +77,7 @@ public sealed class SubscriptionsSchema : ISqliteSchema
 /// answers from memory once the table has been read (at start-up by the reconciler), never touching the disk.
 /// Writes go to the disk first, then to memory.
 /// </summary>
-public sealed class SqliteSubscriptionStore(SqliteDatabase database) : ISubscriptionStore
+internal sealed class SqliteSubscriptionStore(SqliteDatabase database) : ISubscriptionStore
 {
     /// <summary>Last-notification times closer together than this are kept in memory only.</summary>
     public static readonly TimeSpan NotificationTimeWriteInterval = TimeSpan.FromMinutes(1);

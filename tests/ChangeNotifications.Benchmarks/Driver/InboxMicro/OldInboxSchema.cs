@@ -7,7 +7,7 @@ namespace ChangeNotifications.Benchmarks.Driver.InboxMicro;
 /// The inbox table and indexes as releases up to commit b189ddf created them: what an existing
 /// file holds. The old row of <see cref="InboxMicroCommand"/> writes into it, and the tests open such a file with the new code.
 /// </summary>
-public sealed class OldInboxSchema : ISqliteSchema
+internal sealed class OldInboxSchema : ISqliteSchema
 {
     public string Name => "inbox (old)";
 
