@@ -6,8 +6,7 @@ using ChangeNotifications.Subscriptions;
 namespace ChangeNotifications.Tests.Infrastructure;
 
 /// <summary>
-/// Notification bodies as Graph sends them, written by hand (serialising the SDK model loses
-/// validationTokens, see dotnet-libraries.md §3).
+/// Notification bodies as Graph sends them, written by hand: serialising the SDK model loses validationTokens.
 /// </summary>
 internal static class Payloads
 {
