@@ -583,7 +583,7 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
             {
                 try
                 {
-                    writer.InsertBatch(batch.AsSpan(0, _batchLength), _batchItems);
+                    writer.InsertBatch(batch.AsMemory(0, _batchLength), _batchItems);
                 }
                 finally
                 {
