@@ -587,7 +587,7 @@ internal sealed partial class SqliteInbox : IInbox, IAsyncDisposable
             {
                 try
                 {
-                    writer.InsertBatch(batch.AsSpan(0, _batchLength), _batchItems);
+                    writer.InsertBatch(batch.AsMemory(0, _batchLength), _batchItems);
                 }
                 finally
                 {

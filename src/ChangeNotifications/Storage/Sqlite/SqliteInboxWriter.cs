@@ -1,16 +1,13 @@
 using ChangeNotifications.Inbox;
 using Microsoft.Data.Sqlite;
-using SQLitePCL;
 
 namespace ChangeNotifications.Storage.Sqlite;
 
 /// <summary>
-/// The connection of the inbox's single writer, kept open with its statements prepared (insert, insert and split a
-/// batch, complete, claim and its dedup keys): a round costs one transaction and its fsync, not an open, its pragmas
-/// and a prepare. The statements of every round and every row (BEGIN, COMMIT, the insert, the completion, the claim's
-/// key) run through SQLite's own API (<see cref="SqliteRawStatement"/>), so the transaction is SQLite's, not a
-/// <see cref="SqliteTransaction"/>. After a failed round the connection is rolled back, dropped and opened again for
-/// the next one. Not thread-safe: only the write loop uses it.
+/// The connection of the inbox's single writer, kept open with its commands prepared (insert, insert and split a batch,
+/// complete, claim and its dedup keys): a round costs one transaction and its fsync, not an open, its pragmas and a
+/// prepare. After a failed round the transaction is rolled back and the connection dropped; the next round opens a new
+/// one. Not thread-safe: only the write loop uses it.
 /// </summary>
 internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposable
 {
@@ -41,7 +38,7 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
 
     private SqliteConnection? _connection;
     private Statements? _statements;
-    private bool _inRound;
+    private SqliteTransaction? _transaction;
 
     /// <summary>Opens the connection if the last round dropped it (or on the first round).</summary>
     public async Task EnsureOpenAsync(CancellationToken cancellationToken)
@@ -65,19 +62,19 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
         }
         catch
         {
-            // Closed for good, not pooled: statements prepared before the one that failed may still be open on it.
-            SqliteConnection.ClearPool(connection);
+            // Closing the connection disposes the commands prepared before the one that failed.
             await connection.DisposeAsync();
             throw;
         }
     }
 
-    /// <summary>Starts the round's transaction; <paramref name="now"/> is the time stored on its rows.</summary>
+    /// <summary>Starts the round's transaction (<c>BEGIN IMMEDIATE</c>); <paramref name="now"/> is the time stored on its
+    /// rows.</summary>
     public void Begin(DateTimeOffset now)
     {
         var statements = _statements ?? throw new InvalidOperationException("The inbox writer is not open.");
-        statements.Begin(UnixTime.ToMs(now));
-        _inRound = true;
+        _transaction = _connection!.BeginTransaction(deferred: false);
+        statements.Begin(_transaction, UnixTime.ToMs(now));
     }
 
     /// <summary>Inserts <paramref name="entry"/> (a redelivered item too: the claim recognises it).</summary>
@@ -85,7 +82,7 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
 
     /// <summary>Inserts <paramref name="itemCount"/> change notifications as one row (<see cref="InboxBatchCodec"/>'s
     /// <paramref name="items"/>); a claim splits it into item rows.</summary>
-    public void InsertBatch(ReadOnlySpan<byte> items, int itemCount) => Current.InsertBatch(items, itemCount);
+    public void InsertBatch(ReadOnlyMemory<byte> items, int itemCount) => Current.InsertBatch(items, itemCount);
 
     /// <summary>Marks the item done.</summary>
     public void Complete(long id) => Current.Complete(id);
@@ -98,28 +95,40 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
     /// </summary>
     public ClaimedItems Claim(int max, TimeSpan lease) => Current.Claim(max, lease);
 
+    /// <summary>Commits the round (with <c>Storage:Durability=Full</c>, SQLite's <c>synchronous=FULL</c>: the WAL is
+    /// fsynced before this returns).</summary>
     public void Commit()
     {
-        Current.Commit();
-        _inRound = false;
+        var transaction = _transaction ?? throw new InvalidOperationException("No round is open.");
+        transaction.Commit();
+        transaction.Dispose();
+        _transaction = null;
     }
 
-    /// <summary>Drops the connection after a failed round (its transaction rolled back first: the connection goes back to
+    /// <summary>Drops the connection after a failed round, its transaction rolled back first (the connection goes back to
     /// the pool); the next round opens a new one.</summary>
     public async ValueTask ResetAsync()
     {
-        if (_connection?.Handle is { } db && raw.sqlite3_get_autocommit(db) == 0)
-        {
-            raw.sqlite3_exec(db, "ROLLBACK;");
-        }
-
-        _inRound = false;
+        var connection = _connection;
+        var transaction = _transaction;
+        _connection = null;
+        _transaction = null;
         _statements?.Dispose();
         _statements = null;
-        if (_connection is not null)
+        if (connection is null)
         {
-            await _connection.DisposeAsync();
-            _connection = null;
+            return;
+        }
+
+        try
+        {
+            transaction?.Dispose();
+            await connection.DisposeAsync();
+        }
+        catch (SqliteException)
+        {
+            // A rollback that fails (in WAL mode it writes nothing, so hardly ever) leaves the connection to the
+            // collector, which closes it; the write loop goes on, and the next round opens a new connection.
         }
     }
 
@@ -130,161 +139,157 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
     /// one, and SQLite's automatic checkpoint bounds the WAL.</summary>
     public void Checkpoint()
     {
-        if (_connection?.Handle is { } db && !_inRound)
+        if (_transaction is null)
         {
-            raw.sqlite3_wal_checkpoint_v2(db, "main", raw.SQLITE_CHECKPOINT_PASSIVE, out _, out _);
+            _statements?.Checkpoint();
         }
     }
 
-    private Statements Current => _inRound ? _statements! : throw new InvalidOperationException("No round is open.");
+    private Statements Current => _transaction is not null ? _statements! : throw new InvalidOperationException("No round is open.");
 
-    /// <summary>The prepared begin, commit, insert, complete, claim and key statements, with their parameters.</summary>
+    /// <summary>The prepared commands of a round (insert, complete, claim and its keys) and the checkpoint, with their
+    /// parameters; a round's transaction is given to each before it runs.</summary>
     private sealed class Statements : IDisposable
     {
-        private readonly SqliteRawStatement _begin;
-        private readonly SqliteRawStatement _commit;
-        private readonly SqliteRawStatement _insert;
-        private readonly int _received;
-        private readonly int _key;
-        private readonly int _kind;
-        private readonly int _subscription;
-        private readonly int _payload;
-        private readonly int _tokens;
-        private readonly int _insertNow;
-        private readonly SqliteRawStatement _insertBatch;
-        private readonly int _batchCount;
-        private readonly int _batchItems;
-        private readonly int _batchNow;
-        private readonly SqliteRawStatement _oldestBatch;
-        private readonly SqliteRawStatement _deleteBatch;
-        private readonly int _deleteBatchId;
-        private readonly SqliteRawStatement _setBatchError;
-        private readonly int _setBatchErrorId;
-        private readonly int _setBatchErrorText;
-        private readonly SqliteRawStatement _complete;
-        private readonly int _completeId;
-        private readonly int _completeNow;
+        private readonly List<SqliteCommand> _roundCommands = [];
+        private readonly SqliteCommand _insert;
+        private readonly SqliteParameter _key;
+        private readonly SqliteParameter _kind;
+        private readonly SqliteParameter _subscription;
+        private readonly SqliteParameter _payload;
+        private readonly SqliteParameter _tokens;
+        private readonly SqliteParameter _received;
+        private readonly SqliteParameter _insertNow;
+        private readonly SqliteCommand _insertBatch;
+        private readonly SqliteParameter _batchCount;
+        private readonly SqliteParameter _batchItems;
+        private readonly SqliteParameter _batchNow;
+        private readonly SqliteCommand _oldestBatch;
+        private readonly SqliteCommand _deleteBatch;
+        private readonly SqliteParameter _deleteBatchId;
+        private readonly SqliteCommand _setBatchError;
+        private readonly SqliteParameter _setBatchErrorId;
+        private readonly SqliteParameter _setBatchErrorText;
+        private readonly SqliteCommand _complete;
+        private readonly SqliteParameter _completeId;
+        private readonly SqliteParameter _completeNow;
         private readonly SqliteCommand _claim;
-        private readonly SqliteRawStatement _setKey;
-        private readonly int _setKeyId;
-        private readonly int _setKeyKey;
-        private readonly SqliteRawStatement _holdKey;
-        private readonly int _holdKeyKey;
-        private readonly int _holdKeyId;
-        private readonly int _holdKeyNow;
+        private readonly SqliteParameter _claimNow;
+        private readonly SqliteParameter _claimUntil;
+        private readonly SqliteParameter _claimMax;
+        private readonly SqliteCommand _setKey;
+        private readonly SqliteParameter _setKeyId;
+        private readonly SqliteParameter _setKeyKey;
+        private readonly SqliteCommand _holdKey;
+        private readonly SqliteParameter _holdKeyKey;
+        private readonly SqliteParameter _holdKeyId;
+        private readonly SqliteParameter _holdKeyNow;
         private readonly SqliteCommand _duplicate;
         private readonly SqliteParameter _duplicateId;
         private readonly SqliteParameter _duplicateOf;
         private readonly SqliteParameter _duplicateNow;
-        private readonly SqliteParameter _claimNow;
-        private readonly SqliteParameter _claimUntil;
-        private readonly SqliteParameter _claimMax;
+        private readonly SqliteCommand _checkpoint;
         private long _nowMs;
 
         public Statements(SqliteConnection connection)
         {
-            _begin = new SqliteRawStatement(connection, "BEGIN IMMEDIATE;");
-            _commit = new SqliteRawStatement(connection, "COMMIT;");
-            _insert = new SqliteRawStatement(connection, """
+            // The payload is bound as the UTF-8 bytes it arrived as and stored as text (CAST reads a blob as text in the
+            // file's encoding, UTF-8), without a decode to a string and back.
+            _insert = Command(connection, """
                 INSERT INTO inbox (dedup_key, kind, subscription_id, payload, validation_tokens, received_at, not_before)
-                VALUES ($key, $kind, $sub, $payload, $tokens, $received, $now);
+                VALUES ($key, $kind, $sub, CAST($payload AS TEXT), $tokens, $received, $now);
                 """);
-            _received = _insert.IndexOf("$received");
-            _key = _insert.IndexOf("$key");
-            _kind = _insert.IndexOf("$kind");
-            _subscription = _insert.IndexOf("$sub");
-            _payload = _insert.IndexOf("$payload");
-            _tokens = _insert.IndexOf("$tokens");
-            _insertNow = _insert.IndexOf("$now");
+            _key = _insert.Parameters.Add("$key", SqliteType.Text);
+            _kind = _insert.Parameters.Add("$kind", SqliteType.Integer);
+            _subscription = _insert.Parameters.Add("$sub", SqliteType.Text);
+            _payload = _insert.Parameters.Add("$payload", SqliteType.Blob);
+            _tokens = _insert.Parameters.Add("$tokens", SqliteType.Text);
+            _received = _insert.Parameters.Add("$received", SqliteType.Integer);
+            _insertNow = _insert.Parameters.Add("$now", SqliteType.Integer);
 
-            _insertBatch = new SqliteRawStatement(connection, "INSERT INTO inbox_batches (item_count, received_at, items) VALUES ($count, $now, $items);");
-            _batchCount = _insertBatch.IndexOf("$count");
-            _batchItems = _insertBatch.IndexOf("$items");
-            _batchNow = _insertBatch.IndexOf("$now");
-            _oldestBatch = new SqliteRawStatement(connection, "SELECT id, received_at, items, item_count FROM inbox_batches WHERE error IS NULL ORDER BY id LIMIT 1;");
-            _deleteBatch = new SqliteRawStatement(connection, "DELETE FROM inbox_batches WHERE id = $id;");
-            _deleteBatchId = _deleteBatch.IndexOf("$id");
-            _setBatchError = new SqliteRawStatement(connection, "UPDATE inbox_batches SET error = $error WHERE id = $id;");
-            _setBatchErrorId = _setBatchError.IndexOf("$id");
-            _setBatchErrorText = _setBatchError.IndexOf("$error");
+            _insertBatch = Command(connection, "INSERT INTO inbox_batches (item_count, received_at, items) VALUES ($count, $now, $items);");
+            _batchCount = _insertBatch.Parameters.Add("$count", SqliteType.Integer);
+            _batchItems = _insertBatch.Parameters.Add("$items", SqliteType.Blob);
+            _batchNow = _insertBatch.Parameters.Add("$now", SqliteType.Integer);
+            _oldestBatch = Command(connection, "SELECT id, received_at, items, item_count FROM inbox_batches WHERE error IS NULL ORDER BY id LIMIT 1;");
+            _deleteBatch = Command(connection, "DELETE FROM inbox_batches WHERE id = $id;");
+            _deleteBatchId = _deleteBatch.Parameters.Add("$id", SqliteType.Integer);
+            _setBatchError = Command(connection, "UPDATE inbox_batches SET error = $error WHERE id = $id;");
+            _setBatchErrorId = _setBatchError.Parameters.Add("$id", SqliteType.Integer);
+            _setBatchErrorText = _setBatchError.Parameters.Add("$error", SqliteType.Text);
 
-            _complete = new SqliteRawStatement(connection, "UPDATE inbox SET status = 2, locked_until = NULL, finished_at = $now WHERE id = $id;");
-            _completeId = _complete.IndexOf("$id");
-            _completeNow = _complete.IndexOf("$now");
+            _complete = Command(connection, "UPDATE inbox SET status = 2, locked_until = NULL, finished_at = $now WHERE id = $id;");
+            _completeId = _complete.Parameters.Add("$id", SqliteType.Integer);
+            _completeNow = _complete.Parameters.Add("$now", SqliteType.Integer);
 
-            _claim = connection.CreateCommand();
-            _claim.CommandText = ClaimSql;
+            _claim = Command(connection, ClaimSql);
             _claimNow = _claim.Parameters.Add("$now", SqliteType.Integer);
             _claimUntil = _claim.Parameters.Add("$until", SqliteType.Integer);
             _claimMax = _claim.Parameters.Add("$max", SqliteType.Integer);
 
-            _setKey = new SqliteRawStatement(connection, "UPDATE inbox SET dedup_key = $key WHERE id = $id;");
-            _setKeyId = _setKey.IndexOf("$id");
-            _setKeyKey = _setKey.IndexOf("$key");
+            _setKey = Command(connection, "UPDATE inbox SET dedup_key = $key WHERE id = $id;");
+            _setKeyId = _setKey.Parameters.Add("$id", SqliteType.Integer);
+            _setKeyKey = _setKey.Parameters.Add("$key", SqliteType.Text);
 
             // The key's holder: the item that recorded it first (DO UPDATE, a no-op, makes RETURNING name it on a conflict).
-            _holdKey = new SqliteRawStatement(connection, """
+            _holdKey = Command(connection, """
                 INSERT INTO inbox_keys (dedup_key, inbox_id, claimed_at) VALUES ($key, $id, $now)
                 ON CONFLICT (dedup_key) DO UPDATE SET inbox_id = inbox_id
                 RETURNING inbox_id;
                 """);
-            _holdKeyKey = _holdKey.IndexOf("$key");
-            _holdKeyId = _holdKey.IndexOf("$id");
-            _holdKeyNow = _holdKey.IndexOf("$now");
+            _holdKeyKey = _holdKey.Parameters.Add("$key", SqliteType.Text);
+            _holdKeyId = _holdKey.Parameters.Add("$id", SqliteType.Integer);
+            _holdKeyNow = _holdKey.Parameters.Add("$now", SqliteType.Integer);
 
-            _duplicate = connection.CreateCommand();
-            _duplicate.CommandText = """
+            _duplicate = Command(connection, """
                 UPDATE inbox SET status = 2, locked_until = NULL, finished_at = $now, last_error = 'duplicate of item ' || $of
                 WHERE id = $id;
-                """;
+                """);
             _duplicateId = _duplicate.Parameters.Add("$id", SqliteType.Integer);
             _duplicateOf = _duplicate.Parameters.Add("$of", SqliteType.Integer);
             _duplicateNow = _duplicate.Parameters.Add("$now", SqliteType.Integer);
 
-            _claimNow.Value = _claimUntil.Value = _duplicateNow.Value = 0L;
-            _duplicateId.Value = _duplicateOf.Value = 0L;
-            _claimMax.Value = 1;
-            _claim.Prepare();
-            _duplicate.Prepare();
+            // Outside the rounds (no transaction); prepared like the others.
+            _checkpoint = connection.CreateCommand();
+            _checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+            _checkpoint.Prepare();
         }
 
-        /// <summary>BEGIN IMMEDIATE; the commands run in SQLite's transaction (no <see cref="SqliteTransaction"/>).</summary>
-        public void Begin(long nowMs)
+        /// <summary>Gives <paramref name="transaction"/> to every command of the round and stores its time.</summary>
+        public void Begin(SqliteTransaction transaction, long nowMs)
         {
-            _begin.Execute();
-            _nowMs = nowMs;
-            _insert.BindInt64(_insertNow, nowMs);
-            _insert.BindInt64(_received, nowMs);
-            _insertBatch.BindInt64(_batchNow, nowMs);
-            _complete.BindInt64(_completeNow, nowMs);
-            _holdKey.BindInt64(_holdKeyNow, nowMs);
-            _claimNow.Value = _duplicateNow.Value = nowMs;
-        }
+            foreach (var command in _roundCommands)
+            {
+                command.Transaction = transaction;
+            }
 
-        public void Commit() => _commit.Execute();
+            _nowMs = nowMs;
+            object now = nowMs;
+            _insertNow.Value = _received.Value = _batchNow.Value = _completeNow.Value = now;
+            _holdKeyNow.Value = _claimNow.Value = _duplicateNow.Value = now;
+        }
 
         public void Insert(InboxEntry entry)
         {
-            _insert.BindTextOrNull(_key, entry.DedupKey);
-            _insert.BindInt64(_kind, (int)entry.Kind);
-            _insert.BindGuid(_subscription, entry.SubscriptionId);
-            _insert.BindText(_payload, entry.Payload.Span);
-            _insert.BindTextOrNull(_tokens, entry.ValidationTokens);
-
-            _insert.Execute();
+            _key.Value = (object?)entry.DedupKey ?? DBNull.Value;
+            _kind.Value = (int)entry.Kind;
+            _subscription.Value = entry.SubscriptionId.ToString();
+            _payload.Value = entry.Payload;
+            _tokens.Value = (object?)entry.ValidationTokens ?? DBNull.Value;
+            _insert.ExecuteNonQuery();
         }
 
-        public void InsertBatch(ReadOnlySpan<byte> items, int itemCount)
+        public void InsertBatch(ReadOnlyMemory<byte> items, int itemCount)
         {
-            _insertBatch.BindInt64(_batchCount, itemCount);
-            _insertBatch.BindBlob(_batchItems, items);
-            _insertBatch.Execute();
+            _batchCount.Value = itemCount;
+            _batchItems.Value = items;
+            _insertBatch.ExecuteNonQuery();
         }
 
         public void Complete(long id)
         {
-            _complete.BindInt64(_completeId, id);
-            _complete.Execute();
+            _completeId.Value = id;
+            _complete.ExecuteNonQuery();
         }
 
         public ClaimedItems Claim(int max, TimeSpan lease)
@@ -309,9 +314,9 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             // Keys computed now (stored without one) are kept: a later claim of the item finds the same key.
             foreach (var item in keyed ?? [])
             {
-                _setKey.BindText(_setKeyKey, item.DedupKey);
-                _setKey.BindInt64(_setKeyId, item.Id);
-                _setKey.Execute();
+                _setKeyKey.Value = item.DedupKey;
+                _setKeyId.Value = item.Id;
+                _setKey.ExecuteNonQuery();
             }
 
             claimed.Sort((a, b) => a.Id.CompareTo(b.Id));
@@ -344,24 +349,20 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
             List<UnreadableBatch>? unreadable = null;
             try
             {
-                while (split < atLeast && _oldestBatch.Step())
+                while (split < atLeast && ReadOldestBatch() is { } batch)
                 {
-                    var id = _oldestBatch.ColumnInt64(0);
-                    var itemCount = _oldestBatch.ColumnInt64(3);
-                    _insert.BindInt64(_received, _oldestBatch.ColumnInt64(1));
-                    var blob = _oldestBatch.ColumnBlob(2);
-                    _oldestBatch.Reset();
+                    _received.Value = batch.ReceivedAt;
                     List<InboxEntry> entries;
                     try
                     {
-                        entries = InboxBatchCodec.Decode(blob);
+                        entries = InboxBatchCodec.Decode(batch.Items);
                     }
                     catch (InvalidDataException ex)
                     {
-                        _setBatchError.BindInt64(_setBatchErrorId, id);
-                        _setBatchError.BindText(_setBatchErrorText, ex.Message);
-                        _setBatchError.Execute();
-                        (unreadable ??= []).Add(new UnreadableBatch(id, itemCount, ex.Message));
+                        _setBatchErrorId.Value = batch.Id;
+                        _setBatchErrorText.Value = ex.Message;
+                        _setBatchError.ExecuteNonQuery();
+                        (unreadable ??= []).Add(new UnreadableBatch(batch.Id, batch.ItemCount, ex.Message));
                         continue;
                     }
 
@@ -370,43 +371,73 @@ internal sealed class SqliteInboxWriter(SqliteDatabase database) : IAsyncDisposa
                         Insert(entry);
                     }
 
-                    _deleteBatch.BindInt64(_deleteBatchId, id);
-                    _deleteBatch.Execute();
+                    _deleteBatchId.Value = batch.Id;
+                    _deleteBatch.ExecuteNonQuery();
                     split += entries.Count;
                 }
             }
             finally
             {
-                _oldestBatch.Reset();
-                _insert.BindInt64(_received, _nowMs);
+                _received.Value = _nowMs;
             }
 
             return unreadable;
         }
 
+        /// <summary>The oldest stored batch that can still be split, or none; its reader is closed before its items are
+        /// inserted.</summary>
+        private StoredBatch? ReadOldestBatch()
+        {
+            using var reader = _oldestBatch.ExecuteReader();
+            return reader.Read()
+                ? new StoredBatch(reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<byte[]>(2), reader.GetInt64(3))
+                : null;
+        }
+
         /// <summary>Records the item's dedup key unless an item holds it; returns the holder's id.</summary>
         private long HoldKey(InboxItem item)
         {
-            _holdKey.BindText(_holdKeyKey, item.DedupKey);
-            _holdKey.BindInt64(_holdKeyId, item.Id);
-            return _holdKey.ExecuteInt64();
+            _holdKeyKey.Value = item.DedupKey;
+            _holdKeyId.Value = item.Id;
+            return _holdKey.ExecuteScalar() is long holder
+                ? holder
+                : throw new InvalidOperationException("The dedup key's holder was not returned.");
+        }
+
+        /// <summary>Runs the checkpoint; a failure is left to the next one (see <see cref="SqliteInboxWriter.Checkpoint"/>).</summary>
+        public void Checkpoint()
+        {
+            try
+            {
+                _checkpoint.ExecuteNonQuery();
+            }
+            catch (SqliteException)
+            {
+                // Not checked: the frames it did not copy are the next checkpoint's.
+            }
         }
 
         public void Dispose()
         {
-            _begin.Dispose();
-            _commit.Dispose();
-            _insert.Dispose();
-            _insertBatch.Dispose();
-            _oldestBatch.Dispose();
-            _deleteBatch.Dispose();
-            _setBatchError.Dispose();
-            _complete.Dispose();
-            _claim.Dispose();
-            _setKey.Dispose();
-            _holdKey.Dispose();
-            _duplicate.Dispose();
+            foreach (var command in _roundCommands)
+            {
+                command.Dispose();
+            }
+
+            _checkpoint.Dispose();
         }
+
+        /// <summary>A command of the round, prepared now.</summary>
+        private SqliteCommand Command(SqliteConnection connection, string sql)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.Prepare();
+            _roundCommands.Add(command);
+            return command;
+        }
+
+        private sealed record StoredBatch(long Id, long ReceivedAt, byte[] Items, long ItemCount);
     }
 }
 

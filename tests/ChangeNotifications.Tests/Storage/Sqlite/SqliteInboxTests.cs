@@ -548,6 +548,27 @@ public sealed class SqliteInboxTests : IDisposable
     }
 
     [Fact]
+    public async Task Items_of_a_single_row_and_of_a_split_batch_are_stored_as_text_with_the_subscription_id_in_lower_case()
+    {
+        await using var inbox = Open();
+        await inbox.AppendAsync([new InboxEntry(null, InboxItemKind.Change, Subscription, """{"id":"s","é":"ü"}""", "tokens")], default);
+        await inbox.AppendAsync([Entry("b1"), new InboxEntry("b2", InboxItemKind.Change, Subscription, """{"id":"b2","é":"ü"}""", null)], default);
+
+        await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default);
+
+        Assert.Equal(
+            [
+                """text text text 6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f {"id":"s","é":"ü"}""",
+                """text null text 6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f {"id":"b1"}""",
+                """text null text 6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f {"id":"b2","é":"ü"}""",
+            ],
+            await QueryAsync("""
+                SELECT typeof(dedup_key) || ' ' || typeof(validation_tokens) || ' ' || typeof(payload) || ' ' || subscription_id || ' ' || payload
+                FROM inbox ORDER BY id;
+                """));
+    }
+
+    [Fact]
     public async Task A_claim_splits_the_oldest_batches_until_it_has_its_max_so_batches_do_not_wait_behind_single_items()
     {
         await using var inbox = Open();
