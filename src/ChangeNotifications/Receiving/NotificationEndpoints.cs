@@ -20,7 +20,6 @@ public static class NotificationEndpoints
             sp.GetRequiredService<IOptions<ReceivingOptions>>().Value.LogLinesPerSecond,
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ValidationHandshake>();
-        services.AddSingleton<StoreDeadline>();
         services.AddSingleton<NotificationIntake>();
         services.AddSingleton<ReceivingMetrics>();
         services.TryAddSingleton<IntakeLoad>();

@@ -507,7 +507,7 @@ public sealed partial class SqliteInbox : IInbox, IAsyncDisposable
 
         protected void Succeed(T result)
         {
-            // Off the token (the store timeout's is shared by every request of its slice) before answering.
+            // Off the caller's token before answering: the caller may dispose of its source right after.
             _cancellation.Unregister();
             Completion.TrySetResult(result);
         }
