@@ -160,7 +160,7 @@ public sealed partial class NotificationIntake(
             LogBatchReceived(logger, endpoint, received, entries.Count, received - entries.Count);
         }
 
-        return WebhookAnswers.Accepted;
+        return TypedResults.Accepted((string?)null);
     }
 
     private Task StartAppend(List<InboxEntry> entries, CancellationToken cancellationToken)
