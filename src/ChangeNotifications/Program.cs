@@ -25,10 +25,9 @@ builder.Services
 
 var app = builder.Build();
 app.LogChoice(listen);
-app.UseOutsideWebhookPosts(branch => branch
-    .UseServiceRequestLogging()
-    .UseExceptionHandler()
-    .UseStatusCodePages());
+app.UseServiceRequestLogging();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
 app.MapNotificationEndpoints();
 app.MapHealthChecks("/health");
 if (!await app.Services.GetRequiredService<IStorageStartupCheck>().OpensAsync(CancellationToken.None))

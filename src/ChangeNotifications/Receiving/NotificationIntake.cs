@@ -21,7 +21,7 @@ internal sealed partial class NotificationIntake(
     IInbox inbox,
     InboxSignal signal,
     ISubscriptionStore subscriptions,
-    StoreDeadline deadline,
+    TimeProvider time,
     ReceivingMetrics metrics,
     IntakeLoad load,
     IOptions<ReceivingOptions> options,
@@ -84,7 +84,8 @@ internal sealed partial class NotificationIntake(
 
         // From here on the request waits on the store timeout only: a client that goes away meanwhile does not stop a
         // write that may still commit (Graph sends the batch again if it does not).
-        var storeDeadline = deadline.Token();
+        using var storeTimeout = new CancellationTokenSource(options.Value.StoreTimeout, time);
+        var storeDeadline = storeTimeout.Token;
         List<InboxEntry> entries;
         int received;
         Task appended;
@@ -160,7 +161,7 @@ internal sealed partial class NotificationIntake(
             LogBatchReceived(logger, endpoint, received, entries.Count, received - entries.Count);
         }
 
-        return WebhookAnswers.Accepted;
+        return TypedResults.Accepted((string?)null);
     }
 
     private Task StartAppend(List<InboxEntry> entries, CancellationToken cancellationToken)

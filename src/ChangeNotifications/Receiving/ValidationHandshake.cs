@@ -60,7 +60,7 @@ internal sealed partial class ValidationHandshake(IOptions<ReceivingOptions> opt
             LogAnswered(logger, endpoint);
         }
 
-        return WebhookAnswers.PlainText(token);
+        return TypedResults.Text(token, "text/plain; charset=utf-8");
     }
 
     private void LogRefused(string endpoint, string problem, int tokenLength)
