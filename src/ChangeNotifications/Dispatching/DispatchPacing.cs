@@ -15,9 +15,7 @@ namespace ChangeNotifications.Dispatching;
 /// <remarks>
 /// The CPU only starts the slow pace, it does not end it: the trickle frees the CPU that full-speed handling took, so
 /// a process that used little CPU while trickling would switch back, find the CPU short again a second later, and flip
-/// every second or two, each full-speed second delaying acknowledgements (measured on 2 cores, 100-item batches at 14 000
-/// notifications a second: 13–24 % of the cores trickling, 81–84 % at full speed; p50 of the acknowledgement 2 ms
-/// trickling, 5–9 ms flipping).
+/// every second or two, each full-speed second delaying acknowledgements.
 /// </remarks>
 internal sealed partial class DispatchPacing(IIntakePressure load, ProcessCpu cpu, IOptions<DispatcherOptions> options, ILogger<DispatchPacing> logger)
 {
