@@ -12,7 +12,7 @@ namespace ChangeNotifications.Tests.Faults;
 /// its write or that does not fsync before answering.
 /// </summary>
 [Collection(ProcessTestsCollection.Name)]
-internal sealed class AcknowledgementOrderTests(ITestOutputHelper output) : IDisposable
+public sealed class AcknowledgementOrderTests(ITestOutputHelper output) : IDisposable
 {
     private const int Notifications = 6;
     private static readonly string[] Writes = ["pwrite64", "pwritev", "pwritev2", "write", "writev"];
