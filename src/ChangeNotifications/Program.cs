@@ -25,9 +25,10 @@ builder.Services
 
 var app = builder.Build();
 app.LogChoice(listen);
-app.UseServiceRequestLogging();
-app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseOutsideWebhookPosts(branch => branch
+    .UseServiceRequestLogging()
+    .UseExceptionHandler()
+    .UseStatusCodePages());
 app.MapNotificationEndpoints();
 app.MapHealthChecks("/health");
 if (!await app.Services.GetRequiredService<IStorageStartupCheck>().OpensAsync(CancellationToken.None))

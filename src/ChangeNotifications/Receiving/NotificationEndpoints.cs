@@ -7,7 +7,7 @@ namespace ChangeNotifications.Receiving;
 
 internal static class NotificationEndpoints
 {
-    /// <summary>Where the webhook routes live (anonymous).</summary>
+    /// <summary>Where the webhook routes live (anonymous; other middleware may leave them out of its work).</summary>
     public const string RoutePrefix = "/api";
     public const string NotificationsPath = RoutePrefix + "/notifications";
     public const string LifecyclePath = RoutePrefix + "/lifecycle";
@@ -21,6 +21,7 @@ internal static class NotificationEndpoints
             sp.GetRequiredService<IOptions<ReceivingOptions>>().Value.LogLinesPerSecond,
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ValidationHandshake>();
+        services.AddSingleton<StoreDeadline>();
         services.AddSingleton<NotificationIntake>();
         services.AddSingleton<ReceivingMetrics>();
         services.TryAddSingleton<IntakeLoad>();
@@ -31,16 +32,19 @@ internal static class NotificationEndpoints
 
     /// <summary>
     /// <c>POST /api/notifications</c> and <c>POST /api/lifecycle</c>: anonymous (Graph signs nothing here;
-    /// the clientState and, for rich notifications, the validation tokens prove the sender). They log their own
-    /// outcomes, rate-limited, so the request log leaves them out (<see cref="OwnOutcomeLog"/>).
+    /// the clientState and, for rich notifications, the validation tokens prove the sender).
     /// </summary>
     public static RouteGroupBuilder MapNotificationEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup(RoutePrefix).AllowAnonymous().WithTags("Graph webhooks").WithMetadata(OwnOutcomeLog.Instance);
-        group.MapPost("/notifications", (HttpContext context, ValidationHandshake handshake, NotificationIntake intake, IntakeLoad load) =>
-            ReceiveAsync(context, handshake, intake, load, "notifications"));
-        group.MapPost("/lifecycle", (HttpContext context, ValidationHandshake handshake, NotificationIntake intake, IntakeLoad load) =>
-            ReceiveAsync(context, handshake, intake, load, "lifecycle"));
+        // The handlers' services are singletons, taken once here: binding them per request (a minimal API's
+        // parameters) opens a service scope for every acknowledgement.
+        var services = endpoints.ServiceProvider;
+        var handshake = services.GetRequiredService<ValidationHandshake>();
+        var intake = services.GetRequiredService<NotificationIntake>();
+        var load = services.GetRequiredService<IntakeLoad>();
+        var group = endpoints.MapGroup(RoutePrefix).AllowAnonymous().WithTags("Graph webhooks");
+        group.MapPost("/notifications", context => ReceiveAsync(context, handshake, intake, load, "notifications"));
+        group.MapPost("/lifecycle", context => ReceiveAsync(context, handshake, intake, load, "lifecycle"));
         return group;
     }
 

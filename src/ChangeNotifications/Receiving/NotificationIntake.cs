@@ -21,7 +21,7 @@ internal sealed partial class NotificationIntake(
     IInbox inbox,
     InboxSignal signal,
     ISubscriptionStore subscriptions,
-    TimeProvider time,
+    StoreDeadline deadline,
     ReceivingMetrics metrics,
     IntakeLoad load,
     IOptions<ReceivingOptions> options,
@@ -84,8 +84,7 @@ internal sealed partial class NotificationIntake(
 
         // From here on the request waits on the store timeout only: a client that goes away meanwhile does not stop a
         // write that may still commit (Graph sends the batch again if it does not).
-        using var storeTimeout = new CancellationTokenSource(options.Value.StoreTimeout, time);
-        var storeDeadline = storeTimeout.Token;
+        var storeDeadline = deadline.Token();
         List<InboxEntry> entries;
         int received;
         Task appended;
@@ -161,7 +160,7 @@ internal sealed partial class NotificationIntake(
             LogBatchReceived(logger, endpoint, received, entries.Count, received - entries.Count);
         }
 
-        return TypedResults.Accepted((string?)null);
+        return WebhookAnswers.Accepted;
     }
 
     private Task StartAppend(List<InboxEntry> entries, CancellationToken cancellationToken)

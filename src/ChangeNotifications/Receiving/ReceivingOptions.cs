@@ -17,8 +17,8 @@ internal sealed class ReceivingOptions
     public int MaxValidationTokenLength { get; set; } = 1024;
 
     /// <summary>
-    /// How long intake waits at most for the subscription lookup and the inbox before answering 503. Graph wants an
-    /// answer within 3 s, so this stays well under it.
+    /// How long intake waits at most for the subscription lookup and the inbox before answering 503 (at least 95 % of
+    /// it: <see cref="StoreDeadline"/>). Graph wants an answer within 3 s, so this stays well under it.
     /// </summary>
     [SettingRange(typeof(TimeSpan), "00:00:00.0000001", "00:00:02.9999999", ErrorMessage = $"{Section}:StoreTimeout must be above zero and under 00:00:03, Graph's acknowledgement limit.")]
     public TimeSpan StoreTimeout { get; set; } = TimeSpan.FromSeconds(2);

@@ -60,7 +60,7 @@ internal sealed partial class ValidationHandshake(IOptions<ReceivingOptions> opt
             LogAnswered(logger, endpoint);
         }
 
-        return TypedResults.Text(token, "text/plain; charset=utf-8");
+        return WebhookAnswers.PlainText(token);
     }
 
     private void LogRefused(string endpoint, string problem, int tokenLength)

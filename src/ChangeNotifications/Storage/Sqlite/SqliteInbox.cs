@@ -511,7 +511,7 @@ internal sealed partial class SqliteInbox : IInbox, IAsyncDisposable
 
         protected void Succeed(T result)
         {
-            // Off the caller's token before answering: the caller may dispose of its source right after.
+            // Off the token (the store timeout's is shared by every request of its slice) before answering.
             _cancellation.Unregister();
             Completion.TrySetResult(result);
         }
