@@ -217,6 +217,8 @@ for name in "${VARIANT_NAMES[@]}"; do [[ "${VARIANT_STATE[$name]}" != started ]]
 # the 202: it survives a crash of the process, not of the machine), warmed up as long as the service's rows warmed the
 # service: what the fsync per acknowledgement costs against the same baseline samples.
 PAIRS="${BENCH_PAIRS:-3}"
+# BENCH_PAIR_BATCH=100 takes the paired samples with batches of 100 instead of 1 (an A/B of what only large batches use).
+PAIR_BATCH="${BENCH_PAIR_BATCH:-1}"
 if [[ -n "$BASELINE_PID" ]] && (( PAIRS > 0 )); then
   kill -STOP "$SERVICE_PID"
   NORMAL_PID=""
@@ -230,24 +232,24 @@ if [[ -n "$BASELINE_PID" ]] && (( PAIRS > 0 )); then
     kill -STOP "$NORMAL_PID"
   fi
   kill -CONT "$BASELINE_PID"
-  measure pair-base 64 1 "$BASELINE_URL"
+  measure pair-base 64 "$PAIR_BATCH" "$BASELINE_URL"
   for _ in $(seq 1 "$PAIRS"); do
     kill -STOP "$BASELINE_PID"; kill -CONT "$SERVICE_PID"
-    measure pair-svc 64 1 "$SERVICE_URL"
+    measure pair-svc 64 "$PAIR_BATCH" "$SERVICE_URL"
     kill -STOP "$SERVICE_PID"
     if [[ -n "$NORMAL_PID" ]]; then
       kill -CONT "$NORMAL_PID"
-      measure pair-nrm 64 1 "$NORMAL_URL"
+      measure pair-nrm 64 "$PAIR_BATCH" "$NORMAL_URL"
       kill -STOP "$NORMAL_PID"
     fi
     kill -CONT "$BASELINE_PID"
-    measure pair-base 64 1 "$BASELINE_URL"
+    measure pair-base 64 "$PAIR_BATCH" "$BASELINE_URL"
     # Each variant's turn, followed by a baseline sample of its own: every sample has baselines either side.
     for name in "${STARTED_VARIANTS[@]}"; do
       kill -STOP "$BASELINE_PID"; kill -CONT "${VARIANT_PID[$name]}"
-      measure "pair-v-$name" 64 1 "${VARIANT_URL[$name]}"
+      measure "pair-v-$name" 64 "$PAIR_BATCH" "${VARIANT_URL[$name]}"
       kill -STOP "${VARIANT_PID[$name]}"; kill -CONT "$BASELINE_PID"
-      measure pair-base 64 1 "$BASELINE_URL"
+      measure pair-base 64 "$PAIR_BATCH" "$BASELINE_URL"
     done
   done
   kill -CONT "$SERVICE_PID"
@@ -352,7 +354,7 @@ awk -F'\t' "$SORT_MEDIAN"'
 if grep -q '^pair-svc' "$RESULTS"; then
   # Each sample is set against the mean of the baseline samples either side of it (the ones before and after it in the
   # cycle); the headline is the median of the service's ratios. The medians per target also go to paired.tsv.
-  awk -F'\t' -v out="$WORK/paired.tsv" "$SORT_MEDIAN"'
+  awk -F'\t' -v out="$WORK/paired.tsv" -v batch="$PAIR_BATCH" "$SORT_MEDIAN"'
     { match($4, /rps=[0-9.]+/); r = substr($4, RSTART + 4, RLENGTH - 4) }
     $1 == "pair-base" {
       for (i = 0; i < np; i++) ratio[pt[i], nr[pt[i]]++] = pv[i] / ((last + r) / 2)
@@ -373,7 +375,7 @@ if grep -q '^pair-svc' "$RESULTS"; then
       return sprintf("%s / baseline either side: %.2f to %.2f, median %.2f", label, a[0], a[n - 1], median)
     }
     END {
-      printf "paired 64 x 1 (baseline and service in turn, the others frozen): baseline"
+      printf "paired 64 x %s (baseline and service in turn, the others frozen): baseline", batch
       for (i = 0; i < nb; i++) printf " %.0f", base[i]
       lines = "  " summary("service", "svc", 1) "\n"
       if (ns["nrm"] > 0) lines = lines "  " summary("service with Durability=Normal", "nrm", 1) "\n"
@@ -426,7 +428,7 @@ if (( ${#VARIANT_NAMES[@]} > 0 )); then
                 cell(half, "%s"), cell(drain, "%d") }'
   }
   echo
-  echo "builds side by side (64 x 1 paired ratio: median of the samples ÷ the baseline either side; vs service: that ÷ the service's)"
+  echo "builds side by side (64 x $PAIR_BATCH paired ratio, in the 64x1 paired column: median of the samples ÷ the baseline either side; vs service: that ÷ the service's)"
   echo
   printf '| %-10s | %11s | %10s | %9s | %14s | %13s | %16s | %13s |\n' target "64x1 paired" "vs service" "64x1 rps" "64x100 notif/s" "64x100 p99 ms" "half-rate p99 ms" "drain notif/s"
   printf '|%s|\n' "------------|-------------|------------|-----------|----------------|---------------|------------------|---------------"
