@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using ChangeNotifications.Subscriptions;
@@ -16,6 +18,14 @@ internal sealed class ClientStateCheck
     /// characters, each at most 4 UTF-8 bytes.</summary>
     public const int Width = 512;
 
+    // The stored secret's digest, computed once per clientState string rather than for every item of every request.
+    private readonly ConditionalWeakTable<string, byte[]> _digests = new();
+
+    // One digest context per thread: SHA256.HashData makes and frees an OpenSSL context per call, which costs more
+    // than hashing a short value; intake checks every item of a batch.
+    [ThreadStatic]
+    private static IncrementalHash? t_sha256;
+
     public bool Matches(SubscriptionRecord subscription, string? received)
     {
         ArgumentNullException.ThrowIfNull(subscription);
@@ -31,10 +41,31 @@ internal sealed class ClientStateCheck
             return false;
         }
 
-        Span<byte> left = stackalloc byte[SHA256.HashSizeInBytes];
         Span<byte> right = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(expected), left);
-        SHA256.HashData(Encoding.UTF8.GetBytes(received), right);
-        return CryptographicOperations.FixedTimeEquals(left, right);
+        Hash(received, right);
+        return CryptographicOperations.FixedTimeEquals(ExpectedDigest(expected), right);
+    }
+
+    private byte[] ExpectedDigest(string expected) =>
+        _digests.GetValue(expected, static value =>
+        {
+            var digest = new byte[SHA256.HashSizeInBytes];
+            Hash(value, digest);
+            return digest;
+        });
+
+    private static void Hash(string value, Span<byte> destination)
+    {
+        var sha256 = t_sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var length = Encoding.UTF8.GetByteCount(value);
+        var rented = length <= 256 ? null : ArrayPool<byte>.Shared.Rent(length);
+        Span<byte> bytes = rented is null ? stackalloc byte[256] : rented;
+        var written = Encoding.UTF8.GetBytes(value, bytes);
+        sha256.AppendData(bytes[..written]);
+        sha256.GetHashAndReset(destination);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 }
