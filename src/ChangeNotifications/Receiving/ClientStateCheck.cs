@@ -1,30 +1,26 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
+using System.Runtime.InteropServices;
 using System.Text;
 using ChangeNotifications.Subscriptions;
 
 namespace ChangeNotifications.Receiving;
 
 /// <summary>
-/// Constant-time comparison of a subscription's clientState with the one an item carries: the SHA-256 digests of both
-/// (UTF-8) are compared with <see cref="CryptographicOperations.FixedTimeEquals"/>, so neither the content nor the
-/// length of the secret shows in the time taken. A received value longer than <see cref="Width"/> bytes (and than the
-/// stored one) cannot match and is refused before it is hashed, so a caller cannot make the check arbitrarily slow.
+/// Constant-time comparison of a subscription's clientState with the one an item carries: both (UTF-8) are written
+/// into buffers of one fixed width, padded with zeros, and compared whole together with their lengths, eight bytes at a
+/// time with the differences OR-ed together and no early exit, so neither the content nor the length of the secret
+/// shows in the time taken. A received value wider than the buffer cannot match and is refused before it is copied.
+/// The loop is hand-written rather than <c>CryptographicOperations.FixedTimeEquals</c>, which works a byte at a time
+/// unoptimised, or a digest of each value: intake checks every item of every batch, and BENCHMARKS.md measures both.
 /// </summary>
 internal sealed class ClientStateCheck
 {
-    /// <summary>The longest received value that is hashed, in bytes: Graph takes a clientState of at most 128
-    /// characters, each at most 4 UTF-8 bytes.</summary>
+    /// <summary>The width of the compared buffers, in bytes: Graph takes a clientState of at most 128 characters, each
+    /// at most 4 UTF-8 bytes. A stored value wider than that is compared at its own width (rounded up to 8).</summary>
     public const int Width = 512;
 
-    // The stored secret's digest, computed once per clientState string rather than for every item of every request.
-    private readonly ConditionalWeakTable<string, byte[]> _digests = new();
-
-    // One digest context per thread: SHA256.HashData makes and frees an OpenSSL context per call, which costs more
-    // than hashing a short value; intake checks every item of a batch.
-    [ThreadStatic]
-    private static IncrementalHash? t_sha256;
+    // The stored secret's padded bytes, made once per clientState string rather than for every item of every request.
+    private readonly ConditionalWeakTable<string, Padded> _expected = new();
 
     public bool Matches(SubscriptionRecord subscription, string? received)
     {
@@ -34,38 +30,45 @@ internal sealed class ClientStateCheck
             return false;
         }
 
-        var expected = subscription.ClientState;
-        var limit = Math.Max(Width, Encoding.UTF8.GetByteCount(expected));
-        if (Encoding.UTF8.GetMaxByteCount(received.Length) > limit && Encoding.UTF8.GetByteCount(received) > limit)
+        var expected = _expected.GetValue(subscription.ClientState, static value => Padded.Of(value));
+        var width = expected.Bytes.Length;
+        if (Encoding.UTF8.GetMaxByteCount(received.Length) > width && Encoding.UTF8.GetByteCount(received) > width)
         {
             return false;
         }
 
-        Span<byte> right = stackalloc byte[SHA256.HashSizeInBytes];
-        Hash(received, right);
-        return CryptographicOperations.FixedTimeEquals(ExpectedDigest(expected), right);
+        var bytes = width == Width ? stackalloc byte[Width] : new byte[width];
+        bytes.Clear();
+        var length = Encoding.UTF8.GetBytes(received, bytes);
+        // Both halves are evaluated whatever the first gives (& rather than &&).
+        return Same(expected.Bytes, bytes) & length == expected.Length;
     }
 
-    private byte[] ExpectedDigest(string expected) =>
-        _digests.GetValue(expected, static value =>
-        {
-            var digest = new byte[SHA256.HashSizeInBytes];
-            Hash(value, digest);
-            return digest;
-        });
-
-    private static void Hash(string value, Span<byte> destination)
+    /// <summary>Whether two spans of one length, a multiple of 8, hold the same bytes, in a time that depends on their
+    /// length only.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool Same(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right)
     {
-        var sha256 = t_sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var length = Encoding.UTF8.GetByteCount(value);
-        var rented = length <= 256 ? null : ArrayPool<byte>.Shared.Rent(length);
-        Span<byte> bytes = rented is null ? stackalloc byte[256] : rented;
-        var written = Encoding.UTF8.GetBytes(value, bytes);
-        sha256.AppendData(bytes[..written]);
-        sha256.GetHashAndReset(destination);
-        if (rented is not null)
+        var a = MemoryMarshal.Cast<byte, ulong>(left);
+        var b = MemoryMarshal.Cast<byte, ulong>(right);
+        ulong difference = 0;
+        for (var i = 0; i < a.Length; i++)
         {
-            ArrayPool<byte>.Shared.Return(rented);
+            difference |= a[i] ^ b[i];
+        }
+
+        return difference == 0;
+    }
+
+    /// <summary>A stored clientState's UTF-8 bytes, zero-padded to the compared width, and its length.</summary>
+    private sealed record Padded(byte[] Bytes, int Length)
+    {
+        public static Padded Of(string value)
+        {
+            var length = Encoding.UTF8.GetByteCount(value);
+            var bytes = new byte[Math.Max(Width, (length + 7) & ~7)];
+            Encoding.UTF8.GetBytes(value, bytes);
+            return new Padded(bytes, length);
         }
     }
 }

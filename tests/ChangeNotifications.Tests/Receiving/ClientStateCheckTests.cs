@@ -39,7 +39,7 @@ public sealed class ClientStateCheckTests
     {
         var subscription = new TestSubscriptionStore().Add("/me/messages", clientState: "state");
 
-        // A value that differs only by trailing NULs or one character less is another value: its digest differs.
+        // A value that differs only by trailing NULs or one character less is another value: its length differs.
         Assert.False(_check.Matches(subscription, "state\0"));
         Assert.False(_check.Matches(subscription, "state\0\0\0"));
         Assert.False(_check.Matches(subscription, "stat"));
