@@ -462,7 +462,7 @@ echo "inbox rounds under 64 x 1 (the service's ChangeNotifications.Inbox meter, 
 if (( ${#VARIANT_NAMES[@]} > 0 )); then
   for name in "${STARTED_VARIANTS[@]}"; do
     [[ "$name" != pg && "$name" != naive ]] || continue
-    d="${VARIANT_DRAIN[$name]}"
+    d="${VARIANT_DRAIN[$name]:-}"
     awk -v name="$name" -v backlog="$(field backlog "$d")" -v n="$(field handled "$d")" -v secs="$(field seconds "$d")" -v rate="$(field rate "$d")" -v left="$(field left "$d")" \
       'BEGIN { printf "handling after the runs, variant %s: backlog %d items, %d handled in %.1f s (%d/s), %d left\n", name, backlog, n, secs, rate, left }'
   done
@@ -493,7 +493,7 @@ if (( ${#VARIANT_NAMES[@]} > 0 )); then
   printf '|%s|\n' "------------|-------------|------------|-----------|----------------|---------------|------------------|---------------"
   summary_row service service "$(half_p99 svc-half)" "$SVC_PAIRED" "$DRAIN"
   for name in "${STARTED_VARIANTS[@]}"; do
-    summary_row "$name" "$name" "$(half_p99 "$name-half")" "$(paired "v-$name" || true)" "${VARIANT_DRAIN[$name]}"
+    summary_row "$name" "$name" "$(half_p99 "$name-half")" "$(paired "v-$name" || true)" "${VARIANT_DRAIN[$name]:-}"
   done
   PG_PAIRED="$(paired v-pg || true)"; NAIVE_PAIRED="$(paired v-naive || true)"
   if [[ -n "$PG_PAIRED" && -n "$NAIVE_PAIRED" ]]; then
