@@ -8,7 +8,8 @@
 # the end-to-end latency (emulator send -> handler start), how fast the backlog left by the runs is handled and the
 # service's peak working set (VmHWM), and the inbox's write rounds under 64 x 1 (its own meter, read with dotnet-counters).
 # BENCH_VARIANTS="name=gitref ..." measures other builds of the service beside it, in the same run (a summary table at
-# the end). See BENCHMARKS.md.
+# the end). Where PostgreSQL's binaries are installed (BENCH_POSTGRES=0 skips it), the service on the PostgreSQL store
+# and a naive peer (one INSERT and commit per request) on a throwaway server join the run like variants. See BENCHMARKS.md.
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,11 +23,14 @@ RESULTS="$WORK/results.tsv"
 PIDS=()
 
 VARIANT_TREES=() # the variants' git worktrees, removed at the end
+PG_DATA="" # the throwaway PostgreSQL server's data folder, while it runs (the PostgreSQL rows below)
 
 cleanup() {
   # SIGCONT first: a process frozen for the paired samples would not act on SIGTERM.
   for pid in "${PIDS[@]}"; do kill -CONT "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  [[ -z "$PG_DATA" ]] || "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true
+  [[ -z "$PG_DATA" || -n "${BENCH_KEEP:-}" ]] || rm -rf "$(dirname "$PG_DATA")"
   for tree in "${VARIANT_TREES[@]}"; do git -C "$ROOT" worktree remove --force "$tree" >/dev/null 2>&1 || true; done
   (( ${#VARIANT_TREES[@]} == 0 )) || git -C "$ROOT" worktree prune || true
   [[ -n "${BENCH_KEEP:-}" ]] || rm -rf "$WORK"
@@ -126,6 +130,8 @@ install_wrk
 log "building (Release)"
 dotnet build "$BENCH_DIR/Baseline/Baseline.csproj" -c Release -v q -nologo >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
 dotnet build "$BENCH_DIR/Driver/Driver.csproj" -c Release -v q -nologo >>"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
+dotnet build "$BENCH_DIR/NaivePeer/NaivePeer.csproj" -c Release -v q -nologo >>"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
+NAIVE_BIN="$BENCH_DIR/NaivePeer/bin/Release/net10.0"
 BASELINE_BIN="$BENCH_DIR/Baseline/bin/Release/net10.0"
 SERVICE_BIN="$ROOT/src/ChangeNotifications/bin/Release/net10.0"
 DRIVER_DLL="$BENCH_DIR/Driver/bin/Release/net10.0/ChangeNotifications.Benchmarks.Driver.dll"
@@ -151,6 +157,29 @@ cp "$WORK/service.db" "$WORK/normal.db"
 # And one for each variant: an older build opens it as it is (it creates the tables it lacks and ignores columns it does
 # not know), so every target takes the same requests.
 for name in "${VARIANT_NAMES[@]}"; do cp "$WORK/service.db" "$WORK/variants/$name/service.db"; done
+
+PG_BIN="${CN_TEST_POSTGRES_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
+PG_CONNECTION=""
+AS_PG=()
+if [[ "${BENCH_POSTGRES:-1}" == 1 && -x "$PG_BIN/initdb" ]]; then
+  # As root, PostgreSQL runs as the postgres user, in a folder of its own (the run's folder is private to this user).
+  pg_dir="$(mktemp -d -t cn-bench-pg-XXXXXX)"
+  if [[ $(id -u) -eq 0 ]]; then chown postgres: "$pg_dir"; AS_PG=(runuser -u postgres --); fi
+  pg_port="$(dotnet "$DRIVER_DLL" free-port)"
+  log "starting PostgreSQL ($PG_BIN) on 127.0.0.1:$pg_port"
+  "${AS_PG[@]}" "$PG_BIN/initdb" -D "$pg_dir/data" -A trust -U postgres --no-sync >"$WORK/pg-init.log" 2>&1
+  "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w start \
+    -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=300" >>"$WORK/pg-init.log" 2>&1
+  PG_DATA="$pg_dir/data"
+  PG_CONNECTION="Host=127.0.0.1;Port=$pg_port;Username=postgres"
+  for db in cn_bench cn_naive; do "$PG_BIN/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres "$db"; done
+  dotnet "$DRIVER_DLL" seed --from-db "$WORK/service.db" --postgres "$PG_CONNECTION;Database=cn_bench" >&2
+  VARIANT_NAMES+=(pg naive)
+  VARIANT_REF[pg]="the service on the PostgreSQL store"; VARIANT_REF[naive]="one INSERT and commit per request, NaivePeer/"
+  VARIANT_STATE[pg]="not started"; VARIANT_STATE[naive]="not started"
+elif [[ "${BENCH_POSTGRES:-1}" == 1 ]]; then
+  log "no PostgreSQL binaries (CN_TEST_POSTGRES_BIN or /usr/lib/postgresql/*/bin): the PostgreSQL rows are skipped"
+fi
 
 # The baseline stays up, frozen (SIGSTOP: no CPU) while the service runs, for the paired samples below.
 BASELINE_PID=""
@@ -203,6 +232,34 @@ if (( ${#VARIANT_NAMES[@]} > 0 )); then
     measure "$name-half" 64 100 "$URL" "$HALF_DELAY_MS"
     kill -STOP "$PID"
   done
+  kill -CONT "$SERVICE_PID"
+fi
+# The PostgreSQL rows (BENCH_POSTGRES=1, the default, where PostgreSQL's binaries are installed: CN_TEST_POSTGRES_BIN or
+# the newest /usr/lib/postgresql/*/bin): a throwaway server on loopback (fsync on, as a production server runs), the
+# service on the PostgreSQL store (Storage:Provider=Postgres, the same seeded subscriptions) and the naive peer (one
+# INSERT and commit per request) on databases of their own. Both then take part like variants: their rows, a
+# half-rate sample, their turns in the paired cycle; they are not drained (the drain reads a SQLite file).
+if [[ -n "$PG_CONNECTION" ]]; then
+  kill -STOP "$SERVICE_PID"
+  if try_start pg "$SERVICE_BIN" ChangeNotifications.dll \
+      Storage__Provider=Postgres ConnectionStrings__ChangeNotifications="$PG_CONNECTION;Database=cn_bench" \
+      Subscriptions__Reconcile=false Subscriptions__NotificationUrl=http://127.0.0.1:9/api/notifications ${BENCH_SERVICE_SETTINGS:-}; then
+    VARIANT_STATE[pg]=started; VARIANT_PID[pg]=$PID; VARIANT_URL[pg]=$URL
+    for c in "${CONNECTIONS[@]}"; do for b in "${BATCHES[@]}"; do measure pg "$c" "$b" "$URL"; done; done
+    measure pg-half 64 100 "$URL" "$HALF_DELAY_MS"
+    kill -STOP "$PID"
+  else
+    VARIANT_STATE[pg]="skipped: did not start"; log "pg: ${VARIANT_STATE[pg]}"
+  fi
+  if try_start naive "$NAIVE_BIN" NaivePeer.dll NAIVE_CONNECTION="$PG_CONNECTION;Database=cn_naive" \
+      NAIVE_CLIENT_STATES="$(grep -oE 'clientState = "[^"]+"' "$WORK/data.lua" | cut -d'"' -f2 | paste -sd, -)"; then
+    VARIANT_STATE[naive]=started; VARIANT_PID[naive]=$PID; VARIANT_URL[naive]=$URL
+    for c in "${CONNECTIONS[@]}"; do for b in "${BATCHES[@]}"; do measure naive "$c" "$b" "$URL"; done; done
+    measure naive-half 64 100 "$URL" "$HALF_DELAY_MS"
+    kill -STOP "$PID"
+  else
+    VARIANT_STATE[naive]="skipped: did not start"; log "naive: ${VARIANT_STATE[naive]}"
+  fi
   kill -CONT "$SERVICE_PID"
 fi
 STARTED_VARIANTS=()
@@ -262,6 +319,7 @@ fi
 if (( ${#STARTED_VARIANTS[@]} > 0 )); then
   kill -STOP "$SERVICE_PID"
   for name in "${STARTED_VARIANTS[@]}"; do
+    [[ "$name" != pg && "$name" != naive ]] || { kill -CONT "${VARIANT_PID[$name]}"; stop "${VARIANT_PID[$name]}"; continue; }
     kill -CONT "${VARIANT_PID[$name]}"
     VARIANT_DRAIN[$name]="$(dotnet "$DRIVER_DLL" drain --db "$WORK/variants/$name/service.db" --timeout-s "${BENCH_DRAIN_TIMEOUT:-180}")" ||
       VARIANT_DRAIN[$name]="DRAIN failed"
@@ -403,7 +461,8 @@ echo "inbox rounds under 64 x 1 (the service's ChangeNotifications.Inbox meter, 
 # the same run (the A/B figure); the half-rate p99 is the service's median over its samples, a variant's one sample.
 if (( ${#VARIANT_NAMES[@]} > 0 )); then
   for name in "${STARTED_VARIANTS[@]}"; do
-    d="${VARIANT_DRAIN[$name]}"
+    [[ "$name" != pg && "$name" != naive ]] || continue
+    d="${VARIANT_DRAIN[$name]:-}"
     awk -v name="$name" -v backlog="$(field backlog "$d")" -v n="$(field handled "$d")" -v secs="$(field seconds "$d")" -v rate="$(field rate "$d")" -v left="$(field left "$d")" \
       'BEGIN { printf "handling after the runs, variant %s: backlog %d items, %d handled in %.1f s (%d/s), %d left\n", name, backlog, n, secs, rate, left }'
   done
@@ -434,8 +493,13 @@ if (( ${#VARIANT_NAMES[@]} > 0 )); then
   printf '|%s|\n' "------------|-------------|------------|-----------|----------------|---------------|------------------|---------------"
   summary_row service service "$(half_p99 svc-half)" "$SVC_PAIRED" "$DRAIN"
   for name in "${STARTED_VARIANTS[@]}"; do
-    summary_row "$name" "$name" "$(half_p99 "$name-half")" "$(paired "v-$name" || true)" "${VARIANT_DRAIN[$name]}"
+    summary_row "$name" "$name" "$(half_p99 "$name-half")" "$(paired "v-$name" || true)" "${VARIANT_DRAIN[$name]:-}"
   done
+  PG_PAIRED="$(paired v-pg || true)"; NAIVE_PAIRED="$(paired v-naive || true)"
+  if [[ -n "$PG_PAIRED" && -n "$NAIVE_PAIRED" ]]; then
+    awk -v pg="$PG_PAIRED" -v naive="$NAIVE_PAIRED" -v b="$PAIR_BATCH" \
+      'BEGIN { printf "(PostgreSQL store ÷ naive peer, paired 64 x %s medians: %.2f)\n", b, pg / naive }'
+  fi
   SERVICE_REF="$(git -C "$ROOT" rev-parse --short HEAD)"
   git -C "$ROOT" diff --quiet HEAD -- src || SERVICE_REF="$SERVICE_REF with local changes"
   printf '(service: this checkout, %s' "$SERVICE_REF"

@@ -26,6 +26,8 @@ internal sealed class CommandLine
     public string Required(string name) =>
         _values.TryGetValue(name, out var value) ? value : throw new ArgumentException($"--{name} is required.");
 
+    public string? Optional(string name) => _values.GetValueOrDefault(name);
+
     public int Int(string name, int fallback) =>
         _values.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
 }

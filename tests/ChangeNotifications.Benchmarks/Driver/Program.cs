@@ -30,6 +30,8 @@ internal static class DriverProgram
               ChangeNotifications.Benchmarks.Driver seed --db <service sqlite file> --lua <data file to write> [--subscriptions 8]
                 Stores <subscriptions> subscriptions (resource /users, random clientStates) in the service's store and
                 writes them, with the seeded tenant's ids, as a Lua table for wrk's notify.lua.
+              ChangeNotifications.Benchmarks.Driver seed --from-db <seeded sqlite file> --postgres <connection string>
+                Copies the subscriptions seeded into the SQLite file to the PostgreSQL store (schema migrated first).
               ChangeNotifications.Benchmarks.Driver e2e --log <service stdout with compact JSON events> [--count 100] [--gap-ms 50]
                 Asks the service's in-process emulator for <count> changes and prints the latency from each send to its
                 handler's start (p50/p99/max).

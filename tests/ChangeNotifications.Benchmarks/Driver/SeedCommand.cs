@@ -1,10 +1,12 @@
 using System.Text;
 using ChangeNotifications.GraphEmulator.Tenant;
 using ChangeNotifications.Storage;
+using ChangeNotifications.Storage.Postgres;
 using ChangeNotifications.Storage.Sqlite;
 using ChangeNotifications.Subscriptions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace ChangeNotifications.Benchmarks.Driver;
 
@@ -20,6 +22,11 @@ internal static class SeedCommand
 
     internal static async Task<int> RunAsync(CommandLine args)
     {
+        if (args.Optional("postgres") is { } connectionString)
+        {
+            return await CopyToPostgresAsync(Path.GetFullPath(args.Required("from-db")), connectionString, CancellationToken.None);
+        }
+
         var database = Path.GetFullPath(args.Required("db"));
         var lua = Path.GetFullPath(args.Required("lua"));
         var count = args.Int("subscriptions", 8);
@@ -66,6 +73,28 @@ internal static class SeedCommand
         {
             await store.UpsertAsync(record, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Copies the subscriptions seeded into a SQLite file to the PostgreSQL store (its schema migrated first), so the
+    /// service on PostgreSQL takes the same requests as the one on SQLite.
+    /// </summary>
+    private static async Task<int> CopyToPostgresAsync(string databasePath, string connectionString, CancellationToken cancellationToken)
+    {
+        var options = Options.Create(new StorageOptions { SqlitePath = databasePath });
+        var environment = new FixedEnvironment(Path.GetDirectoryName(databasePath)!);
+        var records = await new SqliteSubscriptionStore(new SqliteDatabase(options, environment, [new SubscriptionsSchema()]))
+            .ListAsync(cancellationToken);
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await PostgresSchema.MigrateAsync(dataSource, cancellationToken);
+        var store = new PostgresSubscriptionStore(dataSource, TimeProvider.System);
+        foreach (var record in records)
+        {
+            await store.UpsertAsync(record, cancellationToken);
+        }
+
+        Console.WriteLine($"Copied {records.Count} subscriptions from {databasePath} to PostgreSQL");
+        return 0;
     }
 
     private static string LuaData(IReadOnlyList<SubscriptionRecord> records)
