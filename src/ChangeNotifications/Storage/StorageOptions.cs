@@ -8,7 +8,8 @@ internal sealed class StorageOptions
 {
     public const string Section = "Storage";
 
-    /// <summary><c>Sqlite</c> (embedded default). PostgreSQL comes with scale-out.</summary>
+    /// <summary><c>Sqlite</c> (embedded default, one instance) or <c>Postgres</c> (shared by several instances; needs
+    /// <c>ConnectionStrings:ChangeNotifications</c>).</summary>
     public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
 
     /// <summary>SQLite file; relative paths are under the content root.</summary>
@@ -30,6 +31,7 @@ internal sealed partial class StorageOptionsBoundsValidator : IValidateOptions<S
 internal enum StorageProvider
 {
     Sqlite,
+    Postgres,
 }
 
 internal enum StorageDurability

@@ -1,4 +1,5 @@
 using ChangeNotifications.Inbox;
+using ChangeNotifications.Storage.Postgres;
 using ChangeNotifications.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,7 @@ namespace ChangeNotifications.Storage;
 internal static class StorageServiceCollectionExtensions
 {
     /// <summary>
-    /// The store that <c>Storage:Provider</c> names (<c>Sqlite</c>, the default, is the only one today): the inbox,
+    /// The store that <c>Storage:Provider</c> names (<c>Sqlite</c>, the default, or <c>Postgres</c>): the inbox,
     /// the subscription store, the delta-link store, the data folder and the check that the store opens at start-up.
     /// Features register only what works on these contracts, so the order of the <c>Add…</c> calls does not matter.
     /// </summary>
@@ -28,6 +29,9 @@ internal static class StorageServiceCollectionExtensions
         {
             case StorageProvider.Sqlite:
                 services.AddSqliteStorage();
+                break;
+            case StorageProvider.Postgres:
+                services.AddPostgresStorage(configuration);
                 break;
         }
 
@@ -69,7 +73,7 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         errors.AddResult(_bounds.Validate(name, options));
         if (!Enum.IsDefined(options.Provider))
         {
-            errors.AddError($"{StorageOptions.Section}:Provider must be Sqlite (got '{options.Provider}').");
+            errors.AddError($"{StorageOptions.Section}:Provider must be {string.Join(" or ", Enum.GetNames<StorageProvider>())} (got '{options.Provider}').");
         }
 
         if (!Enum.IsDefined(options.Durability))

@@ -57,7 +57,7 @@ public sealed class StorageRegistrationTests : IDisposable
     }
 
     [Theory]
-    [InlineData("Postgres")]
+    [InlineData("Postgre")]
     [InlineData("sqllite")]
     public void An_unknown_provider_stops_start_up_naming_the_setting(string provider)
     {
@@ -65,7 +65,7 @@ public sealed class StorageRegistrationTests : IDisposable
 
         var error = Assert.Throws<OptionsValidationException>(() => new ServiceCollection().AddStorage(configuration));
 
-        Assert.Equal($"Storage:Provider must be Sqlite (got '{provider}').", error.Message);
+        Assert.Equal($"Storage:Provider must be Sqlite or Postgres (got '{provider}').", error.Message);
     }
 
     [Fact]

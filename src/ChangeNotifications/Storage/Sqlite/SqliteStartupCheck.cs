@@ -8,12 +8,12 @@ namespace ChangeNotifications.Storage.Sqlite;
 /// Program runs it before the host starts (a failure then exits with code 1 and no stack trace); as a hosted service it
 /// guards any other host too.
 /// </summary>
-internal sealed partial class SqliteStartupCheck(SqliteDatabase database, ILogger<SqliteStartupCheck> logger) : IStorageStartupCheck, IHostedLifecycleService
+internal sealed partial class SqliteStartupCheck(SqliteDatabase database, ILogger<SqliteStartupCheck> logger) : StorageStartupCheck
 {
     private const int UnavailableEvent = 7351;
 
     /// <summary>Whether the file opens; when it does not, one Critical line says why.</summary>
-    public async Task<bool> OpensAsync(CancellationToken cancellationToken)
+    public override async Task<bool> OpensAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -27,24 +27,8 @@ internal sealed partial class SqliteStartupCheck(SqliteDatabase database, ILogge
         }
     }
 
-    public async Task StartingAsync(CancellationToken cancellationToken)
-    {
-        if (!await OpensAsync(cancellationToken))
-        {
-            throw new StorageUnavailableException(
-                $"{StorageOptions.Section}:SqlitePath: the SQLite file '{database.FilePath}' cannot be opened (see the log line before).");
-        }
-    }
-
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    protected override string UnavailableMessage =>
+        $"{StorageOptions.Section}:SqlitePath: the SQLite file '{database.FilePath}' cannot be opened (see the log line before).";
 
     /// <summary>SQLite's own words, and what an operator usually has to change.</summary>
     private static string Reason(Exception ex) => ex switch
@@ -62,6 +46,3 @@ internal sealed partial class SqliteStartupCheck(SqliteDatabase database, ILogge
     [LoggerMessage(EventId = UnavailableEvent, Level = LogLevel.Critical, Message = "Storage:SqlitePath: the SQLite file {SqlitePath} cannot be opened, the service stops: {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string sqlitePath, string reason);
 }
-
-/// <summary>The SQLite file cannot be opened at start-up; the message names the path and the setting.</summary>
-internal sealed class StorageUnavailableException(string message) : Exception(message);
