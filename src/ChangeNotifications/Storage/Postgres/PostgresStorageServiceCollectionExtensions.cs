@@ -1,3 +1,6 @@
+using ChangeNotifications.Handlers;
+using ChangeNotifications.Inbox;
+using ChangeNotifications.Subscriptions;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -8,7 +11,8 @@ internal static class PostgresStorageServiceCollectionExtensions
 {
     /// <summary>
     /// The PostgreSQL implementations of the storage contracts: one <see cref="NpgsqlDataSource"/> (its pool) for all of
-    /// them, the start-up check that migrates the database, and the data folder for the files that stay local.
+    /// them, the start-up check that migrates the database, the listener for other instances' notes, and the data folder
+    /// for the files that stay local (the emulator's state and certificate).
     /// </summary>
     public static IServiceCollection AddPostgresStorage(this IServiceCollection services, IConfiguration configuration)
     {
@@ -25,6 +29,14 @@ internal static class PostgresStorageServiceCollectionExtensions
             sp.GetRequiredService<ILogger<PostgresStartupCheck>>()));
         services.TryAddSingleton<IStorageStartupCheck>(sp => sp.GetRequiredService<PostgresStartupCheck>());
         services.AddHostedService(sp => sp.GetRequiredService<PostgresStartupCheck>());
+
+        services.TryAddSingleton<IInbox, PostgresInbox>();
+        services.TryAddSingleton<PostgresSubscriptionStore>();
+        services.TryAddSingleton<ISubscriptionStore>(sp => sp.GetRequiredService<PostgresSubscriptionStore>());
+        services.TryAddSingleton<IDeltaLinkStore, PostgresDeltaLinkStore>();
+        services.TryAddSingleton<InboxSignal>();
+        services.TryAddSingleton<PostgresListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<PostgresListener>());
         return services;
     }
 

@@ -70,23 +70,6 @@ public sealed class SqliteInboxTests : IDisposable
     private static InboxEntry Entry(string key, InboxItemKind kind = InboxItemKind.Change) => new(key, kind, Subscription, $$"""{"id":"{{key}}"}""", null);
 
     [Fact]
-    public async Task Completes_the_given_items_together_and_leaves_the_others_claimed()
-    {
-        await using var inbox = Open();
-        await inbox.AppendAsync([Entry("a"), Entry("b"), Entry("c")], default);
-        var claimed = await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default);
-
-        await inbox.CompleteAsync([claimed[0].Id, claimed[2].Id], default);
-        await inbox.CompleteAsync([], default);
-
-        Assert.Equal(new InboxCounts(Ready: 0, Claimed: 1, Done: 2, Dead: 0), await inbox.CountAsync(default));
-        _time.Advance(TimeSpan.FromMinutes(2));
-        var again = Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
-        Assert.Equal("b", again.DedupKey);
-        Assert.Equal(2, again.Attempts);
-    }
-
-    [Fact]
     public async Task A_new_instance_releases_the_claims_left_in_the_file_once_before_its_first_claim()
     {
         await using (var first = Open())
@@ -205,22 +188,6 @@ public sealed class SqliteInboxTests : IDisposable
     }
 
     [Fact]
-    public async Task A_key_computed_when_an_item_is_first_claimed_is_kept_for_its_later_claims()
-    {
-        await using var inbox = Open();
-        // Nothing tells this item from the next change (no id, no etag): its key has a new GUID each time it is computed.
-        await inbox.AppendAsync([new InboxEntry(null, InboxItemKind.Change, Subscription, $$"""{"subscriptionId":"{{Subscription}}","changeType":"updated","resource":"drives/d/root"}""", null)], default);
-
-        var first = Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
-        Assert.Equal([first.DedupKey], await QueryAsync("SELECT dedup_key FROM inbox;"));
-        await inbox.RetryLaterAsync(first.Id, _time.GetUtcNow(), "try again", default);
-        var again = Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
-
-        Assert.Equal(first.DedupKey, again.DedupKey);
-        Assert.Equal([first.DedupKey], await QueryAsync("SELECT dedup_key FROM inbox_keys;"));
-    }
-
-    [Fact]
     public async Task The_idle_writer_copies_the_wal_into_the_database_file_once_the_checkpoint_interval_has_passed()
     {
         await using var inbox = Open();
@@ -312,88 +279,6 @@ public sealed class SqliteInboxTests : IDisposable
     }
 
     [Fact]
-    public async Task A_redelivered_item_is_stored_and_marked_done_as_a_duplicate_when_claimed()
-    {
-        var logs = new FakeLogCollector();
-        await using var inbox = Open(new FakeLogger<SqliteInbox>(logs));
-        await inbox.AppendAsync([Entry("a"), Entry("a")], default);
-        var first = Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
-        await inbox.CompleteAsync([first.Id], default);
-
-        await inbox.AppendAsync([Entry("a")], default);
-        Assert.Empty(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
-
-        Assert.Equal(new InboxCounts(Ready: 0, Claimed: 0, Done: 3, Dead: 0), await inbox.CountAsync(default));
-        var duplicates = logs.GetSnapshot().Where(r => r.Id.Id == 1102).ToList();
-        Assert.Equal(2, duplicates.Count);
-        Assert.All(duplicates, r => Assert.Equal(first.Id.ToString(CultureInfo.InvariantCulture), r.GetStructuredStateValue("HolderId")));
-        Assert.Equal([$"duplicate of item {first.Id}"], await LastErrorsAsync());
-    }
-
-    [Fact]
-    public async Task A_claim_that_takes_only_redeliveries_claims_again_and_returns_what_is_ready_behind_them()
-    {
-        await using var inbox = Open();
-        await inbox.AppendAsync([Entry("a")], default);
-        Assert.Single(await inbox.ClaimAsync(1, TimeSpan.FromMinutes(1), default));
-        await inbox.AppendAsync([Entry("a"), Entry("a"), Entry("b")], default);
-
-        var claimed = Assert.Single(await inbox.ClaimAsync(2, TimeSpan.FromMinutes(1), default));
-
-        Assert.Equal("b", claimed.DedupKey);
-        Assert.Equal(new InboxCounts(Ready: 0, Claimed: 2, Done: 2, Dead: 0), await inbox.CountAsync(default));
-        Assert.Empty(await inbox.ClaimAsync(2, TimeSpan.FromMinutes(1), default));
-    }
-
-    [Fact]
-    public async Task The_item_holding_a_key_is_claimed_again_after_a_retry_a_replay_and_a_lost_lease()
-    {
-        await using var inbox = Open();
-        await inbox.AppendAsync([Entry("a")], default);
-        var item = Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
-
-        await inbox.RetryLaterAsync(item.Id, _time.GetUtcNow(), "try again", default);
-        Assert.Equal(item.Id, Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default)).Id);
-
-        _time.Advance(TimeSpan.FromMinutes(2));
-        Assert.Equal(item.Id, Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default)).Id);
-
-        await inbox.DeadLetterAsync(item.Id, "gave up", default);
-        Assert.Equal(1, await inbox.ReplayDeadLettersAsync(null, default));
-        Assert.Equal(item.Id, Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default)).Id);
-    }
-
-    [Fact]
-    public async Task A_purged_key_no_longer_holds_a_redelivery_back()
-    {
-        await using var inbox = Open();
-        await inbox.AppendAsync([Entry("a")], default);
-        Assert.Single(await HandleAsync(inbox));
-
-        _time.Advance(TimeSpan.FromHours(7));
-        Assert.Equal(1, await inbox.PurgeCompletedAsync(PastRetention, default));
-        await inbox.AppendAsync([Entry("a")], default);
-
-        Assert.Equal("a", Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default)).DedupKey);
-    }
-
-    [Fact]
-    public async Task A_purge_works_through_in_chunks_and_removes_every_finished_item_and_key_past_the_retention()
-    {
-        await using var inbox = Open(chunkSize: 4);
-        await inbox.AppendAsync(Enumerable.Range(0, 11).Select(i => Entry($"old-{i}")).ToList(), default);
-        Assert.Equal(11, (await HandleAsync(inbox, max: 20)).Count);
-        _time.Advance(TimeSpan.FromHours(7));
-        await inbox.AppendAsync([Entry("recent"), Entry("ready")], default);
-        Assert.Single(await HandleAsync(inbox, max: 1));
-
-        Assert.Equal(11, await inbox.PurgeCompletedAsync(PastRetention, default));
-
-        Assert.Equal(new InboxCounts(Ready: 1, Claimed: 0, Done: 1, Dead: 0), await inbox.CountAsync(default));
-        Assert.Equal(["recent"], await QueryAsync("SELECT dedup_key FROM inbox_keys ORDER BY dedup_key"));
-    }
-
-    [Fact]
     public async Task A_purge_whose_key_delete_fails_purges_no_item_either()
     {
         await using var inbox = Open();
@@ -406,39 +291,6 @@ public sealed class SqliteInboxTests : IDisposable
 
         Assert.Contains("key delete refused", failed.Message, StringComparison.Ordinal);
         Assert.Equal(new InboxCounts(Ready: 0, Claimed: 0, Done: 1, Dead: 0), await inbox.CountAsync(default));
-    }
-
-    [Fact]
-    public async Task Ready_lifecycle_events_are_claimed_before_older_changes()
-    {
-        await using var inbox = Open();
-        foreach (var key in new[] { "c1", "c2", "c3" })
-        {
-            await inbox.AppendAsync([Entry(key)], default);
-        }
-
-        await inbox.AppendAsync([Entry("l1", InboxItemKind.Lifecycle), Entry("c4")], default);
-
-        var first = await inbox.ClaimAsync(2, TimeSpan.FromMinutes(1), default);
-        var next = await inbox.ClaimAsync(2, TimeSpan.FromMinutes(1), default);
-
-        Assert.Equal(SqliteInboxSchema.LifecycleKind, ((int)InboxItemKind.Lifecycle).ToString(CultureInfo.InvariantCulture));
-        Assert.Equal(["c1", "l1"], first.Select(i => i.DedupKey).Order());
-        Assert.Equal(["c2", "c3"], next.Select(i => i.DedupKey).Order());
-    }
-
-    [Fact]
-    public async Task A_lifecycle_event_due_later_does_not_go_first_before_its_time()
-    {
-        await using var inbox = Open();
-        await inbox.AppendAsync([Entry("l1", InboxItemKind.Lifecycle)], default);
-        var lifecycle = Assert.Single(await inbox.ClaimAsync(1, TimeSpan.FromMinutes(1), default));
-        await inbox.RetryLaterAsync(lifecycle.Id, _time.GetUtcNow().AddMinutes(1), "throttled", default);
-        await inbox.AppendAsync([Entry("c1"), Entry("c2")], default);
-
-        Assert.Equal(["c1"], (await inbox.ClaimAsync(1, TimeSpan.FromMinutes(1), default)).Select(i => i.DedupKey));
-        _time.Advance(TimeSpan.FromMinutes(1));
-        Assert.Equal(["l1"], (await inbox.ClaimAsync(1, TimeSpan.FromMinutes(1), default)).Select(i => i.DedupKey));
     }
 
     [Fact]
@@ -622,24 +474,6 @@ public sealed class SqliteInboxTests : IDisposable
 
         Assert.Empty(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
         Assert.Equal(new InboxCounts(Ready: 0, Claimed: 0, Done: 4, Dead: 0), await inbox.CountAsync(default));
-    }
-
-    [Fact]
-    public async Task Entries_without_a_key_get_the_key_of_their_payload_in_a_row_of_their_own_and_in_a_batch()
-    {
-        await using var inbox = Open();
-        string[] payloads = [Notification("1"), Notification("2"), Notification("3")];
-        var keys = payloads.Select(p => StoredNotification.Parse(Subscription, true, p).DedupKey).ToList();
-        Assert.Equal(3, keys.Distinct().Count());
-
-        await inbox.AppendAsync([new InboxEntry(null, InboxItemKind.Change, Subscription, payloads[0], null)], default);
-        await inbox.AppendAsync([.. payloads[1..].Select(p => new InboxEntry(null, InboxItemKind.Change, Subscription, p, null))], default);
-        Assert.Equal(["1 rows", "1 batches of 2"], await RowsAndBatchesAsync());
-
-        Assert.Equal(keys, (await HandleAsync(inbox)).Select(i => i.DedupKey));
-
-        static string Notification(string id) =>
-            $$"""{"subscriptionId":"{{Subscription}}","changeType":"updated","resource":"Users/u/Messages/{{id}}","id":"{{id}}","clientState":null}""";
     }
 
     [Fact]
