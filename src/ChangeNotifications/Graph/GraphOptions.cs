@@ -62,6 +62,16 @@ internal enum GraphMode
 /// <summary>Settings of section <c>Graph:Emulator</c> (Emulator mode only).</summary>
 internal sealed class GraphEmulatorSettings
 {
+    /// <summary>
+    /// An emulator already running in a process of its own (<c>dotnet run --project src/ChangeNotifications.GraphEmulator</c>),
+    /// e.g. <c>https://127.0.0.1:5443/</c>: several instances then share one tenant and its subscriptions. Unset: the
+    /// service starts its own emulator in-process.
+    /// </summary>
+    public Uri? Url { get; set; }
+
+    /// <summary>With <see cref="Url"/>: the SHA-256 of that emulator's self-signed TLS certificate (hex, as it prints it), the one certificate trusted for it.</summary>
+    public string? CertificateSha256 { get; set; }
+
     /// <summary>Loopback port of the emulator; 0 picks a free one.</summary>
     public int Port { get; set; }
 

@@ -48,12 +48,31 @@ internal sealed class GraphOptionsValidator : IValidateOptions<GraphOptions>
         {
             ValidateLive(options, failures);
         }
-        else if (options.Emulator.Port is < 0 or > 65535)
+        else
+        {
+            ValidateEmulator(options.Emulator, failures);
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateEmulator(GraphEmulatorSettings emulator, List<string> failures)
+    {
+        if (emulator.Port is < 0 or > 65535)
         {
             failures.Add($"{GraphOptions.Section}:Emulator:Port must be between 0 (any free port) and 65535.");
         }
 
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        if (emulator.Url is { } url && (!url.IsAbsoluteUri || url.Scheme != Uri.UriSchemeHttps))
+        {
+            failures.Add($"{GraphOptions.Section}:Emulator:Url must be the emulator's absolute https address (got '{url}').");
+        }
+
+        var hash = emulator.CertificateSha256;
+        if (emulator.Url is not null && (hash is null || hash.Length != 64 || !hash.All(Uri.IsHexDigit)))
+        {
+            failures.Add($"{GraphOptions.Section}:Emulator:CertificateSha256 must be the 64 hex digits of the emulator's certificate hash (it prints them at start) when {GraphOptions.Section}:Emulator:Url is set.");
+        }
     }
 
     private static void ValidateLive(GraphOptions options, List<string> failures)

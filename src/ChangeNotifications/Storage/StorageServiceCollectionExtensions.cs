@@ -31,7 +31,7 @@ internal static class StorageServiceCollectionExtensions
                 services.AddSqliteStorage();
                 break;
             case StorageProvider.Postgres:
-                services.AddPostgresStorage(configuration);
+                services.AddPostgresStorage(configuration).AddPostgresLeaderLease(configuration);
                 break;
         }
 

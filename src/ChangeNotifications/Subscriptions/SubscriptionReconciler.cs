@@ -27,6 +27,7 @@ internal sealed class SubscriptionReconciler : BackgroundService
     private readonly IHostApplicationLifetime? _lifetime;
     private NotificationUrls? _urls;
     private bool _waitingLogged;
+    private bool _leading;
     private readonly Dictionary<string, DesiredSubscription> _desired;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -66,20 +67,24 @@ internal sealed class SubscriptionReconciler : BackgroundService
     /// <summary>One pass over every subscription, when this instance leads: adopt, create, renew, recreate, retry, delete.</summary>
     public async Task ReconcileOnceAsync(CancellationToken cancellationToken)
     {
-        if (!await _lease.HoldsAsync(cancellationToken) || !ResolveAddresses())
+        _leading = await _lease.HoldsAsync(cancellationToken);
+        if (!_leading || !ResolveAddresses())
         {
             return;
         }
 
-        await _gate.WaitAsync(cancellationToken);
+        // Losing the lease mid-pass stops the pass at once: the next leader may already be renewing.
+        using var leading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lease.Lost);
+        var ct = leading.Token;
+        await _gate.WaitAsync(ct);
         try
         {
             var pass = NewPass();
-            var stored = await _store.ListAsync(cancellationToken);
-            var view = await _operations.ListGraphAsync(pass, cancellationToken);
+            var stored = await _store.ListAsync(ct);
+            var view = await _operations.ListGraphAsync(pass, ct);
             foreach (var action in _planner.Plan(_desired.Values, stored, view, pass.Now))
             {
-                await _operations.ExecuteAsync(action, pass, cancellationToken);
+                await _operations.ExecuteAsync(action, pass, ct);
             }
         }
         finally
@@ -142,12 +147,20 @@ internal sealed class SubscriptionReconciler : BackgroundService
             }
         }
 
+        var fullPass = true;
         while (!stoppingToken.IsCancellationRequested)
         {
             var wake = _wake;
             try
             {
-                await ReconcileOnceAsync(stoppingToken);
+                if (fullPass || await IntentionsWaitingAsync(stoppingToken))
+                {
+                    await ReconcileOnceAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested && _lease.Lost.IsCancellationRequested)
+            {
+                // The lease was lost mid-pass (the lease logs it); this instance tries to take it again at the next poll.
             }
             catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
@@ -162,6 +175,11 @@ internal sealed class SubscriptionReconciler : BackgroundService
             }
 
             var delay = next - now < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : next - now;
+            if (_lease.PollInterval is { } poll && poll < delay)
+            {
+                delay = poll;
+            }
+
             try
             {
                 await Task.WhenAny(Task.Delay(delay, _time, stoppingToken), wake.Task);
@@ -175,7 +193,22 @@ internal sealed class SubscriptionReconciler : BackgroundService
             {
                 Interlocked.CompareExchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), wake);
             }
+
+            // A poll between passes runs a whole pass only when this instance did not lead (it tries to take the lease)
+            // or the pass is due; otherwise it looks only for intentions another instance recorded.
+            fullPass = wake.Task.IsCompleted || !_leading || _time.GetUtcNow() >= next;
         }
+    }
+
+    /// <summary>
+    /// Whether a lifecycle event received by another instance left an intention (reauthorize, recreate) on a stored
+    /// record that is not waiting out a backoff: the leader carries it out now rather than at its next timed pass.
+    /// </summary>
+    private async Task<bool> IntentionsWaitingAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var stored = await _store.ListAsync(cancellationToken);
+        return stored.Any(r => (r.ReauthorizationPending || r.RecreateReason is not null) && !(r.NextAttemptAt > now));
     }
 
     private static async Task WaitForApplicationStartedAsync(IHostApplicationLifetime lifetime, CancellationToken stoppingToken)
@@ -235,6 +268,8 @@ internal sealed class SubscriptionReconciler : BackgroundService
             throw new InvalidOperationException("The service's notification URL is not known yet; the lifecycle event is retried.");
         }
 
+        using var leading = leads ? CancellationTokenSource.CreateLinkedTokenSource(ct, _lease.Lost) : null;
+        ct = leading?.Token ?? ct;
         await _gate.WaitAsync(ct);
         try
         {

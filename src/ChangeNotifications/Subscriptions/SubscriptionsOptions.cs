@@ -34,6 +34,14 @@ internal sealed class SubscriptionsOptions
     [SettingRange(typeof(TimeSpan), "00:00:10", SettingRangeAttribute.MaxTimeSpan, ErrorMessage = $"{Section}:ReconcileInterval is {{3}}; it must be at least 00:00:10.")]
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// With a shared store (several instances): how often an instance without the leader lease tries to take it, and
+    /// how often the leader looks for lifecycle intentions other instances recorded. Bounds the takeover after a
+    /// leader dies (this plus the moment PostgreSQL notices its connection is gone).
+    /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:00:01", "00:05:00", ErrorMessage = $"{Section}:LeaseRetryInterval is {{3}}; it must be between 00:00:01 and 00:05:00.")]
+    public TimeSpan LeaseRetryInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>First wait after a failed create/renew/reauthorize; doubled per failure, with jitter.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -98,6 +98,14 @@ internal sealed class SubscriptionHarness : IAsyncDisposable
             ["Subscriptions:NotificationUrl"] = receiver.Url.ToString(),
             ["Subscriptions:LifecycleNotificationUrl"] = receiver.UrlFor("/api/lifecycle").ToString(),
         };
+        AddItems(settings, items);
+        configure?.Invoke(settings);
+        return new SubscriptionHarness(emulator, receiver, file, time, settings, certificates, changeHandlers, services);
+    }
+
+    /// <summary>The desired subscriptions as settings (<c>Subscriptions:Items:{n}:Resource</c> / <c>:ChangeType</c>).</summary>
+    public static void AddItems(Dictionary<string, string?> settings, IEnumerable<(string Resource, string ChangeType)> items)
+    {
         var index = 0;
         foreach (var (resource, changeType) in items)
         {
@@ -105,9 +113,6 @@ internal sealed class SubscriptionHarness : IAsyncDisposable
             settings[$"Subscriptions:Items:{index}:ChangeType"] = changeType;
             index++;
         }
-
-        configure?.Invoke(settings);
-        return new SubscriptionHarness(emulator, receiver, file, time, settings, certificates, changeHandlers, services);
     }
 
     /// <summary>A new service (store, reconciler, logs) over the same SQLite file, as after a process restart.</summary>

@@ -13,7 +13,11 @@ internal static class EmulatorGraphClient
     /// The real <see cref="ClientSecretCredential"/> pointed at the emulator's token endpoint: its authority host,
     /// no instance discovery (offline), and a transport that trusts exactly the emulator's certificate.
     /// </summary>
-    public static ClientSecretCredential CreateCredential(GraphEmulatorServer emulator, string? clientSecret = null)
+    public static ClientSecretCredential CreateCredential(GraphEmulatorServer emulator, string? clientSecret = null) =>
+        CreateCredential(EmulatorEndpoint.Of(emulator), clientSecret);
+
+    /// <inheritdoc cref="CreateCredential(GraphEmulatorServer, string?)"/>
+    public static ClientSecretCredential CreateCredential(EmulatorEndpoint emulator, string? clientSecret = null)
     {
         ArgumentNullException.ThrowIfNull(emulator);
         return new ClientSecretCredential(
@@ -24,14 +28,18 @@ internal static class EmulatorGraphClient
             {
                 AuthorityHost = emulator.AuthorityHost,
                 DisableInstanceDiscovery = true,
-                Transport = new HttpClientTransport(new HttpClient(emulator.CreateTrustingHandler())),
+                Transport = new HttpClientTransport(new HttpClient(emulator.CreateHandler())),
             });
     }
 
     /// <summary>A client for the emulator: its base URL, the real client-secret credential, its certificate pinned.</summary>
-    public static GraphServiceClient Create(GraphEmulatorServer emulator, TokenCredential? credential = null)
+    public static GraphServiceClient Create(GraphEmulatorServer emulator, TokenCredential? credential = null) =>
+        Create(EmulatorEndpoint.Of(emulator), credential);
+
+    /// <inheritdoc cref="Create(GraphEmulatorServer, TokenCredential?)"/>
+    public static GraphServiceClient Create(EmulatorEndpoint emulator, TokenCredential? credential = null)
     {
         ArgumentNullException.ThrowIfNull(emulator);
-        return GraphClientBuilder.Create(emulator.GraphBaseUrl, credential ?? CreateCredential(emulator), emulator.CreateTrustingHandler());
+        return GraphClientBuilder.Create(emulator.GraphBaseUrl, credential ?? CreateCredential(emulator), emulator.CreateHandler());
     }
 }

@@ -7,7 +7,8 @@ namespace ChangeNotifications.Graph.Emulator;
 
 /// <summary>
 /// In Emulator mode, starts the in-process Graph emulator in <see cref="StartingAsync"/>, before any hosted service
-/// starts (so registration order does not matter), and stops it after they have all stopped. Idle in Live mode.
+/// starts (so registration order does not matter), and stops it after they have all stopped; with
+/// <c>Graph:Emulator:Url</c> it starts none and points at that emulator instead. Idle in Live mode.
 /// </summary>
 internal sealed partial class EmulatorHost(
     IOptions<GraphOptions> options,
@@ -22,6 +23,19 @@ internal sealed partial class EmulatorHost(
 
     public bool IsEnabled => options.Value.Mode == GraphMode.Emulator;
 
+    /// <summary>The emulator runs in a process of its own (<c>Graph:Emulator:Url</c>): nothing to start here.</summary>
+    public bool IsRemote => IsEnabled && options.Value.Emulator.Url is not null;
+
+    /// <summary>Where the emulator is, once it runs (at once when it is remote); starts the in-process one on first use.</summary>
+    public async Task<EmulatorEndpoint> GetEndpointAsync() =>
+        IsRemote ? Remote() : EmulatorEndpoint.Of(await GetServerAsync());
+
+    /// <summary>Where the emulator is, for what cannot wait; throws before the in-process one has started.</summary>
+    internal EmulatorEndpoint Endpoint => IsRemote ? Remote() : EmulatorEndpoint.Of(Server);
+
+    /// <summary>Whether <see cref="Endpoint"/> can be read now.</summary>
+    internal bool IsReady => IsRemote || IsRunning;
+
     /// <summary>The running emulator (its addresses, certificate, control API); starts it on first use.</summary>
     public Task<GraphEmulatorServer> GetServerAsync()
     {
@@ -30,14 +44,19 @@ internal sealed partial class EmulatorHost(
             throw new InvalidOperationException($"{GraphOptions.Section}:Mode is Live: there is no emulator.");
         }
 
+        if (IsRemote)
+        {
+            throw new InvalidOperationException($"{GraphOptions.Section}:Emulator:Url is set: the emulator runs in a process of its own.");
+        }
+
         lock (_gate)
         {
             return _starting ??= StartServerAsync();
         }
     }
 
-    /// <summary>Raised once the host has started the emulator (in <see cref="StartingAsync"/>).</summary>
-    internal event Action<GraphEmulatorServer>? ServerStarted;
+    /// <summary>Raised once the emulator's address is known (in <see cref="StartingAsync"/>).</summary>
+    internal event Action<EmulatorEndpoint>? EndpointReady;
 
     /// <summary>Whether the emulator has started (and not stopped since).</summary>
     internal bool IsRunning => Started() is not null;
@@ -59,10 +78,16 @@ internal sealed partial class EmulatorHost(
 
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
-        if (IsEnabled)
+        if (IsRemote)
+        {
+            var remote = Remote();
+            LogRemote(logger, remote.GraphBaseUrl, remote.AuthorityHost);
+            EndpointReady?.Invoke(remote);
+        }
+        else if (IsEnabled)
         {
             var server = await GetServerAsync().WaitAsync(cancellationToken);
-            ServerStarted?.Invoke(server);
+            EndpointReady?.Invoke(EmulatorEndpoint.Of(server));
         }
     }
 
@@ -114,6 +139,12 @@ internal sealed partial class EmulatorHost(
         return server;
     }
 
+    private EmulatorEndpoint Remote()
+    {
+        var graph = options.Value;
+        return EmulatorEndpoint.Remote(graph.Emulator.Url!, graph.Emulator.CertificateSha256!, graph.TenantId, graph.ClientId);
+    }
+
     /// <summary>The emulator's state file in the service's data folder, so the folder holds both halves of a run.</summary>
     private string? StatePath(GraphEmulatorSettings settings) =>
         string.IsNullOrWhiteSpace(settings.StateFile) || services.GetService<DataFolder>() is not { } folder
@@ -122,4 +153,7 @@ internal sealed partial class EmulatorHost(
 
     [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Graph emulator started: Graph at {GraphBaseUrl}, token endpoint at {AuthorityHost}")]
     private static partial void LogStarted(ILogger logger, Uri graphBaseUrl, Uri authorityHost);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Graph emulator of another process used: Graph at {GraphBaseUrl}, token endpoint at {AuthorityHost}")]
+    private static partial void LogRemote(ILogger logger, Uri graphBaseUrl, Uri authorityHost);
 }

@@ -1,4 +1,3 @@
-using ChangeNotifications.GraphEmulator.Hosting;
 using Microsoft.Graph;
 using Microsoft.Kiota.Abstractions;
 using Microsoft.Kiota.Abstractions.Serialization;
@@ -24,7 +23,7 @@ internal sealed class EmulatorRequestAdapter(EmulatorHost host) : IRequestAdapte
     /// </summary>
     public string? BaseUrl
     {
-        get => host.IsRunning ? EmulatorGraphServiceClient.BaseUrlOf(host.Server) : null;
+        get => host.IsReady ? EmulatorGraphServiceClient.BaseUrlOf(host.Endpoint) : null;
         set { }
     }
 
@@ -55,15 +54,15 @@ internal sealed class EmulatorRequestAdapter(EmulatorHost host) : IRequestAdapte
 
     private async Task<IRequestAdapter> InnerAsync(CancellationToken cancellationToken)
     {
-        await host.GetServerAsync().WaitAsync(cancellationToken);
-        return Inner();
+        var endpoint = await host.GetEndpointAsync().WaitAsync(cancellationToken);
+        return Inner(endpoint);
     }
 
-    private IRequestAdapter Inner()
+    private IRequestAdapter Inner(EmulatorEndpoint endpoint)
     {
         lock (_gate)
         {
-            return _inner ??= EmulatorGraphClient.Create(host.Server).RequestAdapter;
+            return _inner ??= EmulatorGraphClient.Create(endpoint).RequestAdapter;
         }
     }
 }
@@ -77,14 +76,14 @@ internal sealed class EmulatorGraphServiceClient : GraphServiceClient
     public EmulatorGraphServiceClient(EmulatorHost host)
         : base(new EmulatorRequestAdapter(host))
     {
-        host.ServerStarted += UseAddressOf;
-        if (host.IsRunning)
+        host.EndpointReady += UseAddressOf;
+        if (host.IsReady)
         {
-            UseAddressOf(host.Server);
+            UseAddressOf(host.Endpoint);
         }
     }
 
-    private void UseAddressOf(GraphEmulatorServer server) => PathParameters["baseurl"] = BaseUrlOf(server);
+    private void UseAddressOf(EmulatorEndpoint endpoint) => PathParameters["baseurl"] = BaseUrlOf(endpoint);
 
-    internal static string BaseUrlOf(GraphEmulatorServer server) => server.GraphBaseUrl.AbsoluteUri.TrimEnd('/');
+    internal static string BaseUrlOf(EmulatorEndpoint endpoint) => endpoint.GraphBaseUrl.AbsoluteUri.TrimEnd('/');
 }

@@ -25,8 +25,8 @@ internal static class EmulatorServiceCollectionExtensions
     /// <summary>The emulator's loopback addresses and a handler that trusts its certificate; throws until the host has started it.</summary>
     public static GraphEndpoints CreateEndpoints(IServiceProvider services)
     {
-        var emulator = services.GetRequiredService<EmulatorHost>().Server;
-        return new GraphEndpoints(emulator.GraphBaseUrl, emulator.AuthorityHost, emulator.TenantId, emulator.ClientId, emulator.CreateTrustingHandler);
+        var emulator = services.GetRequiredService<EmulatorHost>().Endpoint;
+        return new GraphEndpoints(emulator.GraphBaseUrl, emulator.AuthorityHost, emulator.TenantId, emulator.ClientId, emulator.CreateHandler);
     }
 
     /// <summary>The <see cref="GraphServiceClient"/> for the emulator; its requests wait for the emulator to start.</summary>
