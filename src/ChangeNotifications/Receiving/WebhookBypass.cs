@@ -11,9 +11,26 @@ namespace ChangeNotifications.Receiving;
 /// </summary>
 internal static class WebhookBypass
 {
+    /// <summary>
+    /// The keys by which the web host sees that authentication and authorization are in the pipeline. Without them on
+    /// the app's own builder it adds both again at the top, where every webhook POST would pass through them; the
+    /// branch's builder keeps its own copy of the properties, so they are carried over.
+    /// </summary>
+    private static readonly string[] MiddlewareSetKeys = ["__AuthenticationMiddlewareSet", "__AuthorizationMiddlewareSet"];
+
     /// <summary>Adds <paramref name="configure"/>'s middleware for every request but the webhook POSTs.</summary>
-    public static IApplicationBuilder UseOutsideWebhookPosts(this IApplicationBuilder app, Action<IApplicationBuilder> configure) =>
-        app.UseWhen(context => !IsWebhookPost(context.Request), configure);
+    public static IApplicationBuilder UseOutsideWebhookPosts(this IApplicationBuilder app, Action<IApplicationBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return app.UseWhen(context => !IsWebhookPost(context.Request), branch =>
+        {
+            configure(branch);
+            foreach (var key in MiddlewareSetKeys.Where(branch.Properties.ContainsKey))
+            {
+                app.Properties[key] = branch.Properties[key];
+            }
+        });
+    }
 
     public static bool IsWebhookPost(HttpRequest request)
     {
