@@ -26,6 +26,9 @@ public abstract class InboxContractTests : IAsyncLifetime
     /// <see cref="Time"/>, logging to <paramref name="logs"/>, purging <paramref name="purgeChunkSize"/> rows at a time.</summary>
     private protected abstract IInbox Create(FakeLogCollector logs, int purgeChunkSize);
 
+    /// <summary>The operators' view (<see cref="Admin.IInboxAdministration"/>) of the same store, on <see cref="Time"/>.</summary>
+    private protected abstract ChangeNotifications.Admin.IInboxAdministration Administration();
+
     /// <summary>Column 0 of each row of <paramref name="sql"/>, as text (the tables and columns are the same in every store).</summary>
     protected abstract Task<List<string>> QueryAsync(string sql);
 
@@ -271,5 +274,65 @@ public abstract class InboxContractTests : IAsyncLifetime
         await inbox.AppendAsync([Entry("b")], default);
 
         Assert.Equal(["b"], (await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default)).Select(i => i.DedupKey));
+    }
+
+    [ContractFact]
+    public async Task Operators_list_items_by_status_subscription_and_time_newest_first_in_pages()
+    {
+        var other = Guid.Parse("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+        var inbox = Open();
+        await inbox.AppendAsync([Entry("a1"), Entry("a2")], default);
+        var afterFirst = Time.GetUtcNow().AddSeconds(1);
+        Time.Advance(TimeSpan.FromSeconds(2));
+        await inbox.AppendAsync([Entry("b1", subscription: other), Entry("a3")], default);
+        var claimed = await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default);
+        await inbox.DeadLetterAsync(claimed.Single(i => i.DedupKey == "a2").Id, "refused for good", default);
+        await inbox.CompleteAsync(claimed.Where(i => i.DedupKey != "a2").Select(i => i.Id).ToList(), default);
+        var admin = Administration();
+
+        var all = await admin.ListAsync(new ChangeNotifications.Admin.InboxQuery(), default);
+        Assert.Equal(["a3", "b1", "a2", "a1"], all.Select(i => i.DedupKey));
+        var dead = Assert.Single(await admin.ListAsync(new ChangeNotifications.Admin.InboxQuery { Status = InboxItemStatus.Dead }, default));
+        Assert.Equal(("a2", "refused for good"), (dead.DedupKey, dead.LastError));
+        Assert.Equal(["b1"], (await admin.ListAsync(new ChangeNotifications.Admin.InboxQuery { SubscriptionIds = [other] }, default)).Select(i => i.DedupKey));
+        Assert.Empty(await admin.ListAsync(new ChangeNotifications.Admin.InboxQuery { SubscriptionIds = [] }, default));
+        Assert.Equal(["a3", "b1"], (await admin.ListAsync(new ChangeNotifications.Admin.InboxQuery { ReceivedFrom = afterFirst }, default)).Select(i => i.DedupKey));
+        Assert.Equal(["a2", "a1"], (await admin.ListAsync(new ChangeNotifications.Admin.InboxQuery { ReceivedBefore = afterFirst }, default)).Select(i => i.DedupKey));
+        var firstPage = await admin.ListAsync(new ChangeNotifications.Admin.InboxQuery { Limit = 3 }, default);
+        var secondPage = await admin.ListAsync(new ChangeNotifications.Admin.InboxQuery { Limit = 3, BeforeId = firstPage[^1].Id }, default);
+        Assert.Equal(["a3", "b1", "a2", "a1"], firstPage.Concat(secondPage).Select(i => i.DedupKey));
+        Assert.Equal(["a1"], (await admin.ListAsync(new ChangeNotifications.Admin.InboxQuery { Ids = [all[^1].Id] }, default)).Select(i => i.DedupKey));
+    }
+
+    [ContractFact]
+    public async Task Operators_replay_the_matching_dead_letters_which_are_then_handled_once_more()
+    {
+        var other = Guid.Parse("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+        var inbox = Open();
+        await inbox.AppendAsync([Entry("a1"), Entry("a2"), Entry("b1", subscription: other), Entry("a3")], default);
+        foreach (var item in await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default))
+        {
+            if (item.DedupKey == "a3")
+            {
+                await inbox.CompleteAsync([item.Id], default);
+            }
+            else
+            {
+                await inbox.DeadLetterAsync(item.Id, "gave up", default);
+            }
+        }
+
+        var admin = Administration();
+        Assert.Empty(await admin.CountPendingAsync(default));
+
+        Assert.Equal(2, await admin.ReplayAsync(new ChangeNotifications.Admin.InboxQuery { SubscriptionIds = [Subscription] }, default));
+        Assert.Equal(0, await admin.ReplayAsync(new ChangeNotifications.Admin.InboxQuery { SubscriptionIds = [Subscription] }, default));
+        Assert.Equal(2, (await admin.CountPendingAsync(default))[Subscription]);
+        var replayed = await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default);
+        Assert.Equal(["a1", "a2"], replayed.Select(i => i.DedupKey).Order());
+        Assert.All(replayed, i => Assert.Equal(1, i.Attempts));
+        await inbox.CompleteAsync(replayed.Select(i => i.Id).ToList(), default);
+        Assert.Empty(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(1), default));
+        Assert.Equal(["b1"], (await inbox.ListDeadLettersAsync(10, default)).Select(i => i.DedupKey));
     }
 }

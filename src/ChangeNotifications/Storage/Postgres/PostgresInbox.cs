@@ -22,7 +22,7 @@ internal sealed partial class PostgresInbox : IInbox, IAsyncDisposable
 
     private const int MaxEntriesPerRound = 2_000;
 
-    private const string Columns = "id, dedup_key, kind, subscription_id, payload, validation_tokens, attempts, received_at, status, last_error";
+    internal const string Columns = "id, dedup_key, kind, subscription_id, payload, validation_tokens, attempts, received_at, status, last_error";
 
     private const string InsertSql = $"""
         INSERT INTO inbox (dedup_key, kind, subscription_id, payload, validation_tokens, received_at, not_before)
@@ -420,7 +420,7 @@ internal sealed partial class PostgresInbox : IInbox, IAsyncDisposable
 
     /// <summary>The item of the reader's row (columns as <see cref="Columns"/>); an item stored without its dedup key gets
     /// it here, from its payload parsed (<paramref name="keyComputed"/> true: the claim keeps it), and keeps that parse.</summary>
-    private static InboxItem ReadItem(NpgsqlDataReader reader, out bool keyComputed)
+    internal static InboxItem ReadItem(NpgsqlDataReader reader, out bool keyComputed)
     {
         var subscriptionId = reader.GetGuid(3);
         var kind = (InboxItemKind)reader.GetInt16(2);

@@ -64,7 +64,8 @@ internal static class PostgresSchema
             reauthorize_pending   boolean     NOT NULL DEFAULT false,
             recreate_reason       text        NULL,
             recreating_graph_id   uuid        NULL,
-            next_attempt_at       timestamptz NULL
+            next_attempt_at       timestamptz NULL,
+            renew_requested       boolean     NOT NULL DEFAULT false
         );
         CREATE UNIQUE INDEX ix_subscriptions_graph_id ON subscriptions (graph_id) WHERE graph_id IS NOT NULL;
 

@@ -1,3 +1,4 @@
+using ChangeNotifications.Admin;
 using ChangeNotifications.Handlers;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Subscriptions;
@@ -31,6 +32,7 @@ internal static class PostgresStorageServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<PostgresStartupCheck>());
 
         services.TryAddSingleton<IInbox, PostgresInbox>();
+        services.TryAddSingleton<IInboxAdministration, PostgresInboxAdministration>();
         services.TryAddSingleton<PostgresSubscriptionStore>();
         services.TryAddSingleton<ISubscriptionStore>(sp => sp.GetRequiredService<PostgresSubscriptionStore>());
         services.TryAddSingleton<IDeltaLinkStore, PostgresDeltaLinkStore>();

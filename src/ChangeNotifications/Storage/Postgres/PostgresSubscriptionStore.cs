@@ -27,7 +27,8 @@ internal sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource, Tim
     private const string SelectColumns = """
         SELECT key, graph_id, resource, change_type, client_state, include_resource_data, encryption_cert_id,
             expires_at, created_at, renewed_at, reauthorized_at, last_notification_at, failure_reason,
-            failure_count, pending_resync, reauthorize_pending, recreate_reason, recreating_graph_id, next_attempt_at
+            failure_count, pending_resync, reauthorize_pending, recreate_reason, recreating_graph_id, next_attempt_at,
+            renew_requested
         FROM subscriptions
         """;
 
@@ -82,8 +83,8 @@ internal sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource, Tim
                 INSERT INTO subscriptions (key, graph_id, resource, change_type, client_state, include_resource_data,
                     encryption_cert_id, expires_at, created_at, renewed_at, reauthorized_at, last_notification_at,
                     failure_reason, failure_count, pending_resync, reauthorize_pending, recreate_reason,
-                    recreating_graph_id, next_attempt_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+                    recreating_graph_id, next_attempt_at, renew_requested)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
                 ON CONFLICT (key) DO UPDATE SET graph_id = excluded.graph_id, resource = excluded.resource,
                     change_type = excluded.change_type, client_state = excluded.client_state,
                     include_resource_data = excluded.include_resource_data, encryption_cert_id = excluded.encryption_cert_id,
@@ -92,7 +93,7 @@ internal sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource, Tim
                     failure_reason = excluded.failure_reason, failure_count = excluded.failure_count,
                     pending_resync = excluded.pending_resync, reauthorize_pending = excluded.reauthorize_pending,
                     recreate_reason = excluded.recreate_reason, recreating_graph_id = excluded.recreating_graph_id,
-                    next_attempt_at = excluded.next_attempt_at;
+                    next_attempt_at = excluded.next_attempt_at, renew_requested = excluded.renew_requested;
                 """);
             AddParameters(upsert, record);
             await WriteAndNotifyAsync(upsert, cancellationToken);
@@ -305,6 +306,7 @@ internal sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource, Tim
         RecreateReason = reader.IsDBNull(16) ? null : reader.GetString(16),
         RecreatingGraphId = reader.IsDBNull(17) ? null : reader.GetGuid(17),
         NextAttemptAt = Time(reader, 18),
+        RenewRequested = reader.GetBoolean(19),
     };
 
     private static DateTimeOffset? Time(NpgsqlDataReader reader, int ordinal) =>
@@ -324,6 +326,7 @@ internal sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource, Tim
             At(record.LastNotificationAt), Text(record.FailureReason), new NpgsqlParameter { Value = record.ConsecutiveFailures },
             Text(record.PendingResyncReason), new NpgsqlParameter { Value = record.ReauthorizationPending },
             Text(record.RecreateReason), Id(record.RecreatingGraphId), At(record.NextAttemptAt),
+            new NpgsqlParameter { Value = record.RenewRequested },
         ];
         command.Parameters.AddRange(parameters);
     }

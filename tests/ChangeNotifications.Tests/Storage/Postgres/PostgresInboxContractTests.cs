@@ -30,6 +30,8 @@ public sealed class PostgresInboxContractTests(PostgresDatabase database) : Inbo
         PurgeChunkSize = purgeChunkSize,
     };
 
+    private protected override ChangeNotifications.Admin.IInboxAdministration Administration() => new PostgresInboxAdministration(DataSource, Time);
+
     protected override Task<List<string>> QueryAsync(string sql) => PostgresTables.QueryAsync(DataSource, sql);
 
     public override async Task DisposeAsync()

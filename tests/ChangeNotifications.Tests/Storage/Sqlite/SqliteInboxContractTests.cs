@@ -29,6 +29,13 @@ public sealed class SqliteInboxContractTests : InboxContractTests
         PurgePause = TimeSpan.Zero,
     };
 
+    private protected override ChangeNotifications.Admin.IInboxAdministration Administration() => new SqliteInboxAdministration(
+        new SqliteDatabase(
+            Options.Create(new StorageOptions { SqlitePath = _file.FilePath, Durability = StorageDurability.Normal }),
+            new TestEnvironment(_file.Directory),
+            [new SqliteInboxSchema()]),
+        Time);
+
     protected override async Task<List<string>> QueryAsync(string sql)
     {
         var values = new List<string>();
