@@ -1,12 +1,14 @@
 using ChangeNotifications.Dispatching;
 using ChangeNotifications.Graph;
 using ChangeNotifications.Handlers;
+using ChangeNotifications.Health;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Logging;
 using ChangeNotifications.Receiving;
 using ChangeNotifications.Security;
 using ChangeNotifications.Storage;
 using ChangeNotifications.Subscriptions;
+using ChangeNotifications.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 var listen = builder.UseListenAddresses();
@@ -21,7 +23,9 @@ builder.Services
     .AddSubscriptionManagement(builder.Configuration)
     .AddEmulatorDemoSubscriptions()
     .AddChangeHandlers()
-    .AddRichNotifications(builder.Configuration);
+    .AddRichNotifications(builder.Configuration)
+    .AddServiceHealth(builder.Configuration)
+    .AddServiceTelemetry(builder.Configuration);
 
 var app = builder.Build();
 app.LogChoice(listen);
@@ -30,7 +34,8 @@ app.UseOutsideWebhookPosts(branch => branch
     .UseExceptionHandler()
     .UseStatusCodePages());
 app.MapNotificationEndpoints();
-app.MapHealthChecks("/health");
+app.MapServiceHealth();
+app.MapMetricsScraping();
 if (!await app.Services.GetRequiredService<IStorageStartupCheck>().OpensAsync(CancellationToken.None))
 {
     await app.DisposeAsync(); // flushes the asynchronous log sink

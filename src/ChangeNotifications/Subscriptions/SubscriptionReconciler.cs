@@ -20,6 +20,7 @@ internal sealed class SubscriptionReconciler : BackgroundService
     private readonly SubscriptionOperations _operations;
     private readonly SubscriptionStateBoard _board;
     private readonly ILeaderLease _lease;
+    private readonly ReconcilerHeartbeat _heartbeat;
     private readonly TimeProvider _time;
     private readonly ILogger<SubscriptionReconciler> _logger;
     private readonly SubscriptionsOptions _options;
@@ -37,6 +38,7 @@ internal sealed class SubscriptionReconciler : BackgroundService
         SubscriptionOperations operations,
         SubscriptionStateBoard board,
         ILeaderLease lease,
+        ReconcilerHeartbeat heartbeat,
         IOptions<SubscriptionsOptions> options,
         ResourceCatalog catalog,
         TimeProvider time,
@@ -50,6 +52,7 @@ internal sealed class SubscriptionReconciler : BackgroundService
         _operations = operations;
         _board = board;
         _lease = lease;
+        _heartbeat = heartbeat;
         _time = time;
         _logger = logger;
         _options = options.Value;
@@ -63,10 +66,17 @@ internal sealed class SubscriptionReconciler : BackgroundService
     /// <summary>Wakes the background loop now (after a lifecycle event that left work behind).</summary>
     public void RequestReconcile() => _wake.TrySetResult();
 
-    /// <summary>One pass over every subscription, when this instance leads: adopt, create, renew, recreate, retry, delete.</summary>
+    /// <summary>One pass over every subscription, when this instance leads: adopt, create, renew, recreate, retry, delete.
+    /// The <see cref="ReconcilerHeartbeat"/> notes each pass that ends, led or not.</summary>
     public async Task ReconcileOnceAsync(CancellationToken cancellationToken)
     {
-        if (!await _lease.HoldsAsync(cancellationToken) || !ResolveAddresses())
+        if (!await _lease.HoldsAsync(cancellationToken))
+        {
+            _heartbeat.Followed();
+            return;
+        }
+
+        if (!ResolveAddresses())
         {
             return;
         }
@@ -81,6 +91,8 @@ internal sealed class SubscriptionReconciler : BackgroundService
             {
                 await _operations.ExecuteAsync(action, pass, cancellationToken);
             }
+
+            _heartbeat.Led();
         }
         finally
         {
@@ -152,6 +164,7 @@ internal sealed class SubscriptionReconciler : BackgroundService
             catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
                 SubscriptionLog.ReconcilerFailed(_logger, exception);
+                _heartbeat.Failed(exception);
             }
 
             var now = _time.GetUtcNow();

@@ -29,9 +29,9 @@ internal static class EmulatorGraphClient
     }
 
     /// <summary>A client for the emulator: its base URL, the real client-secret credential, its certificate pinned.</summary>
-    public static GraphServiceClient Create(GraphEmulatorServer emulator, TokenCredential? credential = null)
+    public static GraphServiceClient Create(GraphEmulatorServer emulator, TokenCredential? credential = null, GraphCallMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(emulator);
-        return GraphClientBuilder.Create(emulator.GraphBaseUrl, credential ?? CreateCredential(emulator), emulator.CreateTrustingHandler());
+        return GraphClientBuilder.Create(emulator.GraphBaseUrl, credential ?? CreateCredential(emulator), emulator.CreateTrustingHandler(), metrics);
     }
 }
