@@ -15,6 +15,14 @@ internal sealed class InboxMetrics
 {
     public const string MeterName = ServiceMeter.Name;
 
+    /// <summary>Buckets (s) where commits and checkpoints live: a tenth of a millisecond up to a second.</summary>
+    private static readonly InstrumentAdvice<double> DiskSeconds = new()
+    {
+        HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    };
+
+    private static readonly InstrumentAdvice<int> Writes = new() { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] };
+
     private readonly Histogram<double> _roundDuration;
     private readonly Histogram<int> _roundWrites;
     private readonly Histogram<double> _checkpointDuration;
@@ -26,12 +34,12 @@ internal sealed class InboxMetrics
         ArgumentNullException.ThrowIfNull(meterFactory);
         _time = time ?? TimeProvider.System;
         var meter = meterFactory.Create(MeterName);
-        _roundDuration = meter.CreateHistogram<double>(
-            "changenotifications.inbox.round.duration", "s", "Time from a round's first write to its commit being durable (fsync included)");
-        _roundWrites = meter.CreateHistogram<int>(
-            "changenotifications.inbox.round.writes", "{write}", "Callers a committed round answered: requests' appends, the dispatcher's claims and completions");
-        _checkpointDuration = meter.CreateHistogram<double>(
-            "changenotifications.inbox.checkpoint.duration", "s", "A checkpoint the writer ran while idle, between rounds");
+        _roundDuration = meter.CreateHistogram(
+            "changenotifications.inbox.round.duration", "s", "Time from a round's first write to its commit being durable (fsync included)", null, DiskSeconds);
+        _roundWrites = meter.CreateHistogram(
+            "changenotifications.inbox.round.writes", "{write}", "Callers a committed round answered: requests' appends, the dispatcher's claims and completions", null, Writes);
+        _checkpointDuration = meter.CreateHistogram(
+            "changenotifications.inbox.checkpoint.duration", "s", "A checkpoint the writer ran while idle, between rounds", null, DiskSeconds);
         meter.CreateObservableGauge(
             "changenotifications.inbox.backlog", () => Sampled(b => b.Items), "{notification}", "Items stored and not handled yet (ready, waiting for a retry, or claimed)");
         meter.CreateObservableGauge(
