@@ -2,12 +2,14 @@ using ChangeNotifications.Admin;
 using ChangeNotifications.Dispatching;
 using ChangeNotifications.Graph;
 using ChangeNotifications.Handlers;
+using ChangeNotifications.Health;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Logging;
 using ChangeNotifications.Receiving;
 using ChangeNotifications.Security;
 using ChangeNotifications.Storage;
 using ChangeNotifications.Subscriptions;
+using ChangeNotifications.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 var listen = builder.UseListenAddresses();
@@ -23,7 +25,9 @@ builder.Services
     .AddEmulatorDemoSubscriptions()
     .AddChangeHandlers()
     .AddRichNotifications(builder.Configuration)
-    .AddAdminApi(builder.Configuration);
+    .AddAdminApi(builder.Configuration)
+    .AddServiceHealth(builder.Configuration)
+    .AddServiceTelemetry(builder.Configuration);
 
 var app = builder.Build();
 app.LogChoice(listen);
@@ -33,8 +37,9 @@ app.UseOutsideWebhookPosts(branch => branch
     .UseStatusCodePages()
     .UseAdminApi());
 app.MapNotificationEndpoints();
-app.MapHealthChecks("/health");
+app.MapServiceHealth();
 app.MapAdminEndpoints();
+app.MapMetricsScraping();
 if (!await app.Services.GetRequiredService<IStorageStartupCheck>().OpensAsync(CancellationToken.None))
 {
     await app.DisposeAsync(); // flushes the asynchronous log sink

@@ -14,6 +14,8 @@ internal static class DispatchingServiceCollectionExtensions
         services.AddSingleton<HandlerRegistry>();
         services.TryAddSingleton<ILifecycleEventHandler, LoggingLifecycleEventHandler>();
         services.TryAddSingleton<IRichNotificationProcessor, NoRichNotificationProcessor>();
+        services.AddMetrics();
+        services.TryAddSingleton<HandlingOutcomes>();
         services.AddSingleton<NotificationProcessor>();
         services.TryAddSingleton<IIntakePressure, NoIntakePressure>();
         services.TryAddSingleton<ProcessCpu>();

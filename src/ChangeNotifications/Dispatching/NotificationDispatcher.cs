@@ -16,6 +16,7 @@ internal sealed partial class NotificationDispatcher(
     NotificationProcessor processor,
     DispatchPacing pacing,
     ISubscriptionLookup subscriptions,
+    HandlingOutcomes outcomes,
     IOptions<DispatcherOptions> options,
     TimeProvider time,
     ILogger<NotificationDispatcher> logger) : BackgroundService
@@ -107,6 +108,7 @@ internal sealed partial class NotificationDispatcher(
         {
             await processor.ProcessAsync(item, cancellationToken);
             handled.Add(item);
+            outcomes.Handled(await ResourceTypeOfAsync(item));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -127,10 +129,12 @@ internal sealed partial class NotificationDispatcher(
     {
         LogFailureDetail(logger, error, item.Id, item.Attempts);
         var settings = options.Value;
+        var type = await ResourceTypeOfAsync(item);
         if (failure.IsGone)
         {
             LogGone(logger, item.Id, item.SubscriptionId, failure.Status, failure.Reason);
             handled.Add(item);
+            outcomes.Handled(type);
             return;
         }
 
@@ -138,6 +142,7 @@ internal sealed partial class NotificationDispatcher(
         {
             LogDeadLettered(logger, item.Id, item.SubscriptionId, item.Attempts, failure.Reason);
             await inbox.DeadLetterAsync(item.Id, failure.Reason, CancellationToken.None);
+            outcomes.DeadLettered(type, failure.Reason);
             return;
         }
 
@@ -150,7 +155,12 @@ internal sealed partial class NotificationDispatcher(
         var next = time.GetUtcNow() + delay;
         LogRetrying(logger, item.Id, item.SubscriptionId, item.Attempts, failure.Status, failure.Reason, next, delay, elapsed.TotalMilliseconds);
         await inbox.RetryLaterAsync(item.Id, next, failure.Reason, CancellationToken.None);
+        outcomes.Failed(type, failure.Reason);
     }
+
+    /// <summary>The resource type an item's outcome is counted under: its subscription's.</summary>
+    private async ValueTask<Resources.ResourceType> ResourceTypeOfAsync(InboxItem item) =>
+        outcomes.TypeOf(await subscriptions.FindByGraphIdAsync(item.SubscriptionId, CancellationToken.None));
 
     /// <summary>InitialBackoff × 2^(attempt−1), at most MaxBackoff, with ±20 % jitter.</summary>
     public static TimeSpan Backoff(int attempt, DispatcherOptions settings)

@@ -14,6 +14,7 @@ internal sealed partial class NotificationProcessor(
     ILifecycleEventHandler lifecycle,
     IRichNotificationProcessor rich,
     ISubscriptionLookup subscriptions,
+    HandlingOutcomes outcomes,
     ILogger<NotificationProcessor> logger)
 {
     public async Task ProcessAsync(InboxItem item, CancellationToken cancellationToken)
@@ -27,7 +28,13 @@ internal sealed partial class NotificationProcessor(
         {
             var lifecycleEvent = notification.LifecycleEvent
                 ?? throw new PermanentNotificationException("Lifecycle item without a lifecycleEvent.");
-            LogLifecycle(logger, lifecycleEvent.ToString(), item.SubscriptionId, notification.TenantId);
+            var kind = lifecycleEvent.ToString();
+            LogLifecycle(logger, kind, item.SubscriptionId, notification.TenantId);
+            if (item.Attempts <= 1)
+            {
+                outcomes.LifecycleEvent(kind);
+            }
+
             await lifecycle.HandleAsync(new LifecycleEventContext(notification, lifecycleEvent, subscription, item.Id, item.Attempts), cancellationToken);
             return;
         }

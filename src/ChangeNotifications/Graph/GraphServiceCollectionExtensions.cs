@@ -19,6 +19,8 @@ internal static class GraphServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GraphOptions>, GraphOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddGraphEmulator(configuration);
+        services.AddMetrics();
+        services.TryAddSingleton<GraphCallMetrics>();
         services.AddSingleton(CreateEndpoints);
         services.AddSingleton(CreateClient);
         services.AddGraphClientProvider();
@@ -72,7 +74,10 @@ internal static class GraphServiceCollectionExtensions
         var options = services.GetRequiredService<IOptions<GraphOptions>>().Value;
         if (options.Mode == GraphMode.Live)
         {
-            return GraphClientBuilder.Create(options.BaseUrl ?? GraphOptions.LiveBaseUrl, GraphCredentialFactory.CreateLive(options));
+            return GraphClientBuilder.Create(
+                options.BaseUrl ?? GraphOptions.LiveBaseUrl,
+                GraphCredentialFactory.CreateLive(options),
+                metrics: services.GetService<GraphCallMetrics>());
         }
 
         return EmulatorServiceCollectionExtensions.CreateClient(services);

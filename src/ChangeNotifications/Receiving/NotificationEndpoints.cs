@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ChangeNotifications.Dispatching;
 using ChangeNotifications.Logging;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -23,7 +24,7 @@ internal static class NotificationEndpoints
         services.AddSingleton<ValidationHandshake>();
         services.AddSingleton<StoreDeadline>();
         services.AddSingleton<NotificationIntake>();
-        services.AddSingleton<ReceivingMetrics>();
+        services.TryAddSingleton<ReceivingMetrics>();
         services.TryAddSingleton<IntakeLoad>();
         // Replaces the quiet default AddDispatching may have registered, whichever of the two is called first.
         services.Replace(ServiceDescriptor.Singleton<IIntakePressure>(sp => sp.GetRequiredService<IntakeLoad>()));
@@ -42,15 +43,18 @@ internal static class NotificationEndpoints
         var handshake = services.GetRequiredService<ValidationHandshake>();
         var intake = services.GetRequiredService<NotificationIntake>();
         var load = services.GetRequiredService<IntakeLoad>();
+        var metrics = services.GetRequiredService<ReceivingMetrics>();
         var group = endpoints.MapGroup(RoutePrefix).AllowAnonymous().WithTags("Graph webhooks");
-        group.MapPost("/notifications", context => ReceiveAsync(context, handshake, intake, load, "notifications"));
-        group.MapPost("/lifecycle", context => ReceiveAsync(context, handshake, intake, load, "lifecycle"));
+        group.MapPost("/notifications", context => ReceiveAsync(context, handshake, intake, load, metrics, "notifications"));
+        group.MapPost("/lifecycle", context => ReceiveAsync(context, handshake, intake, load, metrics, "lifecycle"));
         return group;
     }
 
-    /// <summary>Reports the request to <see cref="IntakeLoad"/> (the dispatcher yields while requests queue), then answers it.</summary>
-    private static async Task ReceiveAsync(HttpContext context, ValidationHandshake handshake, NotificationIntake intake, IntakeLoad load, string endpoint)
+    /// <summary>Reports the request to <see cref="IntakeLoad"/> (the dispatcher yields while requests queue), then answers
+    /// it, and records how long the answer took (<see cref="ReceivingMetrics.Answered"/>).</summary>
+    private static async Task ReceiveAsync(HttpContext context, ValidationHandshake handshake, NotificationIntake intake, IntakeLoad load, ReceivingMetrics metrics, string endpoint)
     {
+        var started = Stopwatch.GetTimestamp();
         load.RequestStarted();
         try
         {
@@ -62,6 +66,7 @@ internal static class NotificationEndpoints
         finally
         {
             load.RequestFinished();
+            metrics.Answered(Stopwatch.GetElapsedTime(started), endpoint);
         }
     }
 }

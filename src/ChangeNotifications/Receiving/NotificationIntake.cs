@@ -102,6 +102,7 @@ internal sealed partial class NotificationIntake(
 
                 entries = parsed.Entries;
                 received = parsed.Received;
+                metrics.Received(received, endpoint);
             }
             catch (JsonException)
             {
@@ -150,7 +151,7 @@ internal sealed partial class NotificationIntake(
                     detail: "The notifications could not be stored; send them again.");
             }
 
-            metrics.Accepted(entries.Count);
+            metrics.Stored(entries.Count, endpoint);
             load.Stored(entries.Count);
             signal.Notify();
         }

@@ -11,7 +11,8 @@ internal static class SubscriptionManagementServiceCollectionExtensions
     /// <summary>
     /// Subscription management: options (section <c>Subscriptions</c>, validated at start against the resource
     /// catalog), the leader lease (single node), the reconciler (hosted: loop, planner, operations), the lifecycle
-    /// handler, dispatching's subscription lookup and the <c>subscriptions</c> health check. Expects a
+    /// handler, dispatching's subscription lookup, the <c>subscriptions</c> health check, the reconciler's heartbeat and
+    /// the subscription metrics. Expects a
     /// <c>GraphServiceClient</c> (<c>AddGraph</c>) and the subscription store (<c>AddStorage</c>).
     /// </summary>
     public static IServiceCollection AddSubscriptionManagement(this IServiceCollection services, IConfiguration configuration)
@@ -30,6 +31,9 @@ internal static class SubscriptionManagementServiceCollectionExtensions
         services.AddGraphClientProvider();
         services.TryAddSingleton<GraphSubscriptionsClient>();
         services.TryAddSingleton<ILeaderLease, SingleNodeLeaderLease>();
+        services.TryAddSingleton<ReconcilerHeartbeat>();
+        services.AddMetrics();
+        services.TryAddSingleton<SubscriptionMetrics>();
         services.TryAddSingleton(sp => new SubscriptionPlanner(sp.GetRequiredService<IOptions<SubscriptionsOptions>>().Value));
         services.TryAddSingleton<SubscriptionOperations>();
         services.TryAddSingleton<NotificationAddresses>();

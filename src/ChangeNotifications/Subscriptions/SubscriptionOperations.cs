@@ -20,6 +20,7 @@ internal sealed class SubscriptionOperations(
     SubscriptionPlanner planner,
     IOptions<SubscriptionsOptions> options,
     IEnumerable<ISubscriptionEncryptionCertificateSource> certificates,
+    SubscriptionMetrics metrics,
     ILogger<SubscriptionReconciler> logger)
 {
     private readonly SubscriptionsOptions _options = options.Value;
@@ -336,15 +337,19 @@ internal sealed class SubscriptionOperations(
 
         if (failure is { IsNotFound: true })
         {
+            metrics.RenewalFailed();
             await RecreateAsync(desired, record, "renewal answered 404", pass, ct);
             return null;
         }
 
         if (failure is not null)
         {
+            metrics.RenewalFailed();
             await RecordFailureAsync(desired, record, purpose == RenewPurpose.Schedule ? "Renew" : "Reauthorize (renew)", failure, now, ct);
             return null;
         }
+
+        metrics.Renewed();
 
         var updated = record with
         {

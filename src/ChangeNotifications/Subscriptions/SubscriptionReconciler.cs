@@ -23,6 +23,7 @@ internal sealed class SubscriptionReconciler : BackgroundService, ISubscriptionR
     private readonly SubscriptionOperations _operations;
     private readonly SubscriptionStateBoard _board;
     private readonly ILeaderLease _lease;
+    private readonly ReconcilerHeartbeat _heartbeat;
     private readonly TimeProvider _time;
     private readonly ILogger<SubscriptionReconciler> _logger;
     private readonly SubscriptionsOptions _options;
@@ -41,6 +42,7 @@ internal sealed class SubscriptionReconciler : BackgroundService, ISubscriptionR
         SubscriptionOperations operations,
         SubscriptionStateBoard board,
         ILeaderLease lease,
+        ReconcilerHeartbeat heartbeat,
         IOptions<SubscriptionsOptions> options,
         ResourceCatalog catalog,
         TimeProvider time,
@@ -54,6 +56,7 @@ internal sealed class SubscriptionReconciler : BackgroundService, ISubscriptionR
         _operations = operations;
         _board = board;
         _lease = lease;
+        _heartbeat = heartbeat;
         _time = time;
         _logger = logger;
         _options = options.Value;
@@ -100,11 +103,18 @@ internal sealed class SubscriptionReconciler : BackgroundService, ISubscriptionR
         return record;
     }
 
-    /// <summary>One pass over every subscription, when this instance leads: adopt, create, renew, recreate, retry, delete.</summary>
+    /// <summary>One pass over every subscription, when this instance leads: adopt, create, renew, recreate, retry, delete.
+    /// The <see cref="ReconcilerHeartbeat"/> notes each pass that ends, led or not.</summary>
     public async Task ReconcileOnceAsync(CancellationToken cancellationToken)
     {
         _leading = await _lease.HoldsAsync(cancellationToken);
-        if (!_leading || !ResolveAddresses())
+        if (!_leading)
+        {
+            _heartbeat.Followed();
+            return;
+        }
+
+        if (!ResolveAddresses())
         {
             return;
         }
@@ -122,6 +132,8 @@ internal sealed class SubscriptionReconciler : BackgroundService, ISubscriptionR
             {
                 await _operations.ExecuteAsync(action, pass, ct);
             }
+
+            _heartbeat.Led();
         }
         finally
         {
@@ -201,6 +213,7 @@ internal sealed class SubscriptionReconciler : BackgroundService, ISubscriptionR
             catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
                 SubscriptionLog.ReconcilerFailed(_logger, exception);
+                _heartbeat.Failed(exception);
             }
 
             var now = _time.GetUtcNow();

@@ -33,13 +33,13 @@ internal static class EmulatorGraphClient
     }
 
     /// <summary>A client for the emulator: its base URL, the real client-secret credential, its certificate pinned.</summary>
-    public static GraphServiceClient Create(GraphEmulatorServer emulator, TokenCredential? credential = null) =>
-        Create(EmulatorEndpoint.Of(emulator), credential);
+    public static GraphServiceClient Create(GraphEmulatorServer emulator, TokenCredential? credential = null, GraphCallMetrics? metrics = null) =>
+        Create(EmulatorEndpoint.Of(emulator), credential, metrics);
 
-    /// <inheritdoc cref="Create(GraphEmulatorServer, TokenCredential?)"/>
-    public static GraphServiceClient Create(EmulatorEndpoint emulator, TokenCredential? credential = null)
+    /// <inheritdoc cref="Create(GraphEmulatorServer, TokenCredential?, GraphCallMetrics?)"/>
+    public static GraphServiceClient Create(EmulatorEndpoint emulator, TokenCredential? credential = null, GraphCallMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(emulator);
-        return GraphClientBuilder.Create(emulator.GraphBaseUrl, credential ?? CreateCredential(emulator), emulator.CreateHandler());
+        return GraphClientBuilder.Create(emulator.GraphBaseUrl, credential ?? CreateCredential(emulator), emulator.CreateHandler(), metrics);
     }
 }

@@ -10,7 +10,7 @@ namespace ChangeNotifications.Graph.Emulator;
 /// started the emulator (a handler's constructor may take it); each request waits for the start and goes through the
 /// adapter of <see cref="EmulatorGraphClient.Create"/>, made once the emulator's address and certificate are known.
 /// </summary>
-internal sealed class EmulatorRequestAdapter(EmulatorHost host) : IRequestAdapter
+internal sealed class EmulatorRequestAdapter(EmulatorHost host, GraphCallMetrics? metrics = null) : IRequestAdapter
 {
     private readonly Lock _gate = new();
     private IRequestAdapter? _inner;
@@ -62,7 +62,7 @@ internal sealed class EmulatorRequestAdapter(EmulatorHost host) : IRequestAdapte
     {
         lock (_gate)
         {
-            return _inner ??= EmulatorGraphClient.Create(endpoint).RequestAdapter;
+            return _inner ??= EmulatorGraphClient.Create(endpoint, metrics: metrics).RequestAdapter;
         }
     }
 }
@@ -73,8 +73,8 @@ internal sealed class EmulatorRequestAdapter(EmulatorHost host) : IRequestAdapte
 /// </summary>
 internal sealed class EmulatorGraphServiceClient : GraphServiceClient
 {
-    public EmulatorGraphServiceClient(EmulatorHost host)
-        : base(new EmulatorRequestAdapter(host))
+    public EmulatorGraphServiceClient(EmulatorHost host, GraphCallMetrics? metrics = null)
+        : base(new EmulatorRequestAdapter(host, metrics))
     {
         host.EndpointReady += UseAddressOf;
         if (host.IsReady)

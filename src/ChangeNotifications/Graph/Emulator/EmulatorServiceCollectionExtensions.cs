@@ -31,5 +31,5 @@ internal static class EmulatorServiceCollectionExtensions
 
     /// <summary>The <see cref="GraphServiceClient"/> for the emulator; its requests wait for the emulator to start.</summary>
     public static GraphServiceClient CreateClient(IServiceProvider services) =>
-        new EmulatorGraphServiceClient(services.GetRequiredService<EmulatorHost>());
+        new EmulatorGraphServiceClient(services.GetRequiredService<EmulatorHost>(), services.GetService<GraphCallMetrics>());
 }

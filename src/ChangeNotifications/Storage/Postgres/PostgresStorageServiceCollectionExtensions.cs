@@ -33,6 +33,7 @@ internal static class PostgresStorageServiceCollectionExtensions
 
         services.TryAddSingleton<IInbox, PostgresInbox>();
         services.TryAddSingleton<IInboxAdministration, PostgresInboxAdministration>();
+        services.TryAddSingleton<IStoreProbe, PostgresStoreProbe>();
         services.TryAddSingleton<PostgresSubscriptionStore>();
         services.TryAddSingleton<ISubscriptionStore>(sp => sp.GetRequiredService<PostgresSubscriptionStore>());
         services.TryAddSingleton<IDeltaLinkStore, PostgresDeltaLinkStore>();

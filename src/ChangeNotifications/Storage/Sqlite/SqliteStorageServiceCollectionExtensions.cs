@@ -8,7 +8,8 @@ namespace ChangeNotifications.Storage.Sqlite;
 
 internal static class SqliteStorageServiceCollectionExtensions
 {
-    /// <summary>The SQLite implementations of the storage contracts, their tables, and the start-up check of the file.</summary>
+    /// <summary>The SQLite implementations of the storage contracts, their tables, the start-up check of the file and the
+    /// probe health reads.</summary>
     public static IServiceCollection AddSqliteStorage(this IServiceCollection services)
     {
         services.TryAddSingleton<SqliteDatabase>();
@@ -26,6 +27,7 @@ internal static class SqliteStorageServiceCollectionExtensions
         services.TryAddSingleton<SqliteSubscriptionStore>();
         services.TryAddSingleton<ISubscriptionStore>(sp => sp.GetRequiredService<SqliteSubscriptionStore>());
         services.TryAddSingleton<IDeltaLinkStore, SqliteDeltaLinkStore>();
+        services.TryAddSingleton<IStoreProbe, SqliteStoreProbe>();
         return services;
     }
 }
