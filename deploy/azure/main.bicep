@@ -70,8 +70,10 @@ var suffix = uniqueString(resourceGroup().id, name)
 var keyVaultName = 'kv${suffix}'
 var postgresServerName = toLower('${name}-pg-${suffix}')
 var defaultNotificationUrl = 'https://${site.properties.defaultHostName}/api/notifications'
-// Key Vault Secrets User: read secret values, nothing else.
+// Key Vault Secrets User: read secret values (the connection string). Key Vault Certificate User: read certificates
+// with their private keys (rich notifications' decryption certificates, SourceType KeyVault).
 var keyVaultSecretsUser = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4633458b-17de-408a-b874-0445c86b69e6')
+var keyVaultCertificateUser = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'db79e9a7-68ee-4b58-9aeb-b90e7c24fcba')
 
 resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
   name: '${name}-plan'
@@ -125,15 +127,15 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-resource siteReadsSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, site.id, keyVaultSecretsUser)
+resource siteReadsVault 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in [keyVaultSecretsUser, keyVaultCertificateUser]: {
+  name: guid(vault.id, site.id, role)
   scope: vault
   properties: {
-    roleDefinitionId: keyVaultSecretsUser
+    roleDefinitionId: role
     principalId: site.identity.principalId
     principalType: 'ServicePrincipal'
   }
-}
+}]
 
 module database 'modules/postgres.bicep' = if (postgres == 'create') {
   name: 'postgres'
@@ -180,7 +182,7 @@ resource appSettings 'Microsoft.Web/sites/config@2023-12-01' = {
   parent: site
   name: 'appsettings'
   dependsOn: [
-    siteReadsSecrets
+    siteReadsVault
   ]
   properties: union({
     ASPNETCORE_ENVIRONMENT: 'Production'
@@ -204,4 +206,5 @@ output notificationUrl string = empty(notificationUrl) ? defaultNotificationUrl 
 @description('Object id of the app\'s managed identity: grant it Graph\'s application permissions (docs/deploy-azure.md).')
 output principalId string = site.identity.principalId
 
+@description('The Key Vault the app reads its secrets and certificates from.')
 output keyVaultName string = vault.name
