@@ -61,10 +61,12 @@ param postgresAdministratorPassword string = ''
 @description('postgres = existing: the Npgsql connection string of the database (ConnectionStrings:ChangeNotifications).')
 param postgresConnectionString string = ''
 
+@description('More app settings, as Section__Key names (e.g. RichNotifications__…); a secret as a Key Vault reference, @Microsoft.KeyVault(SecretUri=…). A deployment replaces the app\'s settings with the template\'s, so keep yours here.')
+param extraAppSettings object = {}
+
 @description('Admin API: the application (client) id of its Entra app registration (AzureAd:ClientId). Empty: no AzureAd settings are written.')
 param adminApiClientId string = ''
 
-var linux = 'linux'
 var useContainer = !empty(containerImage)
 var suffix = uniqueString(resourceGroup().id, name)
 var keyVaultName = 'kv${suffix}'
@@ -78,7 +80,7 @@ var keyVaultCertificateUser = subscriptionResourceId('Microsoft.Authorization/ro
 resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
   name: '${name}-plan'
   location: location
-  kind: linux
+  kind: 'linux'
   sku: {
     name: planSku
     capacity: instanceCount
@@ -194,7 +196,7 @@ resource appSettings 'Microsoft.Web/sites/config@2023-12-01' = {
     Subscriptions__NotificationUrl: empty(notificationUrl) ? defaultNotificationUrl : notificationUrl
     Storage__Provider: 'Postgres'
     ConnectionStrings__ChangeNotifications: '@Microsoft.KeyVault(SecretUri=${connectionString.properties.secretUri})'
-  }, containerSettings, adminApiSettings, subscriptionSettings)
+  }, containerSettings, adminApiSettings, subscriptionSettings, extraAppSettings)
 }
 
 @description('The app\'s HTTPS host name.')
