@@ -4,7 +4,7 @@ namespace ChangeNotifications.Graph;
 /// Where Graph and its identity platform are for this run (Live: Microsoft's; Emulator: the emulator's loopback
 /// addresses), and how to reach them (the emulator's self-signed certificate is pinned by <see cref="CreateHandler"/>).
 /// </summary>
-internal sealed class GraphEndpoints(Uri graphBaseUrl, Uri authorityHost, string tenantId, string clientId, Func<HttpMessageHandler> createHandler)
+internal sealed class GraphEndpoints(Uri graphBaseUrl, Uri authorityHost, string tenantId, string? clientId, Func<HttpMessageHandler> createHandler)
 {
     public Uri GraphBaseUrl { get; } = graphBaseUrl;
 
@@ -12,7 +12,8 @@ internal sealed class GraphEndpoints(Uri graphBaseUrl, Uri authorityHost, string
 
     public string TenantId { get; } = tenantId;
 
-    public string ClientId { get; } = clientId;
+    /// <summary>The app (client) id; null in Live mode with a managed identity and no <c>Graph:ClientId</c>.</summary>
+    public string? ClientId { get; } = clientId;
 
     /// <summary>OpenID metadata that lists the keys signing rich notifications' validation tokens.</summary>
     public Uri OpenIdConfigurationUrl => new(AuthorityHost, "common/.well-known/openid-configuration");

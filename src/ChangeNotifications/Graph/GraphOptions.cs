@@ -28,7 +28,10 @@ internal sealed class GraphOptions
     /// </summary>
     public List<string> AllowedTenantIds { get; set; } = [];
 
-    /// <summary>Live: the app (client) id. Emulator: optional, the seeded app by default.</summary>
+    /// <summary>
+    /// Live: the app (client) id; optional with <see cref="ManagedIdentity"/> unless rich notifications check their
+    /// tokens against it. Emulator: optional, the seeded app by default.
+    /// </summary>
     public string? ClientId { get; set; }
 
     /// <summary>Live credential: a client secret (keep it in user secrets or the environment, never in appsettings).</summary>
@@ -40,6 +43,7 @@ internal sealed class GraphOptions
     /// <summary>Live credential: the managed identity of the host (system-assigned unless <see cref="ManagedIdentityClientId"/>).</summary>
     public bool ManagedIdentity { get; set; }
 
+    /// <summary>With <see cref="ManagedIdentity"/>: the client id of a user-assigned identity; empty: the system-assigned one.</summary>
     public string? ManagedIdentityClientId { get; set; }
 
     /// <summary>Live: the Entra authority host; defaults to <c>https://login.microsoftonline.com/</c>.</summary>

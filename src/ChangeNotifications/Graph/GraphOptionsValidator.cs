@@ -82,9 +82,11 @@ internal sealed class GraphOptionsValidator : IValidateOptions<GraphOptions>
             failures.Add($"{GraphOptions.Section}:TenantId is required when {GraphOptions.Section}:Mode is Live.");
         }
 
-        if (string.IsNullOrWhiteSpace(options.ClientId))
+        // A managed identity signs in without the app id; it is then needed only to check rich notifications' tokens,
+        // which RichNotifications' own validation asks for.
+        if (string.IsNullOrWhiteSpace(options.ClientId) && !options.ManagedIdentity)
         {
-            failures.Add($"{GraphOptions.Section}:ClientId is required when {GraphOptions.Section}:Mode is Live.");
+            failures.Add($"{GraphOptions.Section}:ClientId is required when {GraphOptions.Section}:Mode is Live with a client secret or certificate.");
         }
 
         var credentials = (string.IsNullOrWhiteSpace(options.ClientSecret) ? 0 : 1)
@@ -97,11 +99,32 @@ internal sealed class GraphOptionsValidator : IValidateOptions<GraphOptions>
                 $"Live mode needs exactly one credential, {credentials} given.");
         }
 
+        ValidateManagedIdentity(options, failures);
+
         if (options.ClientCertificate is { SourceType: var source } certificate
             && source == Microsoft.Identity.Web.CertificateSource.Path
             && string.IsNullOrWhiteSpace(certificate.CertificateDiskPath))
         {
             failures.Add($"{GraphOptions.Section}:ClientCertificate:CertificateDiskPath is required when its SourceType is Path.");
+        }
+    }
+
+    private static void ValidateManagedIdentity(GraphOptions options, List<string> failures)
+    {
+        if (string.IsNullOrWhiteSpace(options.ManagedIdentityClientId))
+        {
+            return;
+        }
+
+        if (!options.ManagedIdentity)
+        {
+            failures.Add(
+                $"{GraphOptions.Section}:ManagedIdentityClientId is set but {GraphOptions.Section}:ManagedIdentity is not true: " +
+                "set both to sign in as that user-assigned identity, or remove it.");
+        }
+        else if (!Guid.TryParse(options.ManagedIdentityClientId, out _))
+        {
+            failures.Add($"{GraphOptions.Section}:ManagedIdentityClientId must be the user-assigned identity's client id, a GUID.");
         }
     }
 }

@@ -62,7 +62,7 @@ internal static class GraphServiceCollectionExtensions
                 options.BaseUrl ?? GraphOptions.LiveBaseUrl,
                 options.AuthorityHost ?? AzureAuthorityHosts.AzurePublicCloud,
                 options.TenantId!,
-                options.ClientId!,
+                options.ClientId,
                 static () => new SocketsHttpHandler());
         }
 

@@ -49,7 +49,7 @@ internal sealed class RichNotificationsOptionsValidator : IValidateOptions<RichN
 
         if (!options.EmulatorMode && options.Certificates.Count > 0 && options.AppIds.Count == 0)
         {
-            errors.Add($"{S}:AppIds is empty (and AzureAd:ClientId is not set): validation tokens of rich notifications are checked against this app id.");
+            errors.Add($"{S}:AppIds is empty (and neither Graph:ClientId nor AzureAd:ClientId is set): validation tokens of rich notifications are checked against this app id.");
         }
 
         if (!options.EmulatorMode && options.Certificates.Count > 0 && options.TenantIds.Count == 0)

@@ -81,6 +81,18 @@ public sealed class AddGraphTests
     }
 
     [Fact]
+    public async Task Live_mode_with_a_managed_identity_starts_without_the_app_id()
+    {
+        using var host = BuildHost(new() { ["Graph:Mode"] = "Live", ["Graph:TenantId"] = Guid.NewGuid().ToString(), ["Graph:ManagedIdentity"] = "true" }, TimeProvider.System);
+
+        await host.StartAsync();
+
+        Assert.Null(host.Services.GetRequiredService<GraphEndpoints>().ClientId);
+        Assert.Equal("https://graph.microsoft.com/v1.0", host.Services.GetRequiredService<GraphServiceClient>().RequestAdapter.BaseUrl);
+        await host.StopAsync();
+    }
+
+    [Fact]
     public void Live_mode_registers_no_emulated_tenant_and_hands_out_the_one_client()
     {
         using var host = BuildHost(LiveSettings(), TimeProvider.System);

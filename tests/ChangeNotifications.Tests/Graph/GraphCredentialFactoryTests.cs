@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Azure.Core;
 using Azure.Identity;
 using ChangeNotifications.Graph;
 using Microsoft.Identity.Web;
@@ -44,6 +45,34 @@ public sealed class GraphCredentialFactoryTests
         }));
 
         Assert.IsType<ManagedIdentityCredential>(credential);
+    }
+
+    /// <summary>
+    /// On App Service and Container Apps the platform's identity endpoint (IDENTITY_ENDPOINT with IDENTITY_HEADER) issues
+    /// the managed identity's tokens: a loopback stand-in for it shows which identity the credential asks for.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Managed_identity_asks_the_hosts_identity_endpoint_for_the_configured_identity(bool userAssigned)
+    {
+        var userAssignedId = userAssigned ? Guid.NewGuid().ToString() : null;
+        await using var endpoint = await IdentityEndpoint.StartAsync();
+        var credential = GraphCredentialFactory.CreateLive(Live(o =>
+        {
+            o.ClientId = null;
+            o.ManagedIdentity = true;
+            o.ManagedIdentityClientId = userAssignedId;
+        }));
+
+        var token = await endpoint.WithAppServiceEnvironmentAsync(() =>
+            credential.GetTokenAsync(new TokenRequestContext(["https://graph.microsoft.com/.default"]), CancellationToken.None).AsTask());
+
+        var request = Assert.Single(endpoint.Requests);
+        Assert.Equal(IdentityEndpoint.AccessToken, token.Token);
+        Assert.Equal("https://graph.microsoft.com", request.Query["resource"]);
+        Assert.Equal(userAssignedId, request.Query.GetValueOrDefault("client_id").SingleOrDefault());
+        Assert.Equal(endpoint.Header, request.Header);
     }
 
     private static GraphOptions Live(Action<GraphOptions> credential)

@@ -66,6 +66,52 @@ public sealed class GraphOptionsValidatorTests
         Assert.Contains(result.Failures!, f => f.StartsWith("Graph:ClientId must be", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Managed_identity_signs_in_without_the_app_id()
+    {
+        var options = LiveOptions();
+        options.ClientSecret = null;
+        options.ClientId = null;
+        options.ManagedIdentity = true;
+
+        Assert.True(_validator.Validate(null, options).Succeeded);
+    }
+
+    [Fact]
+    public void Secret_still_needs_the_app_id()
+    {
+        var options = LiveOptions();
+        options.ClientId = null;
+
+        var result = _validator.Validate(null, options);
+
+        Assert.Contains(result.Failures!, f => f.StartsWith("Graph:ClientId is required", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void User_assigned_identity_id_must_be_a_guid()
+    {
+        var options = LiveOptions();
+        options.ClientSecret = null;
+        options.ManagedIdentity = true;
+        options.ManagedIdentityClientId = "my-identity";
+
+        var result = _validator.Validate(null, options);
+
+        Assert.Contains(result.Failures!, f => f.StartsWith("Graph:ManagedIdentityClientId must be the user-assigned identity's client id", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void User_assigned_identity_id_without_managed_identity_is_refused_not_ignored()
+    {
+        var options = LiveOptions();
+        options.ManagedIdentityClientId = Guid.NewGuid().ToString();
+
+        var result = _validator.Validate(null, options);
+
+        Assert.Contains(result.Failures!, f => f.StartsWith("Graph:ManagedIdentityClientId is set but Graph:ManagedIdentity is not true", StringComparison.Ordinal));
+    }
+
     private static GraphOptions LiveOptions() => new()
     {
         Mode = GraphMode.Live,
