@@ -91,7 +91,8 @@ internal sealed class GraphEmulatorSettings
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
-    /// File, in the folder of <c>Storage:SqlitePath</c>, the emulator keeps its subscriptions and tenant in, so a restart
+    /// File, in the service's data folder (that of <c>Storage:SqlitePath</c>, or <c>Storage:DataFolder</c> with PostgreSQL),
+    /// the emulator keeps its subscriptions and tenant in, so a restart
     /// finds the subscriptions the store remembers; empty: in memory only (every start is a fresh tenant).
     /// </summary>
     public string? StateFile { get; set; } = "graph-emulator.json";

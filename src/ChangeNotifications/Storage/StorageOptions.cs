@@ -16,6 +16,11 @@ internal sealed class StorageOptions
     [Required(AllowEmptyStrings = false, ErrorMessage = $"{Section}:SqlitePath must name a file.")]
     public string SqlitePath { get; set; } = "data/changenotifications.db";
 
+    /// <summary>The folder of the files kept locally with <c>Postgres</c> (the emulator's state and certificate);
+    /// relative paths are under the content root. With <c>Sqlite</c> they are kept in the file's folder.</summary>
+    [Required(AllowEmptyStrings = false, ErrorMessage = $"{Section}:DataFolder must name a folder.")]
+    public string DataFolder { get; set; } = "data";
+
     /// <summary><c>Full</c>: every acknowledged write is fsynced (survives power loss). <c>Normal</c>: survives a process crash only.</summary>
     public StorageDurability Durability { get; set; } = StorageDurability.Full;
 

@@ -7,6 +7,14 @@ namespace ChangeNotifications.Tests.Infrastructure;
 /// <summary>The store's tables in a test database: migrated and emptied, and read back as text.</summary>
 internal static class PostgresTables
 {
+    /// <summary>A pool of its own on <paramref name="connectionString"/>'s database, its tables emptied (<see cref="EmptyAsync"/>).</summary>
+    public static async Task<NpgsqlDataSource> OpenEmptyAsync(string connectionString)
+    {
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        await EmptyAsync(dataSource);
+        return dataSource;
+    }
+
     /// <summary>Migrates the database if it is new, then empties every table of the store (ids start again at 1).</summary>
     public static async Task EmptyAsync(NpgsqlDataSource dataSource)
     {

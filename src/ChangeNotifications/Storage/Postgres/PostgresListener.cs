@@ -21,11 +21,6 @@ internal sealed partial class PostgresListener(
 
     private static readonly TimeSpan MaxPause = TimeSpan.FromSeconds(30);
 
-    /// <summary>Connections opened so far (tests wait for the next one).</summary>
-    internal int Connections => Volatile.Read(ref _connections);
-
-    private int _connections;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var pause = TimeSpan.FromMilliseconds(500);
@@ -69,7 +64,6 @@ internal sealed partial class PostgresListener(
             await listen.ExecuteNonQueryAsync(stoppingToken);
         }
 
-        Interlocked.Increment(ref _connections);
         LogListening(logger);
         inboxSignal.Notify();
         subscriptions.Invalidate();

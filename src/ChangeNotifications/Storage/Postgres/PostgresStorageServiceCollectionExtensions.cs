@@ -22,8 +22,9 @@ internal static class PostgresStorageServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgresStorageOptions>, PostgresStorageOptionsValidator>());
         services.TryAddSingleton(sp => CreateDataSource(sp.GetRequiredService<IOptions<PostgresStorageOptions>>().Value));
-        services.TryAddSingleton(sp => new DataFolder(
-            Path.GetFullPath(Path.Combine(sp.GetRequiredService<IHostEnvironment>().ContentRootPath, "data"))));
+        services.TryAddSingleton(sp => new DataFolder(Path.GetFullPath(Path.Combine(
+            sp.GetRequiredService<IHostEnvironment>().ContentRootPath,
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value.DataFolder))));
         services.TryAddSingleton(sp => new PostgresStartupCheck(
             sp.GetRequiredService<IOptions<PostgresStorageOptions>>(),
             sp.GetRequiredService<NpgsqlDataSource>,

@@ -40,10 +40,8 @@ internal sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource, Tim
     private long? _lastMissRefresh;
     private Task? _missRefresh;
 
-    /// <summary>Table reads so far (the first load, and each read again).</summary>
-    internal int Reads => Volatile.Read(ref _reads);
-
-    private int _reads;
+    /// <summary>Called after each read of the table (tests wait for the read a note from another instance causes).</summary>
+    internal Action? Reloaded { get; set; }
 
     public async ValueTask<SubscriptionRecord?> FindByGraphIdAsync(Guid graphId, CancellationToken cancellationToken)
     {
@@ -262,7 +260,6 @@ internal sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource, Tim
                 }
             }
 
-            Interlocked.Increment(ref _reads);
             foreach (var record in stored.Values)
             {
                 var kept = _byKey.TryGetValue(record.Key, out var current) && current.GraphId == record.GraphId
@@ -283,6 +280,8 @@ internal sealed class PostgresSubscriptionStore(NpgsqlDataSource dataSource, Tim
         {
             _writeLock.Release();
         }
+
+        Reloaded?.Invoke();
     }
 
     private static SubscriptionRecord Read(NpgsqlDataReader reader) => new()

@@ -15,11 +15,7 @@ public sealed class PostgresInboxContractTests(PostgresDatabase database) : Inbo
 
     private NpgsqlDataSource DataSource => _dataSource ?? throw new InvalidOperationException("Not initialized.");
 
-    public override async Task InitializeAsync()
-    {
-        _dataSource = NpgsqlDataSource.Create(database.ConnectionString);
-        await PostgresTables.EmptyAsync(_dataSource);
-    }
+    public override async Task InitializeAsync() => _dataSource = await PostgresTables.OpenEmptyAsync(database.ConnectionString);
 
     private protected override IInbox Create(FakeLogCollector logs, int purgeChunkSize) => new PostgresInbox(
         DataSource,

@@ -1,54 +1,19 @@
+using ChangeNotifications.Handlers;
+using ChangeNotifications.Storage;
 using ChangeNotifications.Storage.Sqlite;
+using ChangeNotifications.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
 using ChangeNotifications.Subscriptions;
 using ChangeNotifications.Tests.Subscriptions;
 using Microsoft.Data.Sqlite;
 
 namespace ChangeNotifications.Tests.Storage.Sqlite;
 
+/// <summary>The SQLite subscription store's own behaviour; the contract runs in <see cref="SqliteSubscriptionStoreContractTests"/>.</summary>
 public sealed class SqliteSubscriptionStoreTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 27, 3, 0, 0, TimeSpan.Zero);
     private readonly TempSqlite _file = new();
-
-    [Fact]
-    public async Task Every_field_survives_a_restart()
-    {
-        var record = Sample() with
-        {
-            ExpiresAt = T0.AddDays(3),
-            CreatedAt = T0,
-            LastRenewedAt = T0.AddHours(1),
-            LastReauthorizedAt = T0.AddHours(2),
-            LastNotificationAt = T0.AddHours(3),
-            FailureReason = "Renew: 503 serviceUnavailable: busy",
-            ConsecutiveFailures = 2,
-            IncludeResourceData = true,
-            EncryptionCertificateId = "cert-1",
-            PendingResyncReason = "subscriptionRemoved",
-        };
-        await new SqliteSubscriptionStore(_file.OpenDatabase()).UpsertAsync(record, default);
-
-        var reopened = new SqliteSubscriptionStore(_file.OpenDatabase());
-
-        Assert.Equal(record, await reopened.FindByKeyAsync(record.Key, default));
-        Assert.Equal(record, await reopened.FindByGraphIdAsync(record.GraphId!.Value, default));
-        Assert.Single(await reopened.ListAsync(default));
-    }
-
-    [Fact]
-    public async Task Intentions_survive_a_restart()
-    {
-        var record = Sample() with
-        {
-            ReauthorizationPending = true,
-            RecreateReason = "renewal answered 404",
-            RecreatingGraphId = Guid.NewGuid(),
-            NextAttemptAt = T0.AddMinutes(5),
-        };
-        await new SqliteSubscriptionStore(_file.OpenDatabase()).UpsertAsync(record, default);
-
-        Assert.Equal(record, await new SqliteSubscriptionStore(_file.OpenDatabase()).FindByKeyAsync(record.Key, default));
-    }
 
     [Fact]
     public async Task A_file_from_before_the_intention_columns_opens_and_gets_them()
@@ -95,41 +60,6 @@ public sealed class SqliteSubscriptionStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task A_new_graph_id_replaces_the_old_one_and_delete_forgets_both()
-    {
-        var store = new SqliteSubscriptionStore(_file.OpenDatabase());
-        var first = Sample();
-        await store.UpsertAsync(first, default);
-        var recreated = first with { GraphId = Guid.NewGuid() };
-        await store.UpsertAsync(recreated, default);
-
-        Assert.Null(await store.FindByGraphIdAsync(first.GraphId!.Value, default));
-        Assert.Equal(recreated, await store.FindByGraphIdAsync(recreated.GraphId!.Value, default));
-
-        await store.DeleteAsync(first.Key, default);
-        Assert.Null(await store.FindByGraphIdAsync(recreated.GraphId!.Value, default));
-        Assert.Empty(await new SqliteSubscriptionStore(_file.OpenDatabase()).ListAsync(default));
-    }
-
-    [Fact]
-    public async Task Last_notification_time_is_kept_and_written_at_most_once_a_minute()
-    {
-        var store = new SqliteSubscriptionStore(_file.OpenDatabase());
-        var record = Sample();
-        await store.UpsertAsync(record, default);
-        var id = record.GraphId!.Value;
-
-        await store.RecordNotificationAsync(id, T0, default);
-        await store.RecordNotificationAsync(id, T0.AddSeconds(20), default);
-
-        Assert.Equal(T0.AddSeconds(20), (await store.FindByGraphIdAsync(id, default))!.LastNotificationAt);
-        Assert.Equal(T0, (await new SqliteSubscriptionStore(_file.OpenDatabase()).FindByKeyAsync(record.Key, default))!.LastNotificationAt);
-
-        await store.RecordNotificationAsync(id, T0.AddMinutes(2), default);
-        Assert.Equal(T0.AddMinutes(2), (await new SqliteSubscriptionStore(_file.OpenDatabase()).FindByKeyAsync(record.Key, default))!.LastNotificationAt);
-    }
-
-    [Fact]
     public void ClientState_never_appears_in_ToString()
     {
         var record = Sample();
@@ -146,4 +76,37 @@ public sealed class SqliteSubscriptionStoreTests : IDisposable
         ClientState = ClientStateGenerator.Create(),
         GraphId = Guid.NewGuid(),
     };
+}
+
+/// <summary>The subscription store contract on an SQLite file.</summary>
+public sealed class SqliteSubscriptionStoreContractTests : SubscriptionStoreContractTests
+{
+    private readonly TempSqlite _file = new();
+
+    private protected override ISubscriptionStore OpenStore() => new SqliteSubscriptionStore(_file.OpenDatabase());
+
+    public override Task DisposeAsync()
+    {
+        _file.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>The delta-link store contract on an SQLite file.</summary>
+public sealed class SqliteDeltaLinkStoreContractTests : DeltaLinkStoreContractTests
+{
+    private readonly TempSqlite _file = new();
+
+    private protected override IDeltaLinkStore OpenStore() => new SqliteDeltaLinkStore(
+        new SqliteDatabase(
+            Options.Create(new StorageOptions { SqlitePath = _file.FilePath, Durability = StorageDurability.Normal }),
+            new TestEnvironment(_file.Directory),
+            [new DeltaLinkSchema()]),
+        TimeProvider.System);
+
+    public override Task DisposeAsync()
+    {
+        _file.Dispose();
+        return Task.CompletedTask;
+    }
 }
