@@ -48,6 +48,11 @@ public static class EmulatorProgram
         await using var server = await GraphEmulatorServer.StartAsync(options, stop);
         Console.WriteLine($"Graph emulator: {server.GraphBaseUrl}");
         Console.WriteLine($"Authority host: {server.AuthorityHost}  tenant {server.TenantId}  client {server.ClientId}");
+        foreach (var client in server.Options.ApiClients)
+        {
+            Console.WriteLine($"API client {client.ClientId} (secret {client.ClientSecret}): roles {string.Join(", ", client.Roles)}, scope api://{server.ClientId}/.default");
+        }
+
         Console.WriteLine($"TLS certificate (self-signed) SHA-256: {server.Certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)}");
         Console.WriteLine($"Control API: {server.BaseAddress}_emulator/  (Ctrl+C stops)");
         await Task.Delay(Timeout.Infinite, stop);

@@ -1,12 +1,10 @@
 using System.Net;
-using ChangeNotifications.Dispatching;
 using ChangeNotifications.GraphEmulator.Tenant;
 using ChangeNotifications.Resources;
 using ChangeNotifications.Subscriptions;
+using ChangeNotifications.Tests.Infrastructure;
 using ChangeNotifications.Tests.Subscriptions;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
@@ -28,32 +26,11 @@ public sealed class AdminReconcilerRequestTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        var settings = new Dictionary<string, string?>
+        _factory = KestrelService.Start(_file.FilePath, _time, _resyncs, new Dictionary<string, string?>
         {
-            ["Storage:SqlitePath"] = _file.FilePath,
-            ["Dispatcher:Enabled"] = "false",
-            ["Graph:Emulator:AccessTokenLifetime"] = "90.00:00:00",
-            ["Graph:Emulator:ChangePace"] = "30.00:00:00",
             ["Subscriptions:Items:0:Resource"] = Messages,
             ["Subscriptions:Items:0:ChangeType"] = "created",
-        };
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
-        {
-            builder.UseEnvironment("Development");
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
-
-            builder.ConfigureTestServices(services =>
-            {
-                services.AddSingleton<TimeProvider>(_time);
-                services.AddFakeLogging();
-                services.AddSingleton<IChangeNotificationHandler>(_resyncs);
-            });
         });
-        _factory.UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
-        _factory.StartServer();
         return Task.CompletedTask;
     }
 
@@ -76,9 +53,11 @@ public sealed class AdminReconcilerRequestTests : IAsyncLifetime
         using var renew = await client.PostAsync(new Uri($"/api/admin/subscriptions/renew?key={Uri.EscapeDataString(created.Key)}", UriKind.Relative), null);
 
         Assert.Equal(HttpStatusCode.Accepted, renew.StatusCode);
-        await RealClock.WaitUntilAsync(() => Record(store) is { LastRenewedAt: not null, RenewRequested: false });
+        // The renewal's log line follows its write to the store.
+        await RealClock.WaitUntilAsync(() => logs.GetSnapshot().Any(l => l.Id.Id == SubscriptionLog.RenewedId));
         var renewed = Assert.Single(logs.GetSnapshot(), l => l.Id.Id == SubscriptionLog.RenewedId);
         Assert.Equal(created.Key, renewed.Property("Key"));
+        Assert.True(Record(store) is { LastRenewedAt: not null, RenewRequested: false });
         Assert.Equal(created.GraphId, Record(store)!.GraphId);
         Assert.Contains(logs.GetSnapshot(), l => l.Id.Id == 8102 && l.Property("Request") == "renew" && l.Property("Caller") == SeedIds.AdminClientId);
 

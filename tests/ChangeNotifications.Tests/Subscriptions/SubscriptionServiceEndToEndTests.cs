@@ -5,9 +5,8 @@ using ChangeNotifications.GraphEmulator.Lifecycle;
 using ChangeNotifications.GraphEmulator.Tenant;
 using ChangeNotifications.Resources;
 using ChangeNotifications.Subscriptions;
-using Microsoft.AspNetCore.Hosting;
+using ChangeNotifications.Tests.Infrastructure;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
@@ -29,31 +28,7 @@ public sealed class SubscriptionServiceEndToEndTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Storage:SqlitePath"] = _file.FilePath,
-            ["Dispatcher:Enabled"] = "false",
-            ["Graph:Mode"] = "Emulator",
-            ["Graph:Emulator:AccessTokenLifetime"] = "90.00:00:00",
-            ["Graph:Emulator:ChangePace"] = "30.00:00:00", // no generated changes: the inbox holds only the lifecycle event
-        };
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
-        {
-            builder.UseEnvironment("Development");
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
-
-            builder.ConfigureTestServices(services =>
-            {
-                services.AddSingleton<TimeProvider>(_time);
-                services.AddFakeLogging();
-                services.AddSingleton<IChangeNotificationHandler>(_resyncs);
-            });
-        });
-        _factory.UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
-        _factory.StartServer();
+        _factory = KestrelService.Start(_file.FilePath, _time, _resyncs);
         return Task.CompletedTask;
     }
 
