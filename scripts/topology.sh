@@ -12,6 +12,7 @@
 # Settings (environment): TOPOLOGY_DIR (.topology), TOPOLOGY_INSTANCES (3), TOPOLOGY_FIRST_PORT (5101: instances on
 # 5101, 5102, ...) or TOPOLOGY_INSTANCE_PORTS (one port per instance, space-separated), TOPOLOGY_LB_PORT (8088), TOPOLOGY_PG_PORT (55432), TOPOLOGY_EMULATOR_PORT (5443),
 # TOPOLOGY_EMULATOR_PACE (seconds between generated changes per subscription, 3; 0: only on demand),
+# TOPOLOGY_EMULATOR_ARGS (more arguments for the emulator),
 # TOPOLOGY_CONFIGURATION (Release), TOPOLOGY_NO_BUILD=1 (use the built output as it is), TOPOLOGY_PG_BIN (the newest
 # /usr/lib/postgresql/*/bin). Any other service setting passes through the environment (e.g. Subscriptions__Items__0__…).
 # Needs: the .NET SDK, PostgreSQL's server binaries (Debian: postgresql-15) and nginx (Debian: nginx).
@@ -74,6 +75,9 @@ start_postgres() {
 start_emulator() {
   local args=(--port "$emulator_port" --state "$dir/graph-emulator.json")
   [ "$pace" != 0 ] && args+=(--pace-seconds "$pace")
+  # Extra emulator arguments, e.g. "--slow-ratio 2 --drop-ratio 2" for a load test (Graph's thresholds off).
+  read -r -a extra <<<"${TOPOLOGY_EMULATOR_ARGS:-}"
+  args+=("${extra[@]}")
   dotnet "$bin/ChangeNotifications.GraphEmulator.dll" "${args[@]}" >"$dir/emulator.log" 2>&1 &
   echo $! >"$run/emulator.pid"
   wait_for "the Graph emulator" 30 grep -q 'SHA-256:' "$dir/emulator.log"
@@ -135,7 +139,7 @@ $servers        keepalive 32;      # kept under Kestrel's keep-alive timeout (ng
             # timeout). Without non_idempotent nginx never resends a POST an instance may have stored: that instance's
             # 202 is neither doubled nor lost; the client gets 502 and Graph redelivers.
             proxy_next_upstream error timeout;
-            proxy_next_upstream_tries 2;
+            proxy_next_upstream_tries $instances;   # a refused connection costs nothing: every instance may be tried
             proxy_next_upstream_timeout 2s;
         }
     }
