@@ -10,8 +10,9 @@
 #   scripts/topology.sh start-instance N   start instance N again on its port
 #
 # Settings (environment): TOPOLOGY_DIR (.topology), TOPOLOGY_INSTANCES (3), TOPOLOGY_FIRST_PORT (5101: instances on
-# 5101, 5102, ...), TOPOLOGY_LB_PORT (8088), TOPOLOGY_PG_PORT (55432), TOPOLOGY_EMULATOR_PORT (5443),
+# 5101, 5102, ...) or TOPOLOGY_INSTANCE_PORTS (one port per instance, space-separated), TOPOLOGY_LB_PORT (8088), TOPOLOGY_PG_PORT (55432), TOPOLOGY_EMULATOR_PORT (5443),
 # TOPOLOGY_EMULATOR_PACE (seconds between generated changes per subscription, 3; 0: only on demand),
+# TOPOLOGY_EMULATOR_ARGS (more arguments for the emulator),
 # TOPOLOGY_CONFIGURATION (Release), TOPOLOGY_NO_BUILD=1 (use the built output as it is), TOPOLOGY_PG_BIN (the newest
 # /usr/lib/postgresql/*/bin). Any other service setting passes through the environment (e.g. Subscriptions__Items__0__…).
 # Needs: the .NET SDK, PostgreSQL's server binaries (Debian: postgresql-15) and nginx (Debian: nginx).
@@ -34,6 +35,10 @@ connection="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=$database"
 
 mkdir -p "$run"
 
+port_of() { # instance number (1-based) -> its port
+  if [ -n "${TOPOLOGY_INSTANCE_PORTS:-}" ]; then echo "$TOPOLOGY_INSTANCE_PORTS" | tr -s ' ' '\n' | sed -n "${1}p"; else echo $((first_port + $1 - 1)); fi
+}
+
 alive() { [ -f "$run/$1.pid" ] && kill -0 "$(cat "$run/$1.pid")" 2>/dev/null; }
 
 # initdb refuses to run as root: as root, PostgreSQL runs as the postgres user.
@@ -54,7 +59,8 @@ start_postgres() {
   local data="$dir/pg/data"
   if [ ! -f "$data/PG_VERSION" ]; then
     mkdir -p "$dir/pg"
-    [ "$(id -u)" -eq 0 ] && chown postgres: "$dir/pg"
+    # As root the server runs as postgres, which must reach its folder (temp folders are often private).
+    if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir/pg"; chmod a+x "$dir"; fi
     as_postgres "$pg_bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/pg/initdb.log"
   fi
   as_postgres "$pg_bin/pg_ctl" -D "$data" -l "$dir/pg/server.log" -w \
@@ -69,6 +75,9 @@ start_postgres() {
 start_emulator() {
   local args=(--port "$emulator_port" --state "$dir/graph-emulator.json")
   [ "$pace" != 0 ] && args+=(--pace-seconds "$pace")
+  # Extra emulator arguments, e.g. "--slow-ratio 2 --drop-ratio 2" for a load test (Graph's thresholds off).
+  read -r -a extra <<<"${TOPOLOGY_EMULATOR_ARGS:-}"
+  args+=("${extra[@]}")
   dotnet "$bin/ChangeNotifications.GraphEmulator.dll" "${args[@]}" >"$dir/emulator.log" 2>&1 &
   echo $! >"$run/emulator.pid"
   wait_for "the Graph emulator" 30 grep -q 'SHA-256:' "$dir/emulator.log"
@@ -77,7 +86,7 @@ start_emulator() {
 }
 
 start_instance() { # 1-based
-  local n=$1 port=$((first_port + $1 - 1))
+  local n=$1 port; port=$(port_of "$1")
   # Every instance: the shared database and emulator, Graph posting through the balancer, its own port.
   ( cd "$bin" && exec env \
       Urls="http://127.0.0.1:$port" \
@@ -98,7 +107,7 @@ start_balancer() {
   mkdir -p "$dir/nginx/tmp"
   local servers=""
   for n in $(seq "$instances"); do
-    servers+="        server 127.0.0.1:$((first_port + n - 1)) max_fails=1 fail_timeout=5s;"$'\n'
+    servers+="        server 127.0.0.1:$(port_of "$n") max_fails=1 fail_timeout=5s;"$'\n'
   done
   cat >"$dir/nginx/nginx.conf" <<EOF
 worker_processes 1;
@@ -130,7 +139,7 @@ $servers        keepalive 32;      # kept under Kestrel's keep-alive timeout (ng
             # timeout). Without non_idempotent nginx never resends a POST an instance may have stored: that instance's
             # 202 is neither doubled nor lost; the client gets 502 and Graph redelivers.
             proxy_next_upstream error timeout;
-            proxy_next_upstream_tries 2;
+            proxy_next_upstream_tries $instances;   # a refused connection costs nothing: every instance may be tried
             proxy_next_upstream_timeout 2s;
         }
     }
@@ -139,7 +148,7 @@ EOF
   nginx -t -q -p "$dir/nginx/" -c nginx.conf
   nginx -p "$dir/nginx/" -c nginx.conf -g 'daemon off;' >"$dir/nginx/stdout.log" 2>&1 &
   echo $! >"$run/nginx.pid"
-  wait_for "nginx" 10 curl -fsS -o /dev/null "http://127.0.0.1:$lb_port/health"
+  wait_for "nginx" 10 curl -sS -o /dev/null "http://127.0.0.1:$lb_port/health"
   echo "balancer    pid $(cat "$run/nginx.pid")  http://127.0.0.1:$lb_port/  (Graph posts to http://127.0.0.1:$lb_port/api/notifications)"
 }
 
@@ -159,8 +168,9 @@ case "${1:-}" in
     fi
     alive postgres || start_postgres
     alive emulator || start_emulator
-    for n in $(seq "$instances"); do alive "instance-$n" || start_instance "$n"; done
+    # The balancer first: the first leader's validation handshake already comes through it.
     alive nginx || start_balancer
+    for n in $(seq "$instances"); do alive "instance-$n" || start_instance "$n"; done
     ;;
   stop)
     stop_pid nginx QUIT
@@ -174,7 +184,7 @@ case "${1:-}" in
       if alive "$name"; then state="up (pid $(cat "$run/$name.pid"))"; else state=down; fi
       case "$name" in instance-*)
         n=${name#instance-}
-        health=$(curl -s -m 2 "http://127.0.0.1:$((first_port + n - 1))/health" || echo -)
+        health=$(curl -s -m 2 "http://127.0.0.1:$(port_of "$n")/health" || echo -)
         leads=$(grep -c 'Leader lease acquired' "$dir/$name.log" 2>/dev/null || true)
         lost=$(grep -c 'Leader lease lost\|Leader lease released' "$dir/$name.log" 2>/dev/null || true)
         state+="  health: $health  leader lease: acquired ${leads:-0}x, lost or released ${lost:-0}x";;

@@ -6,9 +6,11 @@ using Microsoft.Extensions.Logging;
 namespace ChangeNotifications.GraphEmulator;
 
 /// <summary>
-/// <c>dotnet run --project src/ChangeNotifications.GraphEmulator [-- --port 5443] [--pace-seconds 5] [--state file.json]</c>:
-/// the emulator on its own, printing its addresses and the credentials it accepts, until Ctrl+C; with <c>--state</c> its
-/// subscriptions and tenant are kept in that file across runs.
+/// <c>dotnet run --project src/ChangeNotifications.GraphEmulator [-- --port 5443] [--pace-seconds 5] [--state file.json]
+/// [--slow-ratio 0.1] [--drop-ratio 0.15]</c>: the emulator on its own, printing its addresses and the credentials it
+/// accepts, until Ctrl+C; with <c>--state</c> its subscriptions and tenant are kept in that file across runs. The ratios
+/// are Graph's slow / drop thresholds per endpoint; a load test on a busy machine may raise them (above 1: never), so
+/// that a few slow answers at a cold start do not stop deliveries for ten minutes.
 /// </summary>
 public static class EmulatorProgram
 {
@@ -23,6 +25,11 @@ public static class EmulatorProgram
             LoggerFactory = loggerFactory,
             Tenant = new Tenant.EmulatedTenant(),
             StatePath = ReadText(args, "--state"),
+            Throttling = new EndpointThrottlingOptions
+            {
+                SlowRatio = ReadNumber(args, "--slow-ratio") ?? new EndpointThrottlingOptions().SlowRatio,
+                DropRatio = ReadNumber(args, "--drop-ratio") ?? new EndpointThrottlingOptions().DropRatio,
+            },
         };
 
         using var stop = new CancellationTokenSource();

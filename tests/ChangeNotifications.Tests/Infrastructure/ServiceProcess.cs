@@ -241,7 +241,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "ChangeNotifications.sln")))
@@ -253,7 +253,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>src/ChangeNotifications/bin/{the tests' configuration}/{framework}, built with the tests (project reference).</summary>
-    private static string ServiceOutputDirectory(string root)
+    internal static string ServiceOutputDirectory(string root)
     {
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var directory = Path.Combine(root, "src", "ChangeNotifications", "bin", testOutput.Parent!.Name, testOutput.Name);
