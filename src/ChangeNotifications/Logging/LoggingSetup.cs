@@ -128,6 +128,12 @@ internal static partial class LoggingSetup
                     ? limitLogger.IsEnabled(ToLogLevel(level)) ? level : Off
                     : limit.ShouldLog(limitLogger, ToLogLevel(level), RequestLogEvent) ? level : Off;
             };
+            // The scheme and host the service was called on (after forwarded headers), beside the line.
+            options.EnrichDiagnosticContext = (diagnostics, context) =>
+            {
+                diagnostics.Set("RequestScheme", context.Request.Scheme);
+                diagnostics.Set("RequestHost", LogText.Escape(context.Request.Host.Value));
+            };
             options.GetMessageTemplateProperties = (context, path, elapsed, status) =>
             [
                 new LogEventProperty("RequestMethod", new ScalarValue(LogText.Escape(context.Request.Method))),
