@@ -20,6 +20,7 @@ builder.Services
     .AddStorage(builder.Configuration)
     .AddInbox()
     .AddReceiving(builder.Configuration)
+    .AddForwardedHeaders(builder.Configuration)
     .AddDispatching(builder.Configuration)
     .AddSubscriptionManagement(builder.Configuration)
     .AddEmulatorDemoSubscriptions()
@@ -31,6 +32,7 @@ builder.Services
 
 var app = builder.Build();
 app.LogChoice(listen);
+app.UseConfiguredForwardedHeaders();
 app.UseOutsideWebhookPosts(branch => branch
     .UseServiceRequestLogging()
     .UseExceptionHandler()

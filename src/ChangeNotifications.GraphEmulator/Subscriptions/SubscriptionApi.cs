@@ -19,7 +19,7 @@ internal sealed partial class SubscriptionApi(
 
     public IResult Fail(HttpContext context, GraphFailure failure)
     {
-        LogRefused(logger, context.Request.Method, context.Request.Path.Value ?? string.Empty, failure.StatusCode, failure.Message);
+        LogRefused(logger, LogValue.Safe(context.Request.Method), LogValue.Safe(context.Request.Path.Value), failure.StatusCode, LogValue.Safe(failure.Message));
         return failure.ToResult(context, options.TimeProvider);
     }
 

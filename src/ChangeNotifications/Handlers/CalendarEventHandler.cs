@@ -1,5 +1,6 @@
 using ChangeNotifications.Dispatching;
 using ChangeNotifications.Graph;
+using ChangeNotifications.Logging;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
@@ -38,5 +39,5 @@ internal sealed partial class CalendarEventHandler(IGraphClientProvider graphCli
             item?.Start is { } start ? $"{start.DateTime} {start.TimeZone}" : null);
 
     [LoggerMessage(EventId = 5111, Level = LogLevel.Information, Message = "EventChanged {ChangeType} {CalendarEventId} {Subject} {Organizer} {Start}")]
-    private static partial void LogEventChanged(ILogger logger, string changeType, string? calendarEventId, string? subject, string? organizer, string? start);
+    private static partial void LogEventChanged(ILogger logger, string changeType, string? calendarEventId, [PersonalData] string? subject, [PersonalData] string? organizer, string? start);
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using ChangeNotifications.Dispatching;
 using ChangeNotifications.Graph;
+using ChangeNotifications.Logging;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
@@ -112,7 +113,7 @@ internal sealed partial class ChatMessageHandler(IGraphClientProvider graphClien
     private static partial Regex Spaces();
 
     [LoggerMessage(EventId = 5201, Level = LogLevel.Information, Message = "ChatMessageChanged {ChangeType} {MessageId} from {Sender}: {Text} (from resource data: {FromResourceData})")]
-    private static partial void LogChatMessageChanged(ILogger logger, string changeType, string? messageId, string? sender, string? text, bool fromResourceData);
+    private static partial void LogChatMessageChanged(ILogger logger, string changeType, string? messageId, [PersonalData] string? sender, [PersonalData] string? text, bool fromResourceData);
 
     [LoggerMessage(EventId = 5202, Level = LogLevel.Warning, Message = "ResyncSkipped {Resource}: an organisation-wide getAllMessages resync is not supported; resync a channel or chat instead")]
     private static partial void LogOrgWideResyncSkipped(ILogger logger, string resource);

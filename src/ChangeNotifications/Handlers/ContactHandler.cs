@@ -1,5 +1,6 @@
 using ChangeNotifications.Dispatching;
 using ChangeNotifications.Graph;
+using ChangeNotifications.Logging;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
@@ -34,5 +35,5 @@ internal sealed partial class ContactHandler(IGraphClientProvider graphClients, 
     }
 
     [LoggerMessage(EventId = 5121, Level = LogLevel.Information, Message = "ContactChanged {ChangeType} {ContactId} {DisplayName}")]
-    private static partial void LogContactChanged(ILogger logger, string changeType, string? contactId, string? displayName);
+    private static partial void LogContactChanged(ILogger logger, string changeType, string? contactId, [PersonalData] string? displayName);
 }

@@ -1,5 +1,6 @@
 using ChangeNotifications.Dispatching;
 using ChangeNotifications.Graph;
+using ChangeNotifications.Logging;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 
@@ -51,5 +52,5 @@ internal sealed partial class ConversationHandler(IGraphClientProvider graphClie
     }
 
     [LoggerMessage(EventId = 5151, Level = LogLevel.Information, Message = "ConversationChanged {ChangeType} {ConversationId} {Topic} latest post from {LatestPostFrom} at {LastDeliveredAt:o}")]
-    private static partial void LogConversationChanged(ILogger logger, string changeType, string? conversationId, string? topic, string? latestPostFrom, DateTimeOffset? lastDeliveredAt);
+    private static partial void LogConversationChanged(ILogger logger, string changeType, string? conversationId, [PersonalData] string? topic, [PersonalData] string? latestPostFrom, DateTimeOffset? lastDeliveredAt);
 }

@@ -1,5 +1,6 @@
 using ChangeNotifications.Dispatching;
 using ChangeNotifications.Graph;
+using ChangeNotifications.Logging;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 using Microsoft.Graph.Drives.Item.Items.Item.Delta;
@@ -51,5 +52,5 @@ internal sealed partial class DriveItemHandler(IGraphClientProvider graphClients
     }
 
     [LoggerMessage(EventId = 5161, Level = LogLevel.Information, Message = "DriveItemChanged {Change} {DriveId} {ItemId} {Name} {Path}")]
-    private static partial void LogDriveItemChanged(ILogger logger, string change, string driveId, string? itemId, string? name, string? path);
+    private static partial void LogDriveItemChanged(ILogger logger, string change, string driveId, string? itemId, [PersonalData] string? name, [PersonalData] string? path);
 }

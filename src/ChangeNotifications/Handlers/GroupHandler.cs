@@ -1,4 +1,5 @@
 using ChangeNotifications.Graph;
+using ChangeNotifications.Logging;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 using Microsoft.Graph.Groups.Delta;
@@ -58,5 +59,5 @@ internal sealed partial class GroupHandler(IGraphClientProvider graphClients, De
         LogGroupChanged(Logger, changeType, item.Id, item.DisplayName, item.Description, null, null);
 
     [LoggerMessage(EventId = 5141, Level = LogLevel.Information, Message = "GroupChanged {ChangeType} {GroupId} {DisplayName} {Description} members={MemberCount} owners={OwnerCount}")]
-    private static partial void LogGroupChanged(ILogger logger, string changeType, string? groupId, string? displayName, string? description, int? memberCount, int? ownerCount);
+    private static partial void LogGroupChanged(ILogger logger, string changeType, string? groupId, [PersonalData] string? displayName, [PersonalData] string? description, int? memberCount, int? ownerCount);
 }

@@ -1,5 +1,6 @@
 using ChangeNotifications.Dispatching;
 using ChangeNotifications.Graph;
+using ChangeNotifications.Logging;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
@@ -47,5 +48,5 @@ internal sealed partial class ListHandler(IGraphClientProvider graphClients, Del
     }
 
     [LoggerMessage(EventId = 5171, Level = LogLevel.Information, Message = "ListItemChanged {Change} {ListId} {ItemId} {Title} {WebUrl}")]
-    private static partial void LogListItemChanged(ILogger logger, string change, string listId, string? itemId, string? title, string? webUrl);
+    private static partial void LogListItemChanged(ILogger logger, string change, string listId, string? itemId, [PersonalData] string? title, [PersonalData] string? webUrl);
 }

@@ -1,5 +1,6 @@
 using ChangeNotifications.Dispatching;
 using ChangeNotifications.Graph;
+using ChangeNotifications.Logging;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
@@ -60,5 +61,5 @@ internal sealed partial class MessageHandler(IGraphClientProvider graphClients, 
         LogMessageChanged(Logger, changeType, id, message?.Subject, message?.From?.EmailAddress?.Address, message?.ReceivedDateTime);
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "MessageChanged {ChangeType} {MessageId} {Subject} {From} {ReceivedAt:o}")]
-    private static partial void LogMessageChanged(ILogger logger, string changeType, string? messageId, string? subject, string? from, DateTimeOffset? receivedAt);
+    private static partial void LogMessageChanged(ILogger logger, string changeType, string? messageId, [PersonalData] string? subject, [PersonalData] string? from, DateTimeOffset? receivedAt);
 }

@@ -1,5 +1,6 @@
 using ChangeNotifications.Dispatching;
 using ChangeNotifications.Graph;
+using ChangeNotifications.Logging;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
@@ -44,5 +45,5 @@ internal sealed partial class PrintJobHandler(IGraphClientProvider graphClients,
     }
 
     [LoggerMessage(EventId = 5211, Level = LogLevel.Information, Message = "PrintJobChanged {ChangeType} {PrinterId} {JobId} {JobState} fetchable={IsFetchable} documents={DocumentCount} {DocumentName} {ContentType} {SizeBytes}")]
-    private static partial void LogPrintJob(ILogger logger, string changeType, string printerId, string jobId, string? jobState, bool? isFetchable, int documentCount, string? documentName, string? contentType, long? sizeBytes);
+    private static partial void LogPrintJob(ILogger logger, string changeType, string printerId, string jobId, string? jobState, bool? isFetchable, int documentCount, [PersonalData] string? documentName, string? contentType, long? sizeBytes);
 }

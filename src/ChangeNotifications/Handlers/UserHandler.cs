@@ -1,4 +1,5 @@
 using ChangeNotifications.Graph;
+using ChangeNotifications.Logging;
 using ChangeNotifications.Resources;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
@@ -36,5 +37,5 @@ internal sealed partial class UserHandler(IGraphClientProvider graphClients, Del
         LogUserChanged(Logger, changeType, id, user?.DisplayName, user?.UserPrincipalName, user?.JobTitle);
 
     [LoggerMessage(EventId = 5131, Level = LogLevel.Information, Message = "UserChanged {ChangeType} {UserId} {DisplayName} {UserPrincipalName} {JobTitle}")]
-    private static partial void LogUserChanged(ILogger logger, string changeType, string? userId, string? displayName, string? userPrincipalName, string? jobTitle);
+    private static partial void LogUserChanged(ILogger logger, string changeType, string? userId, [PersonalData] string? displayName, [PersonalData] string? userPrincipalName, [PersonalData] string? jobTitle);
 }

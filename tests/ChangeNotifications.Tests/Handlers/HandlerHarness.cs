@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using ChangeNotifications.Dispatching;
 using ChangeNotifications.GraphEmulator.Tenant;
 using ChangeNotifications.Handlers;
+using ChangeNotifications.Logging;
 using ChangeNotifications.Notifications;
 using ChangeNotifications.Resources;
 using ChangeNotifications.Storage;
@@ -109,7 +110,8 @@ internal sealed class HandlerHarness : IAsyncDisposable
     private ServiceProvider Build()
     {
         var services = new ServiceCollection();
-        services.AddFakeLogging();
+        // Emulated data: the handlers' personal data is written, as in the service's Emulator mode.
+        services.AddFakeLogging().AddPersonalDataRedaction(personalDataAllowed: true);
         services.AddSingleton(Host.Graph);
         services.AddSingleton<IHostEnvironment>(new TestEnvironment(_directory.Path));
         services.AddStorage(new ConfigurationBuilder().AddInMemoryCollection([new("Storage:SqlitePath", "handlers.db")]).Build());

@@ -1,5 +1,6 @@
 using ChangeNotifications.Dispatching;
 using ChangeNotifications.Handlers;
+using ChangeNotifications.Logging;
 using ChangeNotifications.Resources;
 using ChangeNotifications.Storage;
 using ChangeNotifications.Subscriptions;
@@ -189,7 +190,8 @@ internal sealed class SubscriptionHarness : IAsyncDisposable
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(_settings).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IHostEnvironment>(new TestEnvironment(File.Directory));
-        services.AddFakeLogging();
+        // Emulated data: the handlers' personal data is written, as in the service's Emulator mode.
+        services.AddFakeLogging().AddPersonalDataRedaction(personalDataAllowed: true);
         services.AddSingleton<TimeProvider>(Time);
         services.AddSingleton(Emulator.Graph);
         services.AddSingleton<IChangeNotificationHandler>(Resyncs);
