@@ -21,20 +21,21 @@ internal static class EmulatorApiAuthority
             return services;
         }
 
-        // Read when the first token is checked: the host starts the emulator before it serves requests.
+        // Read when the first token is checked: the host starts the emulator (or knows the address of one running on its
+        // own) before it serves requests.
         services.AddOptions<MicrosoftIdentityOptions>(scheme).Configure<EmulatorHost>((identity, host) =>
         {
-            var emulator = host.Server;
+            var emulator = host.Endpoint;
             identity.Instance = emulator.AuthorityHost.ToString();
             identity.TenantId = emulator.TenantId;
             identity.ClientId = emulator.ClientId;
             identity.Authority = null;
         });
         services.AddOptions<JwtBearerOptions>(scheme).Configure<EmulatorHost>((bearer, host) =>
-            bearer.BackchannelHttpHandler = host.Server.CreateTrustingHandler());
+            bearer.BackchannelHttpHandler = host.Endpoint.CreateHandler());
         services.AddOptions<AadIssuerValidatorOptions>().Configure(o => o.HttpClientName = IssuerMetadataClient);
         services.AddHttpClient(IssuerMetadataClient)
-            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<EmulatorHost>().Server.CreateTrustingHandler());
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<EmulatorHost>().Endpoint.CreateHandler());
         return services;
     }
 }
