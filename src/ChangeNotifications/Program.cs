@@ -1,3 +1,4 @@
+using ChangeNotifications.Admin;
 using ChangeNotifications.Dispatching;
 using ChangeNotifications.Graph;
 using ChangeNotifications.Handlers;
@@ -21,16 +22,19 @@ builder.Services
     .AddSubscriptionManagement(builder.Configuration)
     .AddEmulatorDemoSubscriptions()
     .AddChangeHandlers()
-    .AddRichNotifications(builder.Configuration);
+    .AddRichNotifications(builder.Configuration)
+    .AddAdminApi(builder.Configuration);
 
 var app = builder.Build();
 app.LogChoice(listen);
 app.UseOutsideWebhookPosts(branch => branch
     .UseServiceRequestLogging()
     .UseExceptionHandler()
-    .UseStatusCodePages());
+    .UseStatusCodePages()
+    .UseAdminApi());
 app.MapNotificationEndpoints();
 app.MapHealthChecks("/health");
+app.MapAdminEndpoints();
 if (!await app.Services.GetRequiredService<IStorageStartupCheck>().OpensAsync(CancellationToken.None))
 {
     await app.DisposeAsync(); // flushes the asynchronous log sink

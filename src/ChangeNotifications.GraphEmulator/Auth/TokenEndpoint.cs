@@ -11,6 +11,8 @@ namespace ChangeNotifications.GraphEmulator.Auth;
 /// <summary>
 /// Entra's v2 token endpoint for the client-credentials grant with a client secret, answering errors the way
 /// Entra does (<c>{"error","error_description":"AADSTS…","error_codes":[…],…}</c>; 401 for a bad client secret).
+/// The service's app gets opaque tokens for Graph; the clients of its API (<see cref="GraphEmulatorOptions.ApiClients"/>)
+/// get signed JWTs for it (<see cref="ApiTokenIssuer"/>).
 /// </summary>
 internal static partial class TokenEndpoint
 {
@@ -25,6 +27,7 @@ internal static partial class TokenEndpoint
         HttpRequest request,
         GraphEmulatorOptions options,
         AccessTokenIssuer issuer,
+        ApiTokenIssuer apiTokens,
         ILogger<AccessTokenIssuer> logger)
     {
         if (!request.HasFormContentType)
@@ -50,6 +53,11 @@ internal static partial class TokenEndpoint
         }
 
         var clientId = form["client_id"].ToString();
+        if (apiTokens.FindClient(clientId) is { } apiClient)
+        {
+            return IssueForApi(apiClient, form["client_secret"].ToString(), form["scope"].ToString(), options, apiTokens, logger);
+        }
+
         if (!string.Equals(clientId, options.ClientId, StringComparison.OrdinalIgnoreCase))
         {
             return EntraError(options, 400, "unauthorized_client", 700016, $"Application with identifier '{clientId}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.");
@@ -75,6 +83,41 @@ internal static partial class TokenEndpoint
 
         var token = issuer.Issue();
         LogIssued(logger, clientId, token.Lifetime);
+        return TokenResponse(token);
+    }
+
+    /// <summary>A client of the service's app: a signed JWT with its app roles, for <c>api://{app id}/.default</c> only.</summary>
+    private static IResult IssueForApi(
+        EmulatedApiClient client,
+        string secret,
+        string scope,
+        GraphEmulatorOptions options,
+        ApiTokenIssuer apiTokens,
+        ILogger logger)
+    {
+        if (secret.Length == 0)
+        {
+            return EntraError(options, 401, "invalid_client", 7000216, "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.");
+        }
+
+        if (!SecretsMatch(secret, client.ClientSecret))
+        {
+            LogRejectedSecret(logger, client.ClientId);
+            return EntraError(options, 401, "invalid_client", 7000215, $"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client.ClientId}'.");
+        }
+
+        if (!apiTokens.IsApiScope(scope))
+        {
+            return EntraError(options, 400, "invalid_resource", 500011, $"The resource principal named {scope} was not found in the tenant named {options.TenantId}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.");
+        }
+
+        var token = apiTokens.Issue(client);
+        LogIssued(logger, client.ClientId, token.Lifetime);
+        return TokenResponse(token);
+    }
+
+    private static IResult TokenResponse(IssuedAccessToken token)
+    {
         var seconds = (long)token.Lifetime.TotalSeconds;
         return Results.Json(new JsonObject
         {

@@ -18,6 +18,7 @@ internal static class EmulatorServiceCollectionExtensions
         services.AddSingleton(options.TimeProvider);
         services.AddSingleton<OutboundHttp>();
         services.AddSingleton<AccessTokenIssuer>();
+        services.AddSingleton<ApiTokenIssuer>();
         services.AddSingleton<GraphRequestFilter>();
         services.AddSingleton<FaultInjector>();
         services.AddSingleton<SubscriptionRegistry>();

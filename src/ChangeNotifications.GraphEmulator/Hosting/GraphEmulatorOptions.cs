@@ -32,6 +32,17 @@ public sealed class GraphEmulatorOptions
 
     public string ClientSecret { get; set; } = SeedIds.ClientSecret;
 
+    /// <summary>
+    /// Client apps that call the app of <see cref="ClientId"/> as an API (client credentials with scope
+    /// <c>api://{ClientId}/.default</c>), with the app roles assigned to them: they get signed JWTs as Entra issues
+    /// for an API. Seeded: an admin client and a reader client (<see cref="SeedIds"/>).
+    /// </summary>
+    public List<EmulatedApiClient> ApiClients { get; set; } =
+    [
+        new(SeedIds.AdminClientId, SeedIds.AdminClientSecret, [SeedIds.AdminRole]),
+        new(SeedIds.ReaderClientId, SeedIds.ReaderClientSecret, [SeedIds.ReaderRole]),
+    ];
+
     /// <summary>Lifetime of access tokens the token endpoint issues (Entra: about 1 h).</summary>
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
@@ -73,6 +84,9 @@ public sealed class GraphEmulatorOptions
 
     public EndpointThrottlingOptions Throttling { get; set; } = new();
 }
+
+/// <summary>A client app of the emulated tenant allowed to call the service's app as an API, with its app roles.</summary>
+public sealed record EmulatedApiClient(string ClientId, string ClientSecret, IReadOnlyList<string> Roles);
 
 /// <summary>Retries of a failed notification POST: exponential backoff, bounded by attempts and by age (Graph: 4 h).</summary>
 public sealed class DeliveryRetryOptions

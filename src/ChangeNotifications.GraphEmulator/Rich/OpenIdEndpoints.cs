@@ -3,13 +3,15 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using ChangeNotifications.GraphEmulator.Auth;
 using Microsoft.IdentityModel.Tokens;
 
 namespace ChangeNotifications.GraphEmulator.Rich;
 
 /// <summary>
 /// <c>/{tenant|common}/.well-known/openid-configuration</c> (and <c>/v2.0/…</c>) and the JWKS at
-/// <c>/{tenant|common}/discovery/keys</c>: where validators find the key that signs validation tokens.
+/// <c>/{tenant|common}/discovery/keys</c>: where validators find the key that signs validation tokens and the API
+/// access tokens of <see cref="ApiTokenIssuer"/>.
 /// </summary>
 internal static class OpenIdEndpoints
 {
@@ -28,7 +30,7 @@ internal static class OpenIdEndpoints
         var issuerTenant = tenant is "common" or "organizations" ? "{tenantid}" : tenant;
         return Results.Json(new JsonObject
         {
-            ["issuer"] = v2 ? $"https://login.microsoftonline.com/{issuerTenant}/v2.0" : $"https://sts.windows.net/{issuerTenant}/",
+            ["issuer"] = v2 ? ApiTokenIssuer.IssuerFor(issuerTenant) : $"https://sts.windows.net/{issuerTenant}/",
             ["jwks_uri"] = $"{host}/{tenant}/{keysPath}",
             ["token_endpoint"] = $"{host}/{tenant}/oauth2/v2.0/token",
             ["authorization_endpoint"] = $"{host}/{tenant}/oauth2/v2.0/authorize",

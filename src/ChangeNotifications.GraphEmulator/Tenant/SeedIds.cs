@@ -10,6 +10,18 @@ public static class SeedIds
     public const string ClientId = "3f9a8b7c-6d5e-4f3a-9b8c-7d6e5f4a3b2c";
     public const string ClientSecret = "emulator-client-secret";
 
+    /// <summary>The app role the service's admin API requires by default.</summary>
+    public const string AdminRole = "ChangeNotifications.Admin";
+
+    /// <summary>A client app assigned <see cref="AdminRole"/> on the service's app: it gets admin API tokens.</summary>
+    public const string AdminClientId = "4a0b9c8d-7e6f-4a5b-8c9d-0e1f2a3b4c5d";
+    public const string AdminClientSecret = "emulator-admin-secret";
+
+    /// <summary>A client app assigned only <see cref="ReaderRole"/>: its tokens are valid but carry no admin role.</summary>
+    public const string ReaderClientId = "5b1c0d9e-8f7a-4b6c-9d0e-1f2a3b4c5d6e";
+    public const string ReaderClientSecret = "emulator-reader-secret";
+    public const string ReaderRole = "ChangeNotifications.Reader";
+
     public const string UserId = "5b0c9a6d-1e2f-4a3b-8c4d-9e0f1a2b3c4d";
     public const string SecondUserId = "6c1d0b7e-2f3a-4b4c-9d5e-0f1a2b3c4d5e";
     public const string GroupId = "8e3f2d9a-4b5c-4d6e-8f7a-2b3c4d5e6f7a";

@@ -36,6 +36,7 @@ internal static class SubscriptionManagementServiceCollectionExtensions
         services.TryAddSingleton<ResyncRequester>();
         services.TryAddSingleton<SubscriptionReconciler>();
         services.AddHostedService(sp => sp.GetRequiredService<SubscriptionReconciler>());
+        services.TryAddSingleton<ISubscriptionRequests>(sp => sp.GetRequiredService<SubscriptionReconciler>());
         services.TryAddSingleton<SubscriptionLifecycleHandler>();
         services.TryAddSingleton<ISubscriptionLookup, StoreSubscriptionLookup>();
 

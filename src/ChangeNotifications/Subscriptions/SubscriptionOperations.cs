@@ -255,6 +255,7 @@ internal sealed class SubscriptionOperations(
             RecreateReason = null,
             RecreatingGraphId = null,
             NextAttemptAt = null,
+            RenewRequested = false,
         };
         await store.UpsertAsync(active, ct);
         if (pending.RecreateReason is { } reason)
@@ -350,6 +351,7 @@ internal sealed class SubscriptionOperations(
             ExpiresAt = renewed?.ExpirationDateTime ?? expiration,
             LastRenewedAt = now,
             ReauthorizationPending = false,
+            RenewRequested = false,
             FailureReason = null,
             ConsecutiveFailures = 0,
             NextAttemptAt = null,

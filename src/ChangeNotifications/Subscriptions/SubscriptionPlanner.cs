@@ -76,11 +76,14 @@ internal sealed class SubscriptionPlanner(SubscriptionsOptions options)
         return actions;
     }
 
-    /// <summary>For a subscription that exists: renew when due, unless a reauthorize happened too recently; else keep it.</summary>
+    /// <summary>
+    /// For a subscription that exists: renew when due or asked for (<see cref="SubscriptionRecord.RenewRequested"/>),
+    /// unless a reauthorize happened too recently; else keep it.
+    /// </summary>
     public ReconcileAction RenewalStep(DesiredSubscription desired, SubscriptionRecord record, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var due = RenewalDue(desired, record);
+        var due = record.RenewRequested ? now : RenewalDue(desired, record);
         if (now < due)
         {
             return new KeepAction(desired, record);

@@ -10,8 +10,11 @@ namespace ChangeNotifications.Subscriptions;
 /// <see cref="SubscriptionPlanner"/> what to do and has <see cref="SubscriptionOperations"/> do it. Tests call
 /// <see cref="ReconcileOnceAsync"/> and move a FakeTimeProvider.
 /// </summary>
-internal sealed class SubscriptionReconciler : BackgroundService
+internal sealed class SubscriptionReconciler : BackgroundService, ISubscriptionRequests
 {
+    /// <summary>The resync reason of <see cref="SubscriptionRequest.Resync"/>, as the handler and the log get it.</summary>
+    public const string ResyncRequestedReason = "requested by an operator";
+
     /// <summary>From this many consecutive failures on, a subscription's failures are logged as errors.</summary>
     public const int KeepsFailingThreshold = 5;
 
@@ -62,6 +65,39 @@ internal sealed class SubscriptionReconciler : BackgroundService
 
     /// <summary>Wakes the background loop now (after a lifecycle event that left work behind).</summary>
     public void RequestReconcile() => _wake.TrySetResult();
+
+    void ISubscriptionRequests.Wake() => RequestReconcile();
+
+    /// <summary>Under the reconciler's lock, so a pass under way never writes over the request with an older copy.</summary>
+    public async Task<SubscriptionRecord?> RequestAsync(string key, SubscriptionRequest request, CancellationToken cancellationToken)
+    {
+        SubscriptionRecord? record;
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            record = await _store.FindByKeyAsync(key, cancellationToken);
+            if (record is null)
+            {
+                return null;
+            }
+
+            record = request switch
+            {
+                SubscriptionRequest.Renew => record with { RenewRequested = true, NextAttemptAt = null },
+                SubscriptionRequest.Resync => record with { PendingResyncReason = ResyncRequestedReason },
+                SubscriptionRequest.Reconcile => record with { NextAttemptAt = null },
+                _ => throw new ArgumentOutOfRangeException(nameof(request), request, "Unknown request."),
+            };
+            await _store.UpsertAsync(record, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        RequestReconcile();
+        return record;
+    }
 
     /// <summary>One pass over every subscription, when this instance leads: adopt, create, renew, recreate, retry, delete.</summary>
     public async Task ReconcileOnceAsync(CancellationToken cancellationToken)

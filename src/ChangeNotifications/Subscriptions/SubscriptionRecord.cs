@@ -49,6 +49,10 @@ internal sealed record SubscriptionRecord
     /// <summary>Graph's id of the subscription being replaced by the recreation under way.</summary>
     public Guid? RecreatingGraphId { get; init; }
 
+    /// <summary>An operator asked for a renewal: the next pass renews whether or not it is due (kept until a renewal or
+    /// recreation succeeds).</summary>
+    public bool RenewRequested { get; init; }
+
     /// <summary>Not to be tried before this moment (backoff or Retry-After after a failure, or a deferred renewal).</summary>
     public DateTimeOffset? NextAttemptAt { get; init; }
 

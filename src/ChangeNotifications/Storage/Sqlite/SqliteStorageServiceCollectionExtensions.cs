@@ -1,3 +1,4 @@
+using ChangeNotifications.Admin;
 using ChangeNotifications.Handlers;
 using ChangeNotifications.Inbox;
 using ChangeNotifications.Subscriptions;
@@ -21,6 +22,7 @@ internal static class SqliteStorageServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISqliteSchema, DeltaLinkSchema>());
 
         services.TryAddSingleton<IInbox, SqliteInbox>();
+        services.TryAddSingleton<IInboxAdministration, SqliteInboxAdministration>();
         services.TryAddSingleton<SqliteSubscriptionStore>();
         services.TryAddSingleton<ISubscriptionStore>(sp => sp.GetRequiredService<SqliteSubscriptionStore>());
         services.TryAddSingleton<IDeltaLinkStore, SqliteDeltaLinkStore>();

@@ -29,7 +29,8 @@ internal sealed class SubscriptionsSchema : ISqliteSchema
             reauthorize_pending   INTEGER NOT NULL DEFAULT 0,
             recreate_reason       TEXT NULL,
             recreating_graph_id   TEXT NULL,
-            next_attempt_at       INTEGER NULL
+            next_attempt_at       INTEGER NULL,
+            renew_requested       INTEGER NOT NULL DEFAULT 0
         );
         CREATE UNIQUE INDEX IF NOT EXISTS ix_subscriptions_graph_id ON subscriptions (graph_id) WHERE graph_id IS NOT NULL;
         """;
@@ -41,6 +42,7 @@ internal sealed class SubscriptionsSchema : ISqliteSchema
         ("recreate_reason", "TEXT NULL"),
         ("recreating_graph_id", "TEXT NULL"),
         ("next_attempt_at", "INTEGER NULL"),
+        ("renew_requested", "INTEGER NOT NULL DEFAULT 0"),
     ];
 
     /// <summary>A file made by an earlier version gets the intention columns (idempotent; a new file has them already).</summary>
@@ -122,10 +124,10 @@ internal sealed class SqliteSubscriptionStore(SqliteDatabase database) : ISubscr
                 INSERT INTO subscriptions (key, graph_id, resource, change_type, client_state, include_resource_data,
                     encryption_cert_id, expires_at, created_at, renewed_at, reauthorized_at, last_notification_at,
                     failure_reason, failure_count, pending_resync, reauthorize_pending, recreate_reason,
-                    recreating_graph_id, next_attempt_at)
+                    recreating_graph_id, next_attempt_at, renew_requested)
                 VALUES ($key, $graphId, $resource, $changeType, $clientState, $rich, $certId, $expiresAt, $createdAt,
                     $renewedAt, $reauthorizedAt, $lastNotificationAt, $failureReason, $failureCount, $pendingResync,
-                    $reauthorizePending, $recreateReason, $recreatingGraphId, $nextAttemptAt)
+                    $reauthorizePending, $recreateReason, $recreatingGraphId, $nextAttemptAt, $renewRequested)
                 ON CONFLICT (key) DO UPDATE SET graph_id = excluded.graph_id, resource = excluded.resource,
                     change_type = excluded.change_type, client_state = excluded.client_state,
                     include_resource_data = excluded.include_resource_data, encryption_cert_id = excluded.encryption_cert_id,
@@ -134,7 +136,7 @@ internal sealed class SqliteSubscriptionStore(SqliteDatabase database) : ISubscr
                     failure_reason = excluded.failure_reason, failure_count = excluded.failure_count,
                     pending_resync = excluded.pending_resync, reauthorize_pending = excluded.reauthorize_pending,
                     recreate_reason = excluded.recreate_reason, recreating_graph_id = excluded.recreating_graph_id,
-                    next_attempt_at = excluded.next_attempt_at;
+                    next_attempt_at = excluded.next_attempt_at, renew_requested = excluded.renew_requested;
                 """;
             AddParameters(command, record);
             await command.ExecuteNonQueryAsync(cancellationToken);
@@ -237,7 +239,8 @@ internal sealed class SqliteSubscriptionStore(SqliteDatabase database) : ISubscr
             command.CommandText = """
                 SELECT key, graph_id, resource, change_type, client_state, include_resource_data, encryption_cert_id,
                     expires_at, created_at, renewed_at, reauthorized_at, last_notification_at, failure_reason,
-                    failure_count, pending_resync, reauthorize_pending, recreate_reason, recreating_graph_id, next_attempt_at
+                    failure_count, pending_resync, reauthorize_pending, recreate_reason, recreating_graph_id, next_attempt_at,
+                    renew_requested
                 FROM subscriptions;
                 """;
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -275,6 +278,7 @@ internal sealed class SqliteSubscriptionStore(SqliteDatabase database) : ISubscr
         RecreateReason = reader.IsDBNull(16) ? null : reader.GetString(16),
         RecreatingGraphId = reader.IsDBNull(17) ? null : Guid.Parse(reader.GetString(17)),
         NextAttemptAt = UnixTime.FromMs(reader.GetValue(18)),
+        RenewRequested = reader.GetInt64(19) != 0,
     };
 
     private static void AddParameters(SqliteCommand command, SubscriptionRecord record)
@@ -301,5 +305,6 @@ internal sealed class SqliteSubscriptionStore(SqliteDatabase database) : ISubscr
         p.AddWithValue("$recreateReason", Text(record.RecreateReason));
         p.AddWithValue("$recreatingGraphId", record.RecreatingGraphId is { } old ? old.ToString("D") : DBNull.Value);
         p.AddWithValue("$nextAttemptAt", Ms(record.NextAttemptAt));
+        p.AddWithValue("$renewRequested", record.RenewRequested ? 1 : 0);
     }
 }
