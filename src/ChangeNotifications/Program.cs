@@ -6,6 +6,7 @@ using ChangeNotifications.Inbox;
 using ChangeNotifications.Logging;
 using ChangeNotifications.Receiving;
 using ChangeNotifications.Security;
+using ChangeNotifications.StatusPage;
 using ChangeNotifications.Storage;
 using ChangeNotifications.Subscriptions;
 
@@ -23,7 +24,8 @@ builder.Services
     .AddEmulatorDemoSubscriptions()
     .AddChangeHandlers()
     .AddRichNotifications(builder.Configuration)
-    .AddAdminApi(builder.Configuration);
+    .AddAdminApi(builder.Configuration)
+    .AddStatusPage(builder.Configuration);
 
 var app = builder.Build();
 app.LogChoice(listen);
@@ -35,6 +37,7 @@ app.UseOutsideWebhookPosts(branch => branch
 app.MapNotificationEndpoints();
 app.MapHealthChecks("/health");
 app.MapAdminEndpoints();
+app.MapStatusPage();
 if (!await app.Services.GetRequiredService<IStorageStartupCheck>().OpensAsync(CancellationToken.None))
 {
     await app.DisposeAsync(); // flushes the asynchronous log sink

@@ -16,6 +16,7 @@ internal sealed partial class NotificationDispatcher(
     NotificationProcessor processor,
     DispatchPacing pacing,
     ISubscriptionLookup subscriptions,
+    DispatchFeed feed,
     IOptions<DispatcherOptions> options,
     TimeProvider time,
     ILogger<NotificationDispatcher> logger) : BackgroundService
@@ -107,6 +108,7 @@ internal sealed partial class NotificationDispatcher(
         {
             await processor.ProcessAsync(item, cancellationToken);
             handled.Add(item);
+            feed.Publish(item, DispatchOutcome.Handled);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -138,6 +140,7 @@ internal sealed partial class NotificationDispatcher(
         {
             LogDeadLettered(logger, item.Id, item.SubscriptionId, item.Attempts, failure.Reason);
             await inbox.DeadLetterAsync(item.Id, failure.Reason, CancellationToken.None);
+            feed.Publish(item, DispatchOutcome.DeadLettered, failure.Reason);
             return;
         }
 
