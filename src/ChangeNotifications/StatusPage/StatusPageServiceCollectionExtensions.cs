@@ -69,11 +69,7 @@ internal static class StatusPageServiceCollectionExtensions
         {
             cookie.Cookie.Name = "ChangeNotifications.Status";
             cookie.Cookie.Path = StatusPageEndpoints.Prefix;
-            cookie.Events.OnRedirectToAccessDenied = context =>
-            {
-                context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                return Task.CompletedTask;
-            };
+            cookie.Events.OnRedirectToAccessDenied = Refuse;
         });
 
         services.AddAuthorization();
@@ -89,6 +85,17 @@ internal static class StatusPageServiceCollectionExtensions
             o.Cookie.Path = StatusPageEndpoints.Prefix;
         });
         return services;
+    }
+
+    /// <summary>Signed in, but without the role or group: a 403 that says what is missing (no sign-in loop).</summary>
+    private static Task Refuse(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> context)
+    {
+        var page = context.HttpContext.RequestServices.GetRequiredService<IOptions<StatusPageOptions>>().Value;
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(
+            $"Signed in, but the status page needs the app role {page.RequiredRole}" +
+            (page.RequiredGroup is { Length: > 0 } group ? $" or membership of group {group}." : "."));
     }
 
     /// <summary>The role (whichever claim type the handler mapped <c>roles</c> to), or membership of the configured group.</summary>

@@ -58,8 +58,8 @@ public sealed class StatusPageBrowserTests
     {
         await using var service = new StatusPageService();
         var page = await service.SignInAsync("megan@contoso.example");
-        await Assertions.Expect(page).ToHaveURLAsync(new Uri(service.BaseAddress, "/status").ToString(), new() { Timeout = 30_000 });
-        var status = await page.APIRequest.GetAsync(new Uri(service.BaseAddress, "/status").ToString(), new() { MaxRedirects = 0 });
+        await Assertions.Expect(page.Locator("body")).ToContainTextAsync("needs the app role ChangeNotifications.Admin", new() { Timeout = 30_000 });
+        var status = await page.APIRequest.GetAsync(new Uri(service.BaseAddress, "/status/api/subscriptions").ToString(), new() { MaxRedirects = 0 });
         Assert.Equal(403, status.Status);
 
         var admin = await service.SignInAsync("adele@contoso.example");
