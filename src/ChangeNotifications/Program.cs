@@ -7,6 +7,7 @@ using ChangeNotifications.Inbox;
 using ChangeNotifications.Logging;
 using ChangeNotifications.Receiving;
 using ChangeNotifications.Security;
+using ChangeNotifications.StatusPage;
 using ChangeNotifications.Storage;
 using ChangeNotifications.Subscriptions;
 using ChangeNotifications.Telemetry;
@@ -28,7 +29,8 @@ builder.Services
     .AddRichNotifications(builder.Configuration)
     .AddAdminApi(builder.Configuration)
     .AddServiceHealth(builder.Configuration)
-    .AddServiceTelemetry(builder.Configuration);
+    .AddServiceTelemetry(builder.Configuration)
+    .AddStatusPage(builder.Configuration);
 
 var app = builder.Build();
 app.LogChoice(listen);
@@ -42,6 +44,7 @@ app.MapNotificationEndpoints();
 app.MapServiceHealth();
 app.MapAdminEndpoints();
 app.MapMetricsScraping();
+app.MapStatusPage();
 if (!await app.Services.GetRequiredService<IStorageStartupCheck>().OpensAsync(CancellationToken.None))
 {
     await app.DisposeAsync(); // flushes the asynchronous log sink

@@ -28,6 +28,7 @@ internal static partial class TokenEndpoint
         GraphEmulatorOptions options,
         AccessTokenIssuer issuer,
         ApiTokenIssuer apiTokens,
+        AuthorizationCodes codes,
         ILogger<AccessTokenIssuer> logger)
     {
         if (!request.HasFormContentType)
@@ -45,6 +46,11 @@ internal static partial class TokenEndpoint
         if (grantType.Length == 0)
         {
             return EntraError(options, 400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.");
+        }
+
+        if (grantType == "authorization_code")
+        {
+            return RedeemCode(form, options, codes, logger);
         }
 
         if (grantType != "client_credentials")
@@ -114,6 +120,39 @@ internal static partial class TokenEndpoint
         var token = apiTokens.Issue(client);
         LogIssued(logger, client.ClientId, token.Lifetime);
         return TokenResponse(token);
+    }
+
+    /// <summary>A person's sign-in (<see cref="SignInEndpoints"/>): the web app's secret, then the code with its PKCE verifier.</summary>
+    private static IResult RedeemCode(IFormCollection form, GraphEmulatorOptions options, AuthorizationCodes codes, ILogger logger)
+    {
+        var clientId = form["client_id"].ToString();
+        if (!string.Equals(clientId, options.ClientId, StringComparison.OrdinalIgnoreCase))
+        {
+            return EntraError(options, 400, "unauthorized_client", 700016, $"Application with identifier '{clientId}' was not found in the directory '{options.TenantId}'.");
+        }
+
+        if (!SecretsMatch(form["client_secret"].ToString(), options.ClientSecret))
+        {
+            LogRejectedSecret(logger, clientId);
+            return EntraError(options, 401, "invalid_client", 7000215, $"Invalid client secret provided for app '{clientId}'.");
+        }
+
+        var (tokens, refusal) = codes.Redeem(form["code"].ToString(), clientId, form["redirect_uri"].ToString(), form["code_verifier"].ToString());
+        if (tokens is null)
+        {
+            return EntraError(options, 400, "invalid_grant", 70008, refusal!);
+        }
+
+        var seconds = (long)tokens.Lifetime.TotalSeconds;
+        return Results.Json(new JsonObject
+        {
+            ["token_type"] = "Bearer",
+            ["scope"] = form["scope"].ToString(),
+            ["expires_in"] = seconds,
+            ["ext_expires_in"] = seconds,
+            ["access_token"] = tokens.AccessToken,
+            ["id_token"] = tokens.IdToken,
+        });
     }
 
     private static IResult TokenResponse(IssuedAccessToken token)

@@ -19,6 +19,7 @@ internal static class EmulatorServiceCollectionExtensions
         services.AddSingleton<OutboundHttp>();
         services.AddSingleton<AccessTokenIssuer>();
         services.AddSingleton<ApiTokenIssuer>();
+        services.AddSingleton<AuthorizationCodes>();
         services.AddSingleton<GraphRequestFilter>();
         services.AddSingleton<FaultInjector>();
         services.AddSingleton<SubscriptionRegistry>();

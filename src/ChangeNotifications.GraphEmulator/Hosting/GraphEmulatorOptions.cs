@@ -43,6 +43,18 @@ public sealed class GraphEmulatorOptions
         new(SeedIds.ReaderClientId, SeedIds.ReaderClientSecret, [SeedIds.ReaderRole]),
     ];
 
+    /// <summary>
+    /// People who can sign in on the emulator's authorization endpoint (<c>/{tenant}/oauth2/v2.0/authorize</c>, a plain
+    /// form) to the app of <see cref="ClientId"/>, with the app roles assigned to them there: their id tokens carry
+    /// those roles. Seeded: Adele (<see cref="SeedIds.AdminRole"/>) and Megan (<see cref="SeedIds.ReaderRole"/>), the
+    /// tenant's two users.
+    /// </summary>
+    public List<EmulatedSignInUser> SignInUsers { get; set; } =
+    [
+        new("adele@contoso.example", SeedIds.UserPassword, SeedIds.UserId, "Adele Vance", [SeedIds.AdminRole], [SeedIds.GroupId]),
+        new("megan@contoso.example", SeedIds.UserPassword, SeedIds.SecondUserId, "Megan Bowen", [SeedIds.ReaderRole], []),
+    ];
+
     /// <summary>Lifetime of access tokens the token endpoint issues (Entra: about 1 h).</summary>
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
@@ -87,6 +99,10 @@ public sealed class GraphEmulatorOptions
 
 /// <summary>A client app of the emulated tenant allowed to call the service's app as an API, with its app roles.</summary>
 public sealed record EmulatedApiClient(string ClientId, string ClientSecret, IReadOnlyList<string> Roles);
+
+/// <summary>A person of the emulated tenant who may sign in to the service's app, with its app roles and group ids.</summary>
+public sealed record EmulatedSignInUser(
+    string UserName, string Password, string ObjectId, string DisplayName, IReadOnlyList<string> Roles, IReadOnlyList<string> Groups);
 
 /// <summary>Retries of a failed notification POST: exponential backoff, bounded by attempts and by age (Graph: 4 h).</summary>
 public sealed class DeliveryRetryOptions

@@ -118,6 +118,7 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
         });
         app.UseRouting();
         app.MapTokenEndpoint();
+        app.MapSignInEndpoints();
         app.MapOpenIdEndpoints();
         var graph = app.MapGroup("/v1.0").AddEndpointFilter<GraphRequestFilter>();
         graph.MapSubscriptions();

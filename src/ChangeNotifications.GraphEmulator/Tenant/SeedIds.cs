@@ -22,6 +22,9 @@ public static class SeedIds
     public const string ReaderClientSecret = "emulator-reader-secret";
     public const string ReaderRole = "ChangeNotifications.Reader";
 
+    /// <summary>The password of every seeded user on the emulator's sign-in form (<see cref="Hosting.GraphEmulatorOptions.SignInUsers"/>).</summary>
+    public const string UserPassword = "emulator-user-password";
+
     public const string UserId = "5b0c9a6d-1e2f-4a3b-8c4d-9e0f1a2b3c4d";
     public const string SecondUserId = "6c1d0b7e-2f3a-4b4c-9d5e-0f1a2b3c4d5e";
     public const string GroupId = "8e3f2d9a-4b5c-4d6e-8f7a-2b3c4d5e6f7a";

@@ -68,7 +68,7 @@ internal static class AdminServiceCollectionExtensions
         && (notBefore is not { } from || new DateTimeOffset(from.ToUniversalTime()) - skew <= now);
 
     /// <summary>Live mode: the service's own app registration (Graph's) unless <c>AzureAd</c> names another.</summary>
-    private static void DefaultToGraphApp(MicrosoftIdentityOptions identity, GraphOptions graph)
+    internal static void DefaultToGraphApp(MicrosoftIdentityOptions identity, GraphOptions graph)
     {
         if (string.IsNullOrWhiteSpace(identity.ClientId))
         {

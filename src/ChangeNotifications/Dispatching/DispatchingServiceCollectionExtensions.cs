@@ -20,6 +20,7 @@ internal static class DispatchingServiceCollectionExtensions
         services.TryAddSingleton<IIntakePressure, NoIntakePressure>();
         services.TryAddSingleton<ProcessCpu>();
         services.AddSingleton<DispatchPacing>();
+        services.TryAddSingleton<DispatchFeed>();
         services.AddSingleton<NotificationDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
         return services;

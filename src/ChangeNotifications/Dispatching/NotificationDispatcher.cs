@@ -17,6 +17,7 @@ internal sealed partial class NotificationDispatcher(
     DispatchPacing pacing,
     ISubscriptionLookup subscriptions,
     HandlingOutcomes outcomes,
+    DispatchFeed feed,
     IOptions<DispatcherOptions> options,
     TimeProvider time,
     ILogger<NotificationDispatcher> logger) : BackgroundService
@@ -109,6 +110,7 @@ internal sealed partial class NotificationDispatcher(
             await processor.ProcessAsync(item, cancellationToken);
             handled.Add(item);
             outcomes.Handled(await ResourceTypeOfAsync(item));
+            feed.Publish(item, DispatchOutcome.Handled);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -143,6 +145,7 @@ internal sealed partial class NotificationDispatcher(
             LogDeadLettered(logger, item.Id, item.SubscriptionId, item.Attempts, failure.Reason);
             await inbox.DeadLetterAsync(item.Id, failure.Reason, CancellationToken.None);
             outcomes.DeadLettered(type, failure.Reason);
+            feed.Publish(item, DispatchOutcome.DeadLettered, failure.Reason);
             return;
         }
 

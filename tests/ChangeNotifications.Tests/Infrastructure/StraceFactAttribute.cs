@@ -16,13 +16,20 @@ internal sealed class StraceFactAttribute : FactAttribute
     }
 
     /// <summary>strace's full path from PATH; null when it is not installed.</summary>
-    public static string? Executable { get; } = Find();
+    public static string? Executable { get; } = InstalledTool.Find("strace");
 
-    private static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+    private static bool IsCi => InstalledTool.IsCi;
+}
 
-    private static string? Find() =>
+/// <summary>Debian tools some tests need, found on PATH; CI (<c>CI=true</c>) installs them.</summary>
+internal static class InstalledTool
+{
+    public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The tool's full path from PATH; null when it is not installed.</summary>
+    public static string? Find(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => Path.Combine(directory, "strace"))
+            .Select(directory => Path.Combine(directory, name))
             .FirstOrDefault(File.Exists);
 }
