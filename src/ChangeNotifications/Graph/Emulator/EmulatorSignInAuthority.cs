@@ -21,9 +21,9 @@ internal static class EmulatorSignInAuthority
 
         services.AddEmulatorApiAuthority(configuration, scheme);
         services.AddOptions<Microsoft.Identity.Web.MicrosoftIdentityOptions>(scheme).Configure<EmulatorHost>((identity, host) =>
-            identity.ClientSecret = host.Server.ClientSecret);
+            identity.ClientSecret = host.Endpoint.ClientSecret);
         services.AddOptions<OpenIdConnectOptions>(scheme).Configure<EmulatorHost>((oidc, host) =>
-            oidc.BackchannelHttpHandler = host.Server.CreateTrustingHandler());
+            oidc.BackchannelHttpHandler = host.Endpoint.CreateHandler());
 
         // After Microsoft.Identity.Web's own configuration, which sets the response mode and cookies.
         services.AddOptions<OpenIdConnectOptions>(scheme).PostConfigure(oidc =>
